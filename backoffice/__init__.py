@@ -1,0 +1,1 @@
+"""The backoffice server: API, database, cashier console, phone form."""

@@ -1,0 +1,1 @@
+"""Frames to scan events: sources, capture thread, decoder, scanner (no Kivy)."""

@@ -1,0 +1,80 @@
+"""One distribution for the customer self-service kiosk and its backoffice."""
+
+from setuptools import find_packages, setup
+
+KIOSK = [
+    "kivy==2.3.1",
+    "opencv-python-headless>=4.9",
+    "zxing-cpp>=2.2",
+    "pyzbar>=0.1.9",
+    "vobject>=0.9.7",
+    "segno>=1.6",
+    "phonenumbers>=8.13",
+    "python-stdnum>=1.20",
+    "personnummer>=3.1",
+    "requests>=2.31",
+    "numpy>=1.26",
+    "Babel>=2.14",
+]
+SERVER = [
+    "fastapi>=0.110",
+    "uvicorn[standard]>=0.29",
+    "sqlalchemy>=2.0.30",
+    "alembic>=1.13",
+    "psycopg[binary]>=3.1",
+    "jinja2>=3.1",
+    "cryptography>=42",
+    "argon2-cffi>=23.1",
+    "python-multipart>=0.0.9",
+    "phonenumbers>=8.13",
+    "python-stdnum>=1.20",
+    "personnummer>=3.1",
+    "segno>=1.6",
+    "vobject>=0.9.7",
+]
+DEV = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "hypothesis>=6.100",
+    "playwright>=1.44",
+    "httpx>=0.27",
+    "schemathesis>=3.30",
+    "ruff>=0.5",
+    "psutil>=5.9",
+]
+
+setup(
+    name="counter-kiosk",
+    version="0.1.0",
+    description="Customer self-service kiosk (Kivy) and its backoffice (FastAPI)",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["kiosk", "kiosk.*", "backoffice", "backoffice.*"]),
+    include_package_data=True,
+    package_data={
+        "kiosk": ["screens/*.kv", "*.kv", "locale/*/LC_MESSAGES/*.mo", "locale/*/LC_MESSAGES/*.po"],
+        "backoffice": [
+            "templates/*.html",
+            "templates/**/*.html",
+            "static/*",
+            "migrations/*.py",
+            "migrations/versions/*.py",
+            "alembic.ini",
+        ],
+    },
+    install_requires=[],
+    extras_require={
+        "kiosk": KIOSK,
+        "server": SERVER,
+        "dev": DEV,
+        "all": sorted(set(KIOSK + SERVER + DEV)),
+    },
+    entry_points={
+        "console_scripts": [
+            "backoffice=backoffice.cli:main",
+            "kiosk=kiosk.__main__:main",
+            "kiosk-decode=kiosk.camera.cli:main",
+        ]
+    },
+)
