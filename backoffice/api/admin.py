@@ -1,0 +1,71 @@
+"""Registers, kiosks and API keys (managers and POS integrations)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from ..auth import Principal, manager_or_pos, runtime
+from ..errors import ApiError
+from ..models import Kiosk, Register
+from ..runtime import Runtime
+from ..services import devices, sales
+
+router = APIRouter(prefix="/api/v1", tags=["admin"])
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(..., min_length=1, max_length=80)
+
+
+class PairIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    register_name: str = Field(..., alias="register", min_length=1, max_length=80)
+    name: str = Field("", max_length=80)
+
+
+@router.get("/registers", summary="Registers and whether a sale is open on each")
+def list_registers(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.read_sessions() as db:
+        out = []
+        for register in db.execute(select(Register).order_by(Register.name)).scalars():
+            sale = sales.open_sale_of(db, register.id)
+            out.append({"id": register.id, "name": register.name, "open_sale": sale.reference if sale else None})
+        return {"registers": out}
+
+
+@router.post("/registers", status_code=201, summary="Create a register")
+def create_register(body: RegisterIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        register = devices.create_register(db, body.name)
+        db.commit()
+        return {"id": register.id, "name": register.name, "open_sale": None}
+
+
+@router.get("/kiosks", summary="Kiosks, their register, last contact and reported state")
+def list_kiosks(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.read_sessions() as db:
+        kiosks = db.execute(select(Kiosk).order_by(Kiosk.id)).scalars()
+        return {"kiosks": [devices.kiosk_view(k) for k in kiosks]}
+
+
+@router.post("/kiosks", status_code=201, summary="Pair a new kiosk with a register; the token is shown only now")
+def pair_kiosk(body: PairIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        register = sales.get_register(db, body.register_name)
+        kiosk, token = devices.pair_kiosk(db, register, body.name, actor=principal.actor)
+        db.commit()
+        return {**devices.kiosk_view(kiosk), "token": token}
+
+
+@router.post("/kiosks/{kiosk_id}/revoke", summary="Unpair a kiosk: its token stops working at once")
+def revoke_kiosk(kiosk_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        kiosk = db.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        devices.revoke_kiosk(db, kiosk, actor=principal.actor)
+        db.commit()
+        return devices.kiosk_view(kiosk)

@@ -1,0 +1,238 @@
+"""Endpoints a paired kiosk may call: its register's state, identify, registrations, mobile sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth import Principal, kiosk_only, runtime
+from ..errors import ApiError
+from ..models import Kiosk, utcnow
+from ..runtime import Runtime
+from ..services import events, idempotency, matching, mobile, registrations
+from ..services.groups import group_badge, selected_groups
+from ..services.sales import open_sale_of
+from .waiting import wait_for_change
+
+router = APIRouter(prefix="/api/v1", tags=["kiosk"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    street: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, max_length=2)
+
+
+class IdentifyIn(BaseModel):
+    """What the kiosk read or was typed, as parsed by kiosk.identity."""
+
+    model_config = ConfigDict(extra="ignore")
+    method: Literal["scan", "enter", "mobile"]
+    kind: Literal[
+        "customer_number", "card_code", "personal_id", "phone", "vcard", "mecard", "bizcard", "aamva", "se_licence"
+    ]
+    customer_number: str | int | None = None
+    card_code: str | None = Field(None, max_length=200)
+    personal_id: str | None = Field(None, max_length=20)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    birth_date: dt.date | None = None
+    licence_number: str | None = Field(None, max_length=40)
+    address: AddressIn | None = None
+    symbology: str | None = Field(None, max_length=40)
+
+
+class RegistrationIn(BaseModel):
+    """The customer chose to become a member after 'not found'."""
+
+    model_config = ConfigDict(extra="ignore")
+    source: Literal["enter", "scan"]
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    personal_id: str | None = Field(None, max_length=20)
+    birth_date: dt.date | None = None
+    address: AddressIn | None = None
+    marketing_consent: bool = False
+    language: str = Field("", max_length=5)
+
+
+class MobileSessionIn(BaseModel):
+    language: Literal["sv", "en", "fr"] = "sv"
+
+
+class KioskStatusIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    screen: str = Field("", max_length=40)
+    camera: str = Field("", max_length=40)
+    camera_detail: str = Field("", max_length=200)
+    outbox: int = Field(0, ge=0)
+    version: str = Field("", max_length=40)
+
+
+def _kiosk(db, principal: Principal) -> Kiosk:
+    kiosk = db.get(Kiosk, principal.id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise ApiError(401, "token_revoked", "This kiosk has been unpaired; pair it again.")
+    return kiosk
+
+
+def kiosk_state(rt: Runtime, principal: Principal) -> dict:
+    with rt.read_sessions() as db:
+        kiosk = _kiosk(db, principal)
+        sale = open_sale_of(db, kiosk.register_id)
+        groups = []
+        if kiosk.mode == "verify":
+            groups = [group_badge(g) for g in selected_groups(db, kiosk)]
+        return {
+            "kiosk": {"name": kiosk.name, "mode": kiosk.mode, "verify_groups": groups},
+            "register": {"name": kiosk.register.name},
+            "shop_name": rt.settings.shop_name,
+            "sale": (
+                {"reference": sale.reference, "status": sale.status, "customer_connected": sale.customer_id is not None}
+                if sale
+                else None
+            ),
+            "version": events.latest_id(db, kiosk.register_id),
+            "server_time": utcnow().isoformat(),
+        }
+
+
+@router.get("/kiosk/state", summary="The paired register's state (long-poll with wait and after)")
+async def get_kiosk_state(
+    wait: float = Query(0, ge=0, le=60, description="Seconds to wait for a change"),
+    after: int = Query(0, ge=0, description="The version the kiosk already has"),
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    return await wait_for_change(rt, wait, lambda: kiosk_state(rt, principal), lambda s: s["version"] > after)
+
+
+@router.post("/kiosk/status", status_code=204, summary="The kiosk reports its screen and camera state")
+def post_kiosk_status(
+    body: KioskStatusIn, principal: Principal = Depends(kiosk_only), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.sessions() as db:
+        kiosk = _kiosk(db, principal)
+        kiosk.last_status = body.model_dump()
+        kiosk.last_seen_at = utcnow()
+        db.commit()
+    return Response(status_code=204)
+
+
+@router.post("/identify", summary="Match a scanned or typed identifier; connect the customer to the open sale")
+def post_identify(
+    body: IdentifyIn,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    request = body.model_dump(mode="json", exclude_none=True)
+
+    def work(db):
+        kiosk = _kiosk(db, principal)
+        return 200, matching.identify(db, rt, kiosk, request)
+
+    status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
+    rt.notifier.notify()
+    response.status_code = status
+    return answer
+
+
+@router.post("/kiosk/registrations", status_code=201, summary="The customer asks to become a member")
+def post_registration(
+    body: RegistrationIn,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    request = body.model_dump(mode="json", exclude_none=True)
+
+    def work(db):
+        kiosk = _kiosk(db, principal)
+        sale = open_sale_of(db, kiosk.register_id)
+        registration = registrations.create(
+            db,
+            rt.vault,
+            register_id=kiosk.register_id,
+            kiosk_id=kiosk.id,
+            sale_id=sale.id if sale else None,
+            source=body.source,
+            fields=matching.card_fields(request),
+            ttl_seconds=rt.settings.registration_ttl_seconds,
+            marketing_consent=body.marketing_consent,
+            language=body.language,
+        )
+        return 201, registrations.kiosk_view(db, registration)
+
+    status, answer = idempotency.run_once(rt.sessions, f"registration:{principal.id}", idempotency_key, request, work)
+    rt.notifier.notify()
+    response.status_code = status
+    return answer
+
+
+@router.get("/kiosk/registrations/{reference}", summary="Follow a pending registration (long-poll)")
+async def get_registration(
+    reference: str,
+    wait: float = Query(0, ge=0, le=60),
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    def read() -> dict:
+        with rt.sessions() as db:
+            registration = registrations.get(db, reference, register_id=principal.register_id)
+            view = registrations.kiosk_view(db, registration)
+            db.commit()
+            return view
+
+    return await wait_for_change(rt, wait, read, lambda v: v["status"] != "pending")
+
+
+@router.post("/mobile-sessions", status_code=201, summary="Start a Via-mobile session: a QR URL for the phone")
+def post_mobile_session(
+    response: Response,
+    body: MobileSessionIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    language = body.language if body else "sv"
+
+    def work(db):
+        kiosk = _kiosk(db, principal)
+        return 201, mobile.start(db, rt, kiosk, language=language)
+
+    status, answer = idempotency.run_once(
+        rt.sessions, f"mobile:{principal.id}", idempotency_key, {"language": language}, work
+    )
+    response.status_code = status
+    return answer
+
+
+@router.get("/mobile-sessions/{reference}", summary="Follow a Via-mobile session (long-poll with wait and after)")
+async def get_mobile_session(
+    reference: str,
+    wait: float = Query(0, ge=0, le=60),
+    after: str = Query("", max_length=20, description="The status the kiosk already shows"),
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    def read() -> dict:
+        with rt.sessions() as db:
+            view = mobile.kiosk_view(db, rt, mobile.get_for_kiosk(db, reference, principal.id))
+            db.commit()
+            return view
+
+    return await wait_for_change(rt, wait, read, lambda v: v["status"] != after)

@@ -1,0 +1,92 @@
+"""Pending registrations for the cashier: list, confirm, complete, abort."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth import Principal, runtime, staff_or_pos
+from ..runtime import Runtime
+from ..services import registrations, sales
+from ..services.customers import staff_view
+
+router = APIRouter(prefix="/api/v1/registrations", tags=["registrations"])
+
+
+class CompleteIn(BaseModel):
+    """The cashier's edits; a blank field keeps what the customer gave."""
+
+    model_config = ConfigDict(extra="forbid")
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    personal_id: str | None = Field(None, max_length=20)
+    street: str | None = Field(None, max_length=400)
+    postal_code: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=200)
+    country: str | None = Field(None, max_length=2)
+
+
+@router.get("", summary="Pending registrations waiting at a register")
+def list_registrations(
+    register: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        reg = sales.get_register(db, register)
+        pending = registrations.list_pending(db, reg.id)
+        return {"registrations": [registrations.staff_view(r, rt.vault) for r in pending]}
+
+
+@router.get("/{reference}", summary="One registration (identifiers masked)")
+def get_registration(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        view = registrations.staff_view(registrations.get(db, reference), rt.vault)
+        db.commit()
+        return view
+
+
+def _resolve(reference: str, principal: Principal, rt: Runtime, action) -> dict:
+    with rt.sessions() as db:
+        registration = registrations.get(db, reference)
+        customer = action(db, registration)
+        db.commit()
+        rt.notifier.notify()
+        out = registrations.staff_view(registration, rt.vault)
+        if customer is not None:
+            out["customer"] = staff_view(customer, rt.vault)
+        return out
+
+
+@router.post("/{reference}/confirm", summary="Create the customer as given and connect them to the sale")
+def confirm(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    return _resolve(
+        reference,
+        principal,
+        rt,
+        lambda db, r: registrations.confirm(db, rt.vault, r, staff_id=_staff_id(principal), actor=principal.actor),
+    )
+
+
+@router.post("/{reference}/complete", summary="Create the customer with the cashier's additions")
+def complete(
+    reference: str, body: CompleteIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    edits = body.model_dump(exclude_none=True)
+    return _resolve(
+        reference,
+        principal,
+        rt,
+        lambda db, r: registrations.complete(db, rt.vault, r, edits, staff_id=_staff_id(principal), actor=principal.actor),
+    )
+
+
+@router.post("/{reference}/abort", summary="Abort: the personal data is removed at once")
+def abort(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    return _resolve(
+        reference, principal, rt, lambda db, r: registrations.abort(db, r, staff_id=_staff_id(principal))
+    )
+
+
+def _staff_id(principal: Principal) -> int | None:
+    return principal.id if principal.kind == "staff" else None

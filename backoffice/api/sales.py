@@ -1,0 +1,132 @@
+"""Sales for POS integrations and the cashier console: open, lines, connect a customer, close."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from ..auth import Principal, runtime, staff_or_pos
+from ..errors import ApiError
+from ..models import Customer, Sale
+from ..runtime import Runtime
+from ..services import audit, customers, sales
+
+router = APIRouter(prefix="/api/v1/sales", tags=["sales"])
+
+
+class SaleLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product: str = Field(..., min_length=1, max_length=120)
+    brand: str = Field("", max_length=80)
+    variant: str = Field("", max_length=80, description="Size, colour or other variant")
+    quantity: Decimal = Field(Decimal(1), gt=0, le=100000, max_digits=10, decimal_places=3)
+    unit_price: Decimal = Field(Decimal(0), ge=-1000000, le=1000000, max_digits=12, decimal_places=2)
+
+
+class SaleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    register_name: str = Field(..., alias="register", min_length=1, max_length=80, description="Register name or id")
+    external_ref: str | None = Field(None, max_length=80)
+    lines: list[SaleLineIn] = Field(default_factory=list, max_length=500)
+
+
+class ConnectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: str | None = Field(None, max_length=40, description="Customer reference")
+    customer_number: int | None = Field(None, ge=1)
+
+
+@router.post("", status_code=201, summary="Open a sale on a register")
+def open_sale(body: SaleIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        register = sales.get_register(db, body.register_name)
+        sale = sales.open_sale(
+            db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines]
+        )
+        db.commit()
+        rt.notifier.notify()
+        return sales.sale_view(sale)
+
+
+@router.get("", summary="List sales, newest first")
+def list_sales(
+    register: str | None = None,
+    status: str | None = Query(None, pattern="^(open|closed)$"),
+    without_customer: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    principal: Principal = Depends(staff_or_pos),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    with rt.read_sessions() as db:
+        stmt = select(Sale).order_by(Sale.id.desc()).limit(limit)
+        if register:
+            stmt = stmt.where(Sale.register_id == sales.get_register(db, register).id)
+        if status:
+            stmt = stmt.where(Sale.status == status)
+        if without_customer:
+            stmt = stmt.where(Sale.customer_id.is_(None))
+        return {"sales": [sales.sale_view(s) for s in db.execute(stmt).scalars()]}
+
+
+@router.get("/{reference}", summary="One sale with its lines")
+def get_sale(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.read_sessions() as db:
+        return sales.sale_view(sales.get_sale(db, reference))
+
+
+@router.post("/{reference}/lines", summary="Add line items as the POS rings them up")
+def add_lines(
+    reference: str, lines: list[SaleLineIn], principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        sale = sales.get_sale(db, reference)
+        sales.add_lines(db, sale, [ln.model_dump() for ln in lines])
+        db.commit()
+        return sales.sale_view(sale)
+
+
+@router.put("/{reference}/customer", summary="Connect a customer to a sale (open, or closed for tracking)")
+def connect(
+    reference: str, body: ConnectIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        sale = sales.get_sale(db, reference)
+        customer = _customer(db, rt, body)
+        sales.connect_customer(db, sale, customer, via="cashier" if principal.kind == "staff" else "pos")
+        audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
+        db.commit()
+        rt.notifier.notify()
+        return sales.sale_view(sale)
+
+
+@router.delete("/{reference}/customer", summary="Disconnect the customer from a sale")
+def disconnect(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        sale = sales.get_sale(db, reference)
+        sales.disconnect_customer(db, sale)
+        db.commit()
+        rt.notifier.notify()
+        return sales.sale_view(sale)
+
+
+@router.post("/{reference}/close", summary="Close a sale; the kiosk returns to its waiting screen")
+def close(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        sale = sales.close_sale(db, sales.get_sale(db, reference))
+        db.commit()
+        rt.notifier.notify()
+        return sales.sale_view(sale)
+
+
+def _customer(db, rt: Runtime, body: ConnectIn) -> Customer:
+    if body.customer:
+        return customers.get_by_reference(db, body.customer)
+    if body.customer_number:
+        found = customers.find_by_identifier(db, rt.vault, "customer_number", str(body.customer_number))
+        if found:
+            return found
+        raise ApiError(404, "customer_not_found", "No customer has this number.")
+    raise ApiError(422, "customer_required", "Give a customer reference or customer number.")

@@ -1,0 +1,159 @@
+"""The FastAPI application: migrations on start, the API, the phone form, housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .api import admin, customers, kiosk, registrations, sales
+from .db import migrate
+from .errors import error_body, install_error_handlers
+from .runtime import Runtime
+from .services import mobile as mobile_service
+from .services import registrations as registration_service
+from .settings import Settings, ensure_secret, load_settings
+from .web import STATIC_DIR
+from .web import routes as web_routes
+
+log = logging.getLogger(__name__)
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        import json
+
+        body = json.dumps(error_body("body_too_large", f"The request body is over {self.limit} bytes.")).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def housekeeping(rt: Runtime) -> None:
+    """Expire and purge pending registrations and mobile sessions (with their personal data)."""
+    with rt.sessions() as db:
+        expired = registration_service.purge(db) + mobile_service.purge(db)
+        db.commit()
+    if expired:
+        rt.notifier.notify()
+        log.info("Housekeeping expired %d registrations/sessions", expired)
+
+
+async def _housekeeping_loop(rt: Runtime) -> None:
+    while True:
+        try:
+            await run_in_threadpool(housekeeping, rt)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("Housekeeping failed")
+        await asyncio.sleep(rt.settings.purge_interval_seconds)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = ensure_secret(settings or load_settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(migrate, settings.database_url)
+        rt = Runtime.build(settings)
+        app.state.runtime = rt
+        task = asyncio.create_task(_housekeeping_loop(rt))
+        try:
+            yield
+        finally:
+            task.cancel()
+            rt.engine.dispose()
+
+    app = FastAPI(
+        title="Counter kiosk backoffice",
+        version="0.1.0",
+        description="REST API for kiosks and POS integrations, the phone form and the cashier console.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for module in (kiosk, sales, customers, registrations, admin):
+        app.include_router(module.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    def healthz() -> dict:
+        rt: Runtime = app.state.runtime
+        with rt.read_sessions() as db:
+            db.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (several workers read the same environment)."""
+    return create_app(load_settings())

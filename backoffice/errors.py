@@ -1,0 +1,84 @@
+"""Every refusal the API gives: a status, a stable reason code and a message for a person."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Raised anywhere in the backoffice to refuse a request cleanly."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: object):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def error_body(code: str, message: str, **extra: object) -> dict:
+    body: dict = {"code": code, "message": message}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+_STATUS_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("unauthorized", "Sign in or send a valid token."),
+    403: ("forbidden", "You are not allowed to do this."),
+    404: ("not_found", "There is nothing here."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("body_too_large", "The request is too large."),
+    415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
+    429: ("rate_limited", "Too many requests; wait a moment and try again."),
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors():
+        location = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
+        out.append({"field": ".".join(location), "message": err.get("msg", "invalid"), "type": err.get("type")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {}
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(int(exc.extra["retry_after"]))
+        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = _field_errors(exc)
+        if any(f["type"] == "json_invalid" for f in fields):
+            return JSONResponse(error_body("malformed_json", "The request body is not valid JSON."), status_code=400)
+        summary = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields[:5])
+        return JSONResponse(
+            error_body("invalid_request", f"Some fields are missing or wrong ({summary}).", fields=fields),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _STATUS_CODES.get(exc.status_code, ("error", "The request was refused."))
+        if isinstance(exc.detail, str) and exc.detail and exc.status_code not in (404, 405):
+            message = exc.detail
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on the server; it has been logged."),
+            status_code=500,
+        )

@@ -1,0 +1,95 @@
+"""ID cards: codes, batches, linking a card to a customer, and the card URL a QR carries."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import ApiError
+from ..models import CardBatch, Customer, IdCard, utcnow
+from . import audit
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+DIGITAL_PREFIX = "DIGI"
+PREFIX_RE = re.compile(r"^[A-Z0-9]{1,12}$")
+
+
+def new_code(prefix: str) -> str:
+    """``PREFIX-XXXXXXXX``: 40 random bits in Crockford base32 (no I, L, O, U to misread)."""
+    return f"{prefix}-" + "".join(secrets.choice(CROCKFORD) for _ in range(8))
+
+
+def card_url(base_url: str, code: str) -> str:
+    return f"{base_url}/c/{code}"
+
+
+def create_batch(db: Session, prefix: str, size: int, *, name: str = "", digital: bool = False) -> CardBatch:
+    prefix = prefix.strip().upper()
+    if not PREFIX_RE.match(prefix):
+        raise ApiError(422, "invalid_prefix", "A card prefix has 1 to 12 letters or digits.")
+    if not 1 <= size <= 10000:
+        raise ApiError(422, "invalid_batch_size", "A batch has 1 to 10,000 cards.")
+    batch = CardBatch(prefix=prefix, size=size, name=name or prefix, digital=digital)
+    db.add(batch)
+    db.flush()
+    for _ in range(size):
+        _insert_unique_card(db, batch)
+    return batch
+
+
+def _insert_unique_card(db: Session, batch: CardBatch, customer: Customer | None = None) -> IdCard:
+    for _ in range(5):
+        card = IdCard(code=new_code(batch.prefix), batch_id=batch.id)
+        if customer is not None:
+            card.customer_id = customer.id
+            card.linked_at = utcnow()
+        try:
+            with db.begin_nested():
+                db.add(card)
+                db.flush()
+            return card
+        except IntegrityError:
+            continue  # a collision in 40 bits is rare; draw again
+    raise ApiError(500, "card_code_exhausted", "Could not draw a unique card code; try again.")
+
+
+def digital_card_for(db: Session, customer: Customer) -> IdCard:
+    """The customer's card for a phone's membership QR: an existing card, or a new digital one."""
+    existing = db.execute(
+        select(IdCard).where(IdCard.customer_id == customer.id).order_by(IdCard.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    batch = db.execute(select(CardBatch).where(CardBatch.digital.is_(True)).limit(1)).scalar_one_or_none()
+    if batch is None:
+        batch = CardBatch(prefix=DIGITAL_PREFIX, size=0, name="Digital membership cards", digital=True)
+        db.add(batch)
+        db.flush()
+    card = _insert_unique_card(db, batch, customer)
+    batch.size += 1
+    return card
+
+
+def get_card(db: Session, code: str) -> IdCard:
+    card = db.execute(select(IdCard).where(IdCard.code == code.strip().upper())).scalar_one_or_none()
+    if card is None:
+        raise ApiError(404, "card_not_found", "No card has this code.")
+    return card
+
+
+def link(db: Session, card: IdCard, customer: Customer, *, actor: str) -> None:
+    if card.customer_id is not None and card.customer_id != customer.id:
+        raise ApiError(409, "card_already_linked", "This card belongs to another customer; unlink it first.")
+    card.customer_id = customer.id
+    card.linked_at = utcnow()
+    audit.record(db, actor, "card_linked", customer.id, card=card.code)
+
+
+def unlink(db: Session, card: IdCard, *, actor: str) -> None:
+    audit.record(db, actor, "card_unlinked", card.customer_id, card=card.code)
+    card.customer_id = None
+    card.linked_at = None

@@ -1,0 +1,31 @@
+"""The register's event stream: what the cashier console and the kiosk follow live."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import RegisterEvent
+
+
+def publish(db: Session, register_id: int, type_: str, **data: object) -> RegisterEvent:
+    """Add an event in the caller's transaction; it becomes visible when that commits."""
+    event = RegisterEvent(register_id=register_id, type=type_, data=data)
+    db.add(event)
+    db.flush()
+    return event
+
+
+def latest_id(db: Session, register_id: int) -> int:
+    stmt = select(func.max(RegisterEvent.id)).where(RegisterEvent.register_id == register_id)
+    return db.execute(stmt).scalar_one() or 0
+
+
+def events_after(db: Session, register_id: int, after_id: int, limit: int = 100) -> list[RegisterEvent]:
+    stmt = (
+        select(RegisterEvent)
+        .where(RegisterEvent.register_id == register_id, RegisterEvent.id > after_id)
+        .order_by(RegisterEvent.id)
+        .limit(limit)
+    )
+    return list(db.execute(stmt).scalars())

@@ -1,0 +1,75 @@
+"""Idempotency keys: a retried request gets the first answer, and its work is never done twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import ApiError
+from ..models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 100
+
+
+def fingerprint(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _stored(db: Session, scope: str, key: str) -> IdempotencyRecord | None:
+    stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+    return db.execute(stmt).scalar_one_or_none()
+
+
+def _replay(record: IdempotencyRecord, print_: str) -> tuple[int, dict]:
+    if record.fingerprint != print_:
+        raise ApiError(
+            422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request."
+        )
+    return record.status_code, record.response
+
+
+def run_once(
+    sessions: sessionmaker[Session],
+    scope: str,
+    key: str | None,
+    body: object,
+    work: Callable[[Session], tuple[int, dict]],
+) -> tuple[int, dict]:
+    """Run ``work`` in a new transaction and store its answer under (scope, key).
+
+    A request with a key that was already answered returns the stored answer.
+    Two concurrent requests with the same key race on a unique constraint: the
+    loser's transaction (including everything its work wrote) is rolled back,
+    and it returns the winner's answer.  Refusals (ApiError) are not stored.
+    """
+    if key is not None and (not key or len(key) > MAX_KEY_LENGTH or not key.isprintable()):
+        raise ApiError(400, "invalid_idempotency_key", f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters.")
+    print_ = fingerprint(body)
+    for attempt in range(3):
+        with sessions() as db:
+            if key is not None:
+                record = _stored(db, scope, key)
+                if record is not None:
+                    return _replay(record, print_)
+            status, response = work(db)
+            if key is not None:
+                db.add(IdempotencyRecord(scope=scope, key=key, fingerprint=print_, status_code=status, response=response))
+            try:
+                db.commit()
+                return status, response
+            except IntegrityError:
+                db.rollback()
+                if key is None:
+                    raise
+        time.sleep(0.05 * (attempt + 1))
+    with sessions() as db:
+        record = _stored(db, scope, key)
+        if record is not None:
+            return _replay(record, print_)
+    raise ApiError(409, "request_in_progress", "The same request is still being processed; try again shortly.")

@@ -1,0 +1,105 @@
+"""Identify: what a kiosk read or was typed becomes matched, not found, or a pending registration.
+
+The server validates every value again with the shared normalisers; the
+kiosk is never trusted.  The answer tells a kiosk only what the customer
+screen shows: first name, groups and an opaque reference.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.identity.normalize import InvalidIdentifier, normalize_personal_id, normalize_phone
+
+from ..errors import ApiError
+from ..models import IdCard, Kiosk
+from ..runtime import Runtime
+from . import events, registrations
+from .customers import clean_fields, find_by_identifier
+from .sales import connect_customer, open_sale_of
+
+IDENTIFIER_KINDS = ("customer_number", "card_code", "personal_id", "phone")
+CARD_KINDS = ("vcard", "mecard", "bizcard", "aamva", "se_licence", "mobile")
+CARD_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "birth_date")
+ADDRESS_FIELDS = {"street": "street", "postal_code": "postal_code", "city": "city", "country": "country"}
+
+
+def canonical_identifier(kind: str, raw: object, region: str) -> str:
+    """Validate one identifier; raise ApiError 422 with the normaliser's reason code."""
+    text = str(raw or "").strip()
+    try:
+        if kind == "customer_number":
+            if not text.isdigit() or len(text) > 12 or text.startswith("0"):
+                raise InvalidIdentifier("invalid_customer_number", "A customer number has 1 to 12 digits.")
+            return text
+        if kind == "card_code":
+            code = text.upper()
+            if not 3 <= len(code) <= 64 or not all(ch.isalnum() or ch in "-_" for ch in code) or not code.isascii():
+                raise InvalidIdentifier("invalid_card_code", "This card code has characters a card never carries.")
+            return code
+        if kind == "personal_id":
+            return normalize_personal_id(text)
+        if kind == "phone":
+            return normalize_phone(text, region)
+    except InvalidIdentifier as exc:
+        raise ApiError(422, exc.code, exc.message, field=kind) from None
+    raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
+
+
+def card_fields(request: dict) -> dict:
+    """Cleaned personal fields from a scanned card or a phone form (address flattened)."""
+    raw = {k: request.get(k) for k in CARD_FIELDS if request.get(k)}
+    address = request.get("address") or {}
+    for key, target in ADDRESS_FIELDS.items():
+        if address.get(key):
+            raw[target] = address[key]
+    return clean_fields(raw, partial=True)
+
+
+def identify(db: Session, rt: Runtime, kiosk: Kiosk, request: dict) -> dict:
+    """Match what the kiosk sent; connect a match to the register's open sale."""
+    kind = request["kind"]
+    region = rt.settings.default_region
+    sale = open_sale_of(db, kiosk.register_id)
+    if kind in IDENTIFIER_KINDS:
+        value = canonical_identifier(kind, request.get(kind), region)
+        customer = find_by_identifier(db, rt.vault, kind, value)
+        if customer is None:
+            answer: dict = {"result": "not_found", "can_register": kind in ("personal_id", "phone")}
+            if kind == "card_code" and _unlinked_card(db, value):
+                answer["reason"] = "card_not_linked"
+                events.publish(db, kiosk.register_id, "unlinked_card_shown", card=value)
+            return answer
+    elif kind in CARD_KINDS:
+        fields = card_fields(request)
+        customer = None
+        for key in ("personal_id", "phone", "email"):
+            if fields.get(key):
+                customer = find_by_identifier(db, rt.vault, key, fields[key])
+                if customer:
+                    break
+        if customer is None:
+            registration = registrations.create(
+                db,
+                rt.vault,
+                register_id=kiosk.register_id,
+                kiosk_id=kiosk.id,
+                sale_id=sale.id if sale else None,
+                source="scan",
+                fields=fields,
+                ttl_seconds=rt.settings.registration_ttl_seconds,
+            )
+            return {"result": "pending", "registration": registrations.kiosk_view(db, registration)}
+    else:
+        raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
+    connected = False
+    if sale is not None:
+        connect_customer(db, sale, customer, via=f"kiosk_{request['method']}")
+        connected = True
+    return {"result": "matched", "customer": registrations.public_customer(db, customer), "connected": connected}
+
+
+def _unlinked_card(db: Session, code: str) -> bool:
+    stmt = select(IdCard.id).where(IdCard.code == code, IdCard.customer_id.is_(None))
+    return db.execute(stmt).first() is not None

@@ -1,0 +1,196 @@
+"""Via mobile: a single-use token in a QR code opens a short form on the customer's phone.
+
+Status: waiting → opened → matched | pending, or expired.  The QR is valid for
+``mobile_session_ttl_seconds``; once the phone has opened it, the customer has
+``FORM_SECONDS`` to fill it in, so a slow typist is not cut off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ApiError
+from ..models import Customer, Kiosk, MobileSession, PendingRegistration, utcnow
+from ..runtime import Runtime
+from ..security import hash_token, new_token
+from . import consent, events, registrations
+from .cards import card_url, digital_card_for
+from .customers import clean_fields, find_by_identifier
+from .sales import connect_customer, open_sale_of
+
+FORM_SECONDS = 600
+OPEN_STATES = ("waiting", "opened")
+
+
+def start(db: Session, rt: Runtime, kiosk: Kiosk, *, language: str) -> dict:
+    token, digest, _ = new_token("m", 24)
+    sale = open_sale_of(db, kiosk.register_id)
+    session = MobileSession(
+        token_hash=digest,
+        kiosk_id=kiosk.id,
+        register_id=kiosk.register_id,
+        sale_id=sale.id if sale else None,
+        language=language,
+        expires_at=utcnow() + dt.timedelta(seconds=rt.settings.mobile_session_ttl_seconds),
+    )
+    db.add(session)
+    db.flush()
+    view = kiosk_view(db, rt, session)
+    view["url"] = f"{rt.settings.base_url}/m/{token}"
+    return view
+
+
+def _expire_if_due(db: Session, session: MobileSession) -> None:
+    if session.status in OPEN_STATES and session.expires_at <= utcnow():
+        session.status = "expired"
+        db.flush()
+        events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status="expired")
+
+
+def get_for_kiosk(db: Session, reference: str, kiosk_id: int) -> MobileSession:
+    session = db.execute(
+        select(MobileSession).where(MobileSession.reference == reference, MobileSession.kiosk_id == kiosk_id)
+    ).scalar_one_or_none()
+    if session is None:
+        raise ApiError(404, "mobile_session_not_found", "This mobile session does not exist.")
+    _expire_if_due(db, session)
+    return session
+
+
+def get_by_token(db: Session, token: str) -> MobileSession | None:
+    if not token.startswith("m_") or len(token) > 80:
+        return None
+    session = db.execute(select(MobileSession).where(MobileSession.token_hash == hash_token(token))).scalar_one_or_none()
+    if session is not None:
+        _expire_if_due(db, session)
+    return session
+
+
+def kiosk_view(db: Session, rt: Runtime, session: MobileSession) -> dict:
+    out: dict = {
+        "reference": session.reference,
+        "status": session.status,
+        "expires_at": session.expires_at.isoformat(),
+    }
+    if session.status == "matched" and session.customer_id:
+        customer = db.get(Customer, session.customer_id)
+        if customer is not None:
+            out["customer"] = registrations.public_customer(db, customer)
+    if session.status == "pending" and session.registration_id:
+        registration = db.get(PendingRegistration, session.registration_id)
+        if registration is not None:
+            out["registration"] = registrations.kiosk_view(db, registration)
+    return out
+
+
+def mark_opened(db: Session, session: MobileSession) -> None:
+    if session.status == "waiting":
+        session.status = "opened"
+        session.opened_at = utcnow()
+        session.expires_at = max(session.expires_at, utcnow() + dt.timedelta(seconds=FORM_SECONDS))
+        db.flush()
+        events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status="opened")
+
+
+def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, browser_hash: str) -> None:
+    """Validate the phone form, then match the customer or hand a registration to the cashier.
+
+    Raises ApiError(422) with field errors; the caller shows them on the form.
+    """
+    if session.status not in OPEN_STATES:
+        raise ApiError(410, f"mobile_session_{session.status}", "This code has already been used or has expired.")
+    fields = clean_form(form, rt.settings.default_region)
+    marketing = bool(form.get("marketing_consent"))
+    session.submitted_at = utcnow()
+    session.browser_hash = browser_hash
+    customer = None
+    for kind in ("personal_id", "phone"):
+        if fields.get(kind):
+            customer = find_by_identifier(db, rt.vault, kind, fields[kind])
+            if customer:
+                break
+    sale = open_sale_of(db, session.register_id)
+    if customer is not None:
+        session.status = "matched"
+        session.customer_id = customer.id
+        if marketing:
+            consent.give(db, customer, purpose="marketing", channel="mobile", source="mobile-form")
+        if sale is not None:
+            connect_customer(db, sale, customer, via="kiosk_mobile")
+    else:
+        registration = registrations.create(
+            db,
+            rt.vault,
+            register_id=session.register_id,
+            kiosk_id=session.kiosk_id,
+            sale_id=sale.id if sale else None,
+            source="mobile",
+            fields=fields,
+            ttl_seconds=rt.settings.registration_ttl_seconds,
+            marketing_consent=marketing,
+            language=session.language,
+        )
+        session.status = "pending"
+        session.registration_id = registration.id
+    db.flush()
+    events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status=session.status)
+
+
+def clean_form(form: dict, region: str) -> dict:
+    """Validate the phone form: every bad or missing field is reported at once."""
+    given = {k: form.get(k, "") for k in ("first_name", "last_name", "phone", "personal_id")}
+    problems: list[dict] = []
+    fields: dict = {}
+    try:
+        fields = clean_fields(given, region=region, partial=True)
+    except ApiError as exc:
+        problems = list(exc.extra.get("fields", []))
+    bad = {p["field"] for p in problems}
+    for name in ("first_name", "last_name", "phone"):
+        if name not in bad and not str(given.get(name) or "").strip():
+            problems.append({"field": name, "code": "required", "message": "Required."})
+    if problems:
+        raise ApiError(422, "invalid_fields", "Please correct the marked fields.", fields=problems)
+    return fields
+
+
+def result_for_phone(db: Session, rt: Runtime, session: MobileSession) -> dict:
+    """What the phone shows after submitting: the first name and, once a customer, their membership QR."""
+    customer = None
+    status = session.status
+    if session.status == "matched" and session.customer_id:
+        customer = db.get(Customer, session.customer_id)
+    elif session.status == "pending" and session.registration_id:
+        registration = db.get(PendingRegistration, session.registration_id)
+        if registration is not None:
+            registrations.get(db, registration.reference)  # expires it when due
+            status = registration.status
+            if registration.status == "confirmed" and registration.customer_id:
+                customer = db.get(Customer, registration.customer_id)
+    out: dict = {"status": status, "first_name": customer.first_name if customer else ""}
+    if customer is not None:
+        card = digital_card_for(db, customer)
+        out["card_code"] = card.code
+        out["card_url"] = card_url(rt.settings.base_url, card.code)
+        out["customer_number"] = customer.customer_number
+    return out
+
+
+def purge(db: Session) -> int:
+    """Expire overdue sessions and delete old ones (they hold no personal data themselves)."""
+    now = utcnow()
+    count = 0
+    for session in db.execute(
+        select(MobileSession).where(MobileSession.status.in_(OPEN_STATES), MobileSession.expires_at <= now)
+    ).scalars():
+        _expire_if_due(db, session)
+        count += 1
+    for session in db.execute(
+        select(MobileSession).where(MobileSession.created_at < now - dt.timedelta(days=1))
+    ).scalars():
+        db.delete(session)
+    return count
+

@@ -1,0 +1,139 @@
+"""Sales on a register: open, add lines, connect a customer, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ApiError
+from ..models import Customer, Register, Sale, SaleLine, utcnow
+from . import events
+from .counters import next_value
+
+
+def get_register(db: Session, name_or_id: str | int) -> Register:
+    stmt = select(Register)
+    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+        stmt = stmt.where((Register.id == int(name_or_id)) | (Register.name == str(name_or_id)))
+    else:
+        stmt = stmt.where(Register.name == str(name_or_id))
+    register = db.execute(stmt).scalars().first()
+    if register is None:
+        raise ApiError(404, "register_not_found", f"There is no register called {name_or_id!r}.")
+    return register
+
+
+def open_sale_of(db: Session, register_id: int) -> Sale | None:
+    stmt = select(Sale).where(Sale.register_id == register_id, Sale.status == "open").order_by(Sale.id.desc())
+    return db.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+def get_sale(db: Session, reference: str) -> Sale:
+    sale = db.execute(select(Sale).where(Sale.reference == reference)).scalar_one_or_none()
+    if sale is None:
+        raise ApiError(404, "sale_not_found", "No sale has this reference.")
+    return sale
+
+
+def open_sale(db: Session, register: Register, *, external_ref: str | None = None, lines: list[dict] = ()) -> Sale:
+    """Open a sale; a register has at most one open sale at a time."""
+    if open_sale_of(db, register.id) is not None:
+        raise ApiError(409, "sale_already_open", f"Register {register.name} already has an open sale; close it first.")
+    sale = Sale(register_id=register.id, external_ref=external_ref)
+    db.add(sale)
+    db.flush()
+    if lines:
+        add_lines(db, sale, lines)
+    events.publish(db, register.id, "sale_opened", sale=sale.reference)
+    return sale
+
+
+def add_lines(db: Session, sale: Sale, lines: list[dict]) -> None:
+    if sale.status != "open":
+        raise ApiError(409, "sale_closed", "This sale is closed; its lines cannot change.")
+    position = len(sale.lines)
+    for line in lines:
+        position += 1
+        sale.lines.append(
+            SaleLine(
+                position=position,
+                product=line["product"],
+                brand=line.get("brand") or "",
+                variant=line.get("variant") or "",
+                quantity=Decimal(str(line.get("quantity", 1))),
+                unit_price=Decimal(str(line.get("unit_price", 0))),
+            )
+        )
+    sale.total = sum((ln.quantity * ln.unit_price for ln in sale.lines), Decimal(0)).quantize(Decimal("0.01"))
+    db.flush()
+    events.publish(db, sale.register_id, "sale_updated", sale=sale.reference)
+
+
+def connect_customer(db: Session, sale: Sale, customer: Customer, *, via: str) -> None:
+    """Attach a customer to a sale (open, or closed afterwards for tracking) and tell the console."""
+    sale.customer_id = customer.id
+    sale.connected_via = via
+    sale.connected_at = utcnow()
+    db.flush()
+    events.publish(
+        db,
+        sale.register_id,
+        "customer_connected",
+        sale=sale.reference,
+        customer=customer.reference,
+        name=customer.display_name,
+        via=via,
+    )
+
+
+def disconnect_customer(db: Session, sale: Sale) -> None:
+    sale.customer_id = None
+    sale.connected_via = None
+    sale.connected_at = None
+    db.flush()
+    events.publish(db, sale.register_id, "customer_disconnected", sale=sale.reference)
+
+
+def close_sale(db: Session, sale: Sale) -> Sale:
+    if sale.status != "open":
+        raise ApiError(409, "sale_closed", "This sale is already closed.")
+    sale.status = "closed"
+    sale.closed_at = dt.datetime.now(dt.UTC)
+    sale.receipt_number = next_value(db, "receipt_number")
+    db.flush()
+    events.publish(db, sale.register_id, "sale_closed", sale=sale.reference)
+    return sale
+
+
+def sale_view(sale: Sale) -> dict:
+    customer = sale.customer
+    return {
+        "reference": sale.reference,
+        "register": sale.register.name,
+        "status": sale.status,
+        "receipt_number": sale.receipt_number,
+        "external_ref": sale.external_ref,
+        "total": str(sale.total),
+        "currency": sale.currency,
+        "opened_at": sale.opened_at.isoformat(),
+        "closed_at": sale.closed_at.isoformat() if sale.closed_at else None,
+        "customer": (
+            {"reference": customer.reference, "customer_number": customer.customer_number, "name": customer.display_name}
+            if customer
+            else None
+        ),
+        "connected_via": sale.connected_via,
+        "lines": [
+            {
+                "product": ln.product,
+                "brand": ln.brand,
+                "variant": ln.variant,
+                "quantity": str(ln.quantity.normalize()),
+                "unit_price": str(ln.unit_price),
+            }
+            for ln in sale.lines
+        ],
+    }

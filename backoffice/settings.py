@@ -1,0 +1,138 @@
+"""Backoffice settings: defaults that run the demo, a config file, then the environment.
+
+Order of precedence (last wins): built-in defaults, the INI file named by
+``BACKOFFICE_CONFIG`` (section ``[backoffice]``), environment variables
+``BACKOFFICE_<NAME>`` (and ``DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    """A setting that cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var/backoffice")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    secret_key: str = field(default="", repr=False)
+    shop_name: str = "Café Linnea"
+    default_region: str = "SE"
+    registration_ttl_seconds: int = 600
+    mobile_session_ttl_seconds: int = 120
+    max_body_bytes: int = 65536
+    long_poll_seconds: float = 25.0
+    session_cookie_secure: bool = False
+    session_max_age_seconds: int = 12 * 3600
+    identify_rate_per_minute: int = 30
+    identify_lockout_failures: int = 10
+    identify_lockout_seconds: int = 300
+    login_rate_per_minute: int = 10
+    mail_outbox_dir: Path | None = None
+    smtp_url: str = ""
+    purge_interval_seconds: int = 60
+    workers: int = 1
+    log_level: str = "info"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind ``database_url``, or None for another database."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):])
+        return None
+
+    @property
+    def base_url(self) -> str:
+        """The URL phones and printed cards use to reach this server."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(name: str, raw: str, kind: type | str) -> object:
+    kind_name = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if "bool" in kind_name:
+            return raw.strip().lower() in _BOOL_TRUE
+        if "int" in kind_name:
+            return int(raw)
+        if "float" in kind_name:
+            return float(raw)
+        if "Path" in kind_name:
+            return Path(raw).expanduser() if raw else None
+    except ValueError as exc:
+        raise SettingsError(f"Setting {name}={raw!r} is not a valid {kind_name}.") from exc
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the optional config file and the environment."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    config_path = env.get("BACKOFFICE_CONFIG")
+    if config_path:
+        parser = configparser.ConfigParser()
+        if not parser.read(config_path, encoding="utf-8"):
+            raise SettingsError(f"Config file {config_path} cannot be read.")
+        if parser.has_section("backoffice"):
+            values.update(parser.items("backoffice"))
+    for f in fields(Settings):
+        env_name = "BACKOFFICE_" + f.name.upper()
+        if env_name in env:
+            values[f.name] = env[env_name]
+    if "DATABASE_URL" in env and "database_url" not in overrides:
+        values["database_url"] = env["DATABASE_URL"]
+    known = {f.name: f.type for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise SettingsError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    typed = {name: _coerce(name, str(raw), known[name]) for name, raw in values.items()}
+    typed.update(overrides)
+    settings = Settings(**typed)  # type: ignore[arg-type]
+    return _complete(settings)
+
+
+def _complete(settings: Settings) -> Settings:
+    data_dir = Path(settings.data_dir).expanduser()
+    url = settings.database_url or f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    outbox = settings.mail_outbox_dir or data_dir / "mail-outbox"
+    return replace(settings, data_dir=data_dir, database_url=url, mail_outbox_dir=Path(outbox))
+
+
+def ensure_secret(settings: Settings) -> Settings:
+    """Return settings with a secret key: from the environment, or a 0600 file in the data dir.
+
+    The key protects lookup hashes, encrypted personal data and sessions, so a
+    file readable by others is refused rather than used.
+    """
+    if settings.secret_key:
+        if len(settings.secret_key) < 32:
+            raise SettingsError("BACKOFFICE_SECRET_KEY must be at least 32 characters.")
+        return settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "secret.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SettingsError(
+            f"{path} is readable by other users (mode {mode:o}); run 'chmod 600 {path}' and start again."
+        )
+    return replace(settings, secret_key=path.read_text().strip())
