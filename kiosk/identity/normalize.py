@@ -18,10 +18,12 @@ from personnummer import personnummer as _pnr
 DEFAULT_REGION = "SE"
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+MAX_AGE_YEARS = 130
 
 _EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SPACES_RE = re.compile(r"\s+")
+_BIRTH_DATE_RE = re.compile(r"^(?P<year>[0-9]{4})(?P<sep>-?)(?P<month>[0-9]{2})(?P=sep)(?P<day>[0-9]{2})$")
 _PID_CHARS_RE = re.compile(r"^[0-9]{6}(?:[0-9]{2})?[-+]?[0-9]{4}$")
 
 
@@ -83,6 +85,31 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalize_birth_date(value: str | _dt.date | None, today: _dt.date | None = None) -> _dt.date:
+    """Return a birth date from ``YYYY-MM-DD`` or ``YYYYMMDD`` (a time part after ``T`` is ignored).
+
+    A date without a year (vCard ``--0415``), in the future or more than
+    :data:`MAX_AGE_YEARS` years ago is refused: it cannot be a customer's.
+    """
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        born = value
+    else:
+        text = str(value or "").strip()[:40]
+        match = _BIRTH_DATE_RE.match(text.split("T", 1)[0])
+        if not match:
+            raise InvalidIdentifier("invalid_birth_date", "A birth date is written YYYY-MM-DD.")
+        try:
+            born = _dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
+        except ValueError as exc:
+            raise InvalidIdentifier("invalid_birth_date", "This birth date does not exist.") from exc
+    today = today or _dt.date.today()
+    if born > today or today.year - born.year > MAX_AGE_YEARS:
+        raise InvalidIdentifier("invalid_birth_date", "This birth date is not plausible.")
+    return born
+
+
 def normalize_personal_id(value: str, today: _dt.date | None = None) -> str:
     """Return a Swedish personnummer or samordningsnummer as 12 digits.
 
@@ -100,18 +127,25 @@ def normalize_personal_id(value: str, today: _dt.date | None = None) -> str:
     digits = re.sub(r"[-+]", "", text)
     today = today or _dt.date.today()
     if len(digits) == 10:
-        yy = int(digits[:2])
-        century = today.year // 100
-        if yy > today.year % 100:
-            century -= 1
-        if "+" in text:
-            century -= 1
-        digits = f"{century:02d}{digits}"
+        digits = _with_century(digits, today, aged_100_or_more="+" in text)
     if personal_id_birth_date(digits) is None:
         raise InvalidIdentifier("invalid_personal_id", "This personal ID number does not contain a valid date.")
     if not _pnr.valid(digits):
         raise InvalidIdentifier("invalid_personal_id", "The check digit of this personal ID number is wrong.")
     return digits
+
+
+def _with_century(ten_digits: str, today: _dt.date, *, aged_100_or_more: bool) -> str:
+    """Prefix the century that puts the birth date in the past (compared by full date, not only the year)."""
+    century = today.year // 100
+    candidate = f"{century:02d}{ten_digits}"
+    born = personal_id_birth_date(candidate)
+    # A number born "later this year" belongs to the previous century; an invalid date is left for the caller to refuse.
+    if int(ten_digits[:2]) > today.year % 100 or (born is not None and born > today):
+        century -= 1
+    if aged_100_or_more:
+        century -= 1
+    return f"{century:02d}{ten_digits}"
 
 
 def personal_id_birth_date(canonical: str) -> _dt.date | None:
