@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -27,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class BodyLimit:
-    """Refuse request bodies over the limit before they are read into memory."""
+    """Refuse request bodies over the limit before they are read into memory.
+
+    A declared Content-Length is checked up front; a chunked body is counted as
+    it arrives, and whatever the app answers to the cut-off body is replaced
+    by the 413.
+    """
 
     def __init__(self, app: ASGIApp, limit: int):
         self.app = app
@@ -42,24 +48,30 @@ class BodyLimit:
             await self._refuse(send)
             return
         received = 0
+        over = False
+        refused = False
 
         async def limited_receive():
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._refuse(send)
+        async def guarded_send(message):
+            nonlocal refused
+            if not over:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(send)
+
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _refuse(self, send: Send) -> None:
-        import json
-
         body = json.dumps(error_body("body_too_large", f"The request body is over {self.limit} bytes.")).encode()
         await send(
             {
@@ -69,10 +81,6 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class SecurityHeaders:

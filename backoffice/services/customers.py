@@ -142,6 +142,7 @@ def apply_fields(db: Session, vault: Vault, customer: Customer, fields: dict) ->
             value = fields[name]
             setattr(customer, f"{name}_lookup", vault.lookup(name, value) if value else None)
             setattr(customer, f"{name}_enc", vault.encrypt(value) if value else None)
+    customer.first_name, customer.last_name = customer.first_name or "", customer.last_name or ""
     customer.search_name, customer.search_last = _search_keys(customer.first_name, customer.last_name)
     if "labels" in fields:
         _set_labels(db, customer, fields["labels"])
