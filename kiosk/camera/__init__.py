@@ -1,1 +1,41 @@
 """Frames to scan events: sources, capture thread, decoder, scanner (no Kivy)."""
+
+from .capture import CaptureThread
+from .decoder import KIOSK_FORMATS, Decoder, DecodeReport, Region, format_name, zbar_format_name
+from .events import CameraState, CameraStatus, DecodedCode, FailureReason, Frame, ScanEvent
+from .scanner import Scanner
+from .sources import (
+    FileSource,
+    FrameSource,
+    ImageSource,
+    Picamera2Source,
+    SourceError,
+    V4L2Source,
+    make_source,
+    picamera2_available,
+)
+
+__all__ = [
+    "KIOSK_FORMATS",
+    "CameraState",
+    "CameraStatus",
+    "CaptureThread",
+    "DecodeReport",
+    "DecodedCode",
+    "Decoder",
+    "FailureReason",
+    "FileSource",
+    "Frame",
+    "FrameSource",
+    "ImageSource",
+    "Picamera2Source",
+    "Region",
+    "ScanEvent",
+    "Scanner",
+    "SourceError",
+    "V4L2Source",
+    "format_name",
+    "make_source",
+    "picamera2_available",
+    "zbar_format_name",
+]

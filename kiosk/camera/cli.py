@@ -1,0 +1,137 @@
+"""``kiosk-decode``: read codes in still images (or a payload given as text) and say what they mean.
+
+    kiosk-decode [--json] [--budget-ms MS] IMAGE...
+    kiosk-decode [--json] --text PAYLOAD        (``--text -`` reads one payload from stdin)
+
+With ``--json`` every image gives one line ``{"path", "codes": [{"format", "text", "identity",
+"position", "strategy"}], "ms"}``; an unreadable image gives ``{"path", "error"}`` and the exit
+status is 1 once all images have been tried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+import cv2
+
+from .decoder import KIOSK_FORMATS, Decoder
+from .events import DecodedCode
+
+log = logging.getLogger(__name__)
+
+
+def _identity_parser() -> Callable[[str, str | None], dict[str, Any]] | None:
+    """``parse_payload(...).to_dict()`` from kiosk.identity, or None while that package lacks it."""
+    try:
+        from kiosk.identity import parse_payload
+    except ImportError as exc:
+        log.warning("kiosk.identity.parse_payload is not available (%s); identities are left out", exc)
+        return None
+    return lambda text, symbology: parse_payload(text, symbology=symbology).to_dict()
+
+
+def _code_json(code: DecodedCode, identify: Callable[[str, str | None], dict[str, Any]] | None) -> dict[str, Any]:
+    return {
+        "format": code.format,
+        "text": code.text,
+        "identity": identify(code.text, code.format) if identify else None,
+        "position": [list(p) for p in code.position],
+        "strategy": code.strategy,
+    }
+
+
+def _describe(text: str, limit: int = 80) -> str:
+    """A payload on one line: control characters shown, long texts cut."""
+    shown = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _emit(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    path = record["path"] if record["path"] is not None else "text"
+    if "error" in record:
+        out.write(f"{path}: error: {record['error']}\n")
+        return
+    if not record["codes"]:
+        out.write(f"{path}: no code found ({record['ms']:.0f} ms)\n")
+    for code in record["codes"]:
+        kind = (code["identity"] or {}).get("kind", "?")
+        out.write(f"{path}: {code['format']} [{kind}] {_describe(code['text'])}\n")
+    out.flush()
+
+
+def _decode_image(path: str, decoder: Decoder, budget_ms: float, identify: Any) -> dict[str, Any]:
+    start = time.perf_counter()
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        return {"path": path, "error": "cannot read image (missing, unreadable or not an image)", "codes": []}
+    codes = decoder.decode_still(image, budget_ms=budget_ms)
+    ms = (time.perf_counter() - start) * 1000.0
+    return {"path": path, "codes": [_code_json(c, identify) for c in codes], "ms": round(ms, 1)}
+
+
+def _text_record(payload: str, from_stdin: bool, symbology: str | None, identify: Any) -> dict[str, Any]:
+    start = time.perf_counter()
+    code = {"format": "text", "text": payload, "identity": identify(payload, symbology) if identify else None}
+    return {"path": "-" if from_stdin else None, "codes": [code], "ms": round((time.perf_counter() - start) * 1000.0, 1)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``kiosk-decode``."""
+    p = argparse.ArgumentParser(prog="kiosk-decode", description="Decode codes in still images the way the kiosk camera does.")
+    p.add_argument("images", nargs="*", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    p.add_argument("--text", metavar="PAYLOAD", help="parse this payload instead of reading images ('-' reads stdin)")
+    p.add_argument("--symbology", default=None, help="with --text: the format the payload came from (e.g. PDF417)")
+    p.add_argument("--json", action="store_true", help="one JSON object per image per line")
+    p.add_argument("--budget-ms", type=float, default=400.0, help="time allowed per image for recoveries (default 400)")
+    p.add_argument("--formats", default=",".join(KIOSK_FORMATS), help="comma-separated zxing-cpp format names (default: the kiosk's)")
+    p.add_argument("--no-pyzbar", action="store_true", help="do not fall back to ZBar")
+    p.add_argument("-v", "--verbose", action="store_true", help="log which recoveries ran")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``kiosk-decode``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if args.text is None and not args.images:
+        build_parser().error("give IMAGE files or --text PAYLOAD")
+    identify = _identity_parser()
+    out = sys.stdout
+    if args.text is not None:
+        if args.text == "-":
+            payload = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+            # The shell's echo adds one newline; payloads never end in a bare LF that matters.
+            payload = payload.removesuffix("\n")
+        else:
+            payload = args.text
+        _emit(_text_record(payload, args.text == "-", args.symbology, identify), args.json, out)
+        return 0
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    try:
+        decoder = Decoder(formats, still_budget_ms=args.budget_ms, use_pyzbar=not args.no_pyzbar)
+    except (ValueError, RuntimeError) as exc:
+        build_parser().error(f"--formats: {exc}")
+    status = 0
+    for path in args.images:
+        try:
+            record = _decode_image(path, decoder, args.budget_ms, identify)
+        except Exception as exc:  # one bad file must not stop a batch
+            log.debug("decoding %s failed", path, exc_info=True)
+            record = {"path": path, "error": f"{type(exc).__name__}: {exc}", "codes": []}
+        if "error" in record:
+            status = 1
+        _emit(record, args.json, out)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
