@@ -24,6 +24,23 @@ _EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SPACES_RE = re.compile(r"\s+")
 _BIRTH_DATE_RE = re.compile(r"^(?P<year>[0-9]{4})(?P<sep>-?)(?P<month>[0-9]{2})(?P=sep)(?P<day>[0-9]{2})$")
+# Names and three-letter codes seen on cards at a Swedish counter (upper case, dots removed) -> ISO alpha-2.
+_COUNTRY_NAMES = {
+    **dict.fromkeys(("SWEDEN", "SVERIGE", "SWE"), "SE"),
+    **dict.fromkeys(("NORWAY", "NORGE", "NOREG", "NOR"), "NO"),
+    **dict.fromkeys(("DENMARK", "DANMARK", "DNK"), "DK"),
+    **dict.fromkeys(("FINLAND", "SUOMI", "FIN"), "FI"),
+    **dict.fromkeys(("ICELAND", "ISLAND", "ÍSLAND", "ISL"), "IS"),
+    **dict.fromkeys(("GERMANY", "DEUTSCHLAND", "TYSKLAND", "DEU"), "DE"),
+    **dict.fromkeys(("UNITED KINGDOM", "STORBRITANNIEN", "GREAT BRITAIN", "UK", "GBR"), "GB"),
+    **dict.fromkeys(("UNITED STATES", "UNITED STATES OF AMERICA", "USA"), "US"),
+    **dict.fromkeys(("CANADA", "KANADA", "CAN"), "CA"),
+    **dict.fromkeys(("MEXICO", "MEX"), "MX"),
+    **dict.fromkeys(("FRANCE", "FRANKRIKE", "FRA"), "FR"),
+    **dict.fromkeys(("SPAIN", "SPANIEN", "ESPAÑA", "ESP"), "ES"),
+    **dict.fromkeys(("NETHERLANDS", "NEDERLÄNDERNA", "NEDERLAND", "NLD"), "NL"),
+    **dict.fromkeys(("POLAND", "POLEN", "POLSKA", "POL"), "PL"),
+}
 _PID_CHARS_RE = re.compile(r"^[0-9]{6}(?:[0-9]{2})?[-+]?[0-9]{4}$")
 
 
@@ -59,6 +76,20 @@ def normalize_email(value: str | None) -> str:
         raise InvalidIdentifier("invalid_email", "This does not look like an e-mail address.")
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+def normalize_country(value: str | None) -> str:
+    """Return an ISO 3166-1 alpha-2 code (``SE``) from a code or a common name (``Sverige``, ``USA``, ``U.S.A.``).
+
+    Cards write countries as they please; only two-letter codes, the
+    three-letter codes of AAMVA licences and the names in
+    :data:`_COUNTRY_NAMES` are understood, anything else is refused.
+    """
+    text = normalize_name(value).upper().replace(".", "").strip() if value else ""
+    code = _COUNTRY_NAMES.get(text, text)
+    if len(code) != 2 or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidIdentifier("invalid_country", "Use a two-letter country code such as SE.")
+    return code
 
 
 def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:

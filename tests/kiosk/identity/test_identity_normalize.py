@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from kiosk.identity import InvalidIdentifier, normalize_birth_date, normalize_personal_id
+from kiosk.identity.normalize import normalize_country
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -52,8 +53,25 @@ def test_birth_dates_are_read_from_iso_and_basic_forms(text, born):
     assert normalize_birth_date(text, today=TODAY) == born
 
 
-@pytest.mark.parametrize("text", ["--0415", "--04-15", "1985-04", "1985-0412", "1985-02-30", "2030-01-01", "1850-01-01", ""])
+@pytest.mark.parametrize(
+    "text", ["--0415", "--04-15", "1985-04", "1985-0412", "1985-02-30", "2030-01-01", "1850-01-01", ""]
+)
 def test_birth_dates_without_a_year_impossible_or_implausible_are_refused(text):
     with pytest.raises(InvalidIdentifier) as refused:
         normalize_birth_date(text, today=TODAY)
     assert refused.value.code == "invalid_birth_date"
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("SE", "SE"), ("se", "SE"), ("Sverige", "SE"), ("Sweden", "SE"), ("U.S.A.", "US"), ("USA", "US"), ("CAN", "CA")],
+)
+def test_countries_become_the_two_letter_codes_the_backoffice_stores(written, code):
+    assert normalize_country(written) == code
+
+
+@pytest.mark.parametrize("written", ["Atlantis", "XX", "", "S"])
+def test_a_country_that_is_not_understood_is_refused(written):
+    with pytest.raises(InvalidIdentifier) as refused:
+        normalize_country(written)
+    assert refused.value.code == "invalid_country"
