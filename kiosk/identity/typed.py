@@ -68,6 +68,7 @@ CUSTOMER_NUMBER, PERSONAL_ID, PHONE = "customer_number", "personal_id", "phone"
 AMBIGUOUS, INCOMPLETE, INVALID = "ambiguous", "incomplete", "invalid"
 MAX_PHONE_DIGITS = 15  # E.164
 MAX_CUSTOMER_NUMBER_DIGITS = 8
+MAX_TYPED_LENGTH = 40  # the longest sensible input, "+358 40 123 4567" with spaces, is far shorter
 
 _FROM_ABROAD = "A phone number from abroad starts with + or 00."
 _MESSAGES = {
@@ -158,6 +159,8 @@ def classify_typed_input(text: str, *, complete: bool = True, today: _dt.date | 
 
 
 def _classify(text: str, complete: bool, today: _dt.date | None) -> TypedInput:
+    if isinstance(text, str) and len(text) > MAX_TYPED_LENGTH:
+        return _invalid("too_long", "")  # pasted junk: no need to look at it
     typed = _tokenise(text if isinstance(text, str) else "")
     if typed is None:
         return _invalid("not_digits", _plain(text))
