@@ -89,7 +89,8 @@ ZBAR_NAMES = {
 
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
-LIVE_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "full", "contrast", "zbar", "upscale")
+# Enlarging the whole frame costs as much as everything else together, so it is for stills only.
+LIVE_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "full", "contrast", "zbar")
 STILL_ORDER: tuple[str, ...] = ("full", "roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "upscale", "zbar", "contrast")
 
 # First guesses of what each recovery costs (ms per megapixel of the frame) before it has run.
@@ -155,8 +156,9 @@ class Region:
     w: int
     h: int
     score: float
-    angle: float = 0.0  # dominant gradient direction, degrees (bars are perpendicular to it)
-    coherence: float = 0.0  # 1 = all edges parallel (a linear code), ~0 = a matrix code or clutter
+    angle: float | None = None  # dominant gradient direction, degrees (bars are perpendicular to it)
+    coherence: float | None = None  # 1 = all edges parallel (a linear code), ~0 = a matrix code or clutter
+    cells: tuple[slice, slice] | None = field(default=None, repr=False)  # where it lies in the small picture
 
     def overlaps(self, quad: Quad) -> bool:
         xs, ys = zip(*quad, strict=True)
@@ -188,6 +190,17 @@ class _Work:
     found: dict[tuple[str, str], DecodedCode] = field(default_factory=dict)
     errors: list[Quad] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
+    gradients: tuple[np.ndarray, np.ndarray] | None = None  # Sobel x, y of the small picture
+
+    def orient(self, r: Region) -> None:
+        """Fill in a region's orientation (only the deskew recovery needs it, so only then)."""
+        if r.coherence is not None:
+            return
+        if r.cells is None or self.gradients is None:
+            r.angle, r.coherence = 0.0, 0.0
+            return
+        gx, gy = (g[r.cells][::2, ::2].astype(np.float32) for g in self.gradients)
+        r.angle, r.coherence = _orientation(gx, gy)
 
     def unexplained(self) -> list[Region]:
         """Candidate regions that no code found so far lies in."""
@@ -241,6 +254,7 @@ class Decoder:
         self._cost: dict[str, float] = {}  # running average ms per strategy (live frames)
         self._cursor = 0
         self._sticky: str | None = None  # the recovery that last read something
+        self._region_tries: dict[tuple[int, int, int, int], int] = {}  # live frames each region was tried in
         self._lock = threading.Lock()
         self.last_report = DecodeReport()
 
@@ -276,6 +290,8 @@ class Decoder:
             work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, budget_ms / 1000.0, exhaustive)
             self._timed("fast", work, report)
             work.regions = self._find_regions(work)
+            if not exhaustive:
+                work.regions = self._drop_stale(work.regions, bool(work.found))
             report.regions = work.regions
             report.evidence = bool(work.errors or work.unexplained())
             if report.evidence or (exhaustive and not work.found):
@@ -298,6 +314,8 @@ class Decoder:
                 order.insert(0, self._sticky)
         mp = work.gray.size / 1e6
         for name in order:
+            if not work.exhaustive and work.found:
+                break  # live: the customer's code is read; the rest is most likely clutter
             if not (work.errors or work.unexplained() or (work.exhaustive and not work.found)):
                 break
             remaining = work.deadline - time.perf_counter()
@@ -337,17 +355,19 @@ class Decoder:
         if hi - lo < 12:
             return []
         alpha = 255.0 / float(hi - lo)
-        gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3) * alpha
-        gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3) * alpha
-        strong_x = (np.abs(gx) > 160).astype(np.float32)
-        strong_y = (np.abs(gy) > 160).astype(np.float32)
+        # All in OpenCV on uint8/int16: this runs on every frame, so no float temporaries.
+        gx = cv2.Sobel(small, cv2.CV_16S, 1, 0, ksize=3)
+        gy = cv2.Sobel(small, cv2.CV_16S, 0, 1, ksize=3)
+        _, strong_x = cv2.threshold(cv2.convertScaleAbs(gx, alpha=alpha), 160, 255, cv2.THRESH_BINARY)
+        _, strong_y = cv2.threshold(cv2.convertScaleAbs(gy, alpha=alpha), 160, 255, cv2.THRESH_BINARY)
         cell = 8
         hc, wc = small.shape[0] // cell, small.shape[1] // cell
         if hc < 2 or wc < 2:
             return []
         dx = cv2.resize(strong_x[: hc * cell, : wc * cell], (wc, hc), interpolation=cv2.INTER_AREA)
         dy = cv2.resize(strong_y[: hc * cell, : wc * cell], (wc, hc), interpolation=cv2.INTER_AREA)
-        density = dx + dy
+        density = (dx.astype(np.float32) + dy.astype(np.float32)) * (1.0 / 255.0)
+        work.gradients = (gx, gy)
         mask = (density > 0.22).astype(np.uint8)
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
         count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -366,17 +386,38 @@ class Decoder:
             mx, my = max(1.5, 0.3 * w), max(1.5, 0.3 * h)
             x0, y0 = max(0, int((x - mx) * s)), max(0, int((y - my) * s))
             x1, y1 = min(fw, int((x + w + mx) * s)), min(fh, int((y + h + my) * s))
-            sl = (slice(y * cell, (y + h) * cell), slice(x * cell, (x + w) * cell))
-            angle, coherence = _orientation(gx[sl], gy[sl])
-            regions.append(Region(x0, y0, x1 - x0, y1 - y0, score, angle, coherence))
+            cells = (slice(y * cell, (y + h) * cell), slice(x * cell, (x + w) * cell))
+            regions.append(Region(x0, y0, x1 - x0, y1 - y0, score, cells=cells))
         for quad in work.errors:
+            # zxing saw a symbol there but could not decode it: the strongest evidence there is.
             xs, ys = zip(*quad, strict=True)
             x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
             if x1 - x0 > 4 and y1 - y0 > 4:
                 mx, my = 0.2 * (x1 - x0) + 8, 0.2 * (y1 - y0) + 8
-                regions.append(Region(max(0, int(x0 - mx)), max(0, int(y0 - my)), int(x1 - x0 + 2 * mx), int(y1 - y0 + 2 * my), 1e6))
+                r = Region(max(0, int(x0 - mx)), max(0, int(y0 - my)), int(x1 - x0 + 2 * mx), int(y1 - y0 + 2 * my), 1e6)
+                r.w, r.h = min(r.w, fw - r.x), min(r.h, fh - r.y)
+                k = work.small_scale
+                r.cells = (slice(int(y0 / k), int(y1 / k) + 1), slice(int(x0 / k), int(x1 / k) + 1))
+                regions.append(r)
         regions.sort(key=lambda r: -r.score)
         return regions[: self.max_regions]
+
+    def _drop_stale(self, regions: list[Region], found: bool) -> list[Region]:
+        """Leave out regions that stayed put through a whole rotation of recoveries without a read.
+
+        A shelf edge or a poster behind the customer looks like a code to the edge test; once
+        every recovery has failed on it, it only costs time until it moves or changes.
+        """
+        seen: dict[tuple[int, int, int, int], int] = {}
+        keep: list[Region] = []
+        for r in regions:
+            key = (r.x // 24, r.y // 24, r.w // 24, r.h // 24)
+            tries = 0 if found else self._region_tries.get(key, 0) + 1
+            seen[key] = tries
+            if tries <= len(self.live_order):
+                keep.append(r)
+        self._region_tries = seen  # regions that vanished are forgotten
+        return keep
 
     # ------------------------------------------------------------------ zxing / zbar calls
 
@@ -432,7 +473,9 @@ class Decoder:
         self._zxing(work, _View(work.original, np.eye(3)), "full", return_errors=True)
 
     def _contrast(self, work: _Work) -> None:
-        self._zxing(work, _View(self._clahe.apply(work.gray), np.eye(3)), "contrast")
+        # Live, rotation and inversion are left to "full"; this pass is about light.
+        extra = {} if work.exhaustive else {"try_rotate": False, "try_invert": False}
+        self._zxing(work, _View(self._clahe.apply(work.gray), np.eye(3)), "contrast", **extra)
 
     def _zbar_full(self, work: _Work) -> None:
         self._zbar_read(work, _View(work.gray, np.eye(3)), "zbar")
@@ -464,7 +507,10 @@ class Decoder:
 
     def _roi_deskew(self, work: _Work) -> None:
         for r in self._regions_to_try(work):
-            if r.coherence < 0.35 or self._out_of_time(work):
+            if self._out_of_time(work):
+                return
+            work.orient(r)
+            if r.coherence < 0.35:
                 continue
             # Bars are perpendicular to the gradient; turn the crop so they stand upright.
             if abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from .capture import CaptureThread
-from .decoder import Decoder
+from .decoder import LINEAR, Decoder
 from .events import DecodedCode, Frame, ScanEvent
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ class Scanner:
     """Decode worker between a :class:`CaptureThread` and the UI.
 
     ``rate`` caps decodes per second (the decoder's per-frame budget keeps each one short);
-    a frame is never decoded twice. ``on_frame`` (optional) gets every decoded frame's codes,
+    a frame is never decoded twice. A linear barcode (EAN, Code 128, ...) is reported once it
+    has been read in ``confirm_linear`` frames of the same showing. ``on_frame`` (optional) gets every decoded frame's codes,
     de-duplicated or not, e.g. to draw boxes on the preview.
     """
 
@@ -38,6 +39,7 @@ class Scanner:
         *,
         rate: float = 10.0,
         dedup_seconds: float = 3.0,
+        confirm_linear: int = 2,
         on_frame: Callable[[Frame, list[DecodedCode]], None] | None = None,
         name: str = "code-scanner",
     ) -> None:
@@ -49,7 +51,8 @@ class Scanner:
         self.on_frame = on_frame
         self.period = 1.0 / float(rate)
         self.dedup_seconds = float(dedup_seconds)
-        self._last_seen: dict[tuple[str, str], float] = {}
+        self.confirm_linear = max(1, int(confirm_linear))
+        self._sightings: dict[tuple[str, str], tuple[int, float]] = {}  # key -> (reads this showing, last read)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -86,7 +89,7 @@ class Scanner:
     def forget(self) -> None:
         """Forget which codes were seen, so the next sighting of any code is reported again."""
         with self._lock:
-            self._last_seen.clear()
+            self._sightings.clear()
 
     def observe(self, codes: list[DecodedCode], frame_size: tuple[int, int], now: float | None = None) -> list[ScanEvent]:
         """Feed one frame's codes through de-duplication; returns (and emits) the new events."""
@@ -94,13 +97,18 @@ class Scanner:
         fresh: list[ScanEvent] = []
         with self._lock:
             for code in codes:
-                last = self._last_seen.get(code.key)
-                if last is None or now - last > self.dedup_seconds:
-                    fresh.append(ScanEvent(code.text, code.format, code.position, time.time(), frame_size, code.strategy))
+                hits, last = self._sightings.get(code.key, (0, -1e18))
+                if now - last > self.dedup_seconds:
+                    hits = 0  # out of view long enough: this is a new showing
+                hits += 1
                 # Every sighting refreshes the memory, so a code kept in view is never repeated.
-                self._last_seen[code.key] = now
-            for key in [k for k, t in self._last_seen.items() if now - t > self.dedup_seconds]:
-                del self._last_seen[key]
+                self._sightings[code.key] = (hits, now)
+                # A linear code's one check digit lets a blurred frame misread now and then;
+                # matrix codes carry error correction and count at the first read.
+                if hits == (self.confirm_linear if code.format in LINEAR else 1):
+                    fresh.append(ScanEvent(code.text, code.format, code.position, time.time(), frame_size, code.strategy))
+            for key in [k for k, (_, t) in self._sightings.items() if now - t > self.dedup_seconds]:
+                del self._sightings[key]
         for event in fresh:
             self.events += 1
             log.info("scanned %s (%d chars) via %s", event.format, len(event.text), event.strategy)

@@ -26,7 +26,9 @@ import zxingcpp
 
 log = logging.getLogger(__name__)
 
-DEMO_CARD_URL = "http://127.0.0.1:8000/c/DEMO-00000001"  # the linked card of backoffice/demo.py
+# The cards of backoffice/demo.py: DEMO-00000001 is linked to a customer, DEMO-00000002 is not.
+DEMO_CARD_URL = "http://127.0.0.1:8000/c/DEMO-00000001"
+DEMO_PAYLOADS = (DEMO_CARD_URL, "http://127.0.0.1:8000/c/DEMO-00000002")
 
 
 def ean13(first12: str) -> str:
@@ -319,18 +321,18 @@ def place_code(
     # each pixel, so shrinking must average (INTER_AREA) rather than pick samples.
     probe = render_symbol(text, fmt, 1)
     module_px = max(1, math.ceil(2.0 * code_px / probe.shape[1]))
-    symbol = render_symbol(text, fmt, module_px, inverted=inverted)
+    symbol = render_symbol(text, fmt, module_px)
     if carrier == "phone":
-        board, sym_corners = _phone(symbol, rng)
+        # Inverted on a phone is an app in dark mode: light modules on a dark screen.
+        board, sym_corners = _phone(255 - symbol if inverted else symbol, rng)
     elif carrier == "paper":
-        board = cv2.cvtColor(symbol, cv2.COLOR_GRAY2BGR)
+        board = cv2.cvtColor(255 - symbol if inverted else symbol, cv2.COLOR_GRAY2BGR)
         sh, sw = symbol.shape
         sym_corners = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32)
     else:
         board, sym_corners = _card(symbol, fmt, rng)
-    if inverted and carrier == "card":
-        # A dark card with a light code (some loyalty apps and cards do this).
-        board = 255 - board
+        if inverted:
+            board = 255 - board  # a dark card printed with a light code
     scale = code_px / float(symbol.shape[1])
     bw, bh = board.shape[1] * scale, board.shape[0] * scale
     shrink = min(1.0, 1.5 * scale)
@@ -507,6 +509,44 @@ def write_video(frames: Iterable[np.ndarray], path: str | Path, fps: float = 15.
     return path
 
 
+Segment = tuple[tuple[str, str] | None, float]  # ((text, format) or None for no code, seconds)
+
+
+def clip_frames(
+    segments: Sequence[Segment],
+    *,
+    size: tuple[int, int] = (640, 480),
+    fps: float = 15.0,
+    code_px: float | None = None,
+    degradations: dict[str, float] | None = None,
+    seed: int = 7,
+) -> Iterator[np.ndarray]:
+    """Frames of a counter: for each segment, either nobody (None) or a card held up, swaying.
+
+    ``degradations`` are applied to every frame with fresh noise, as a camera would.
+    """
+    rng = np.random.default_rng(seed)
+    w, h = size
+    scene = background(size, rng, "room")
+    d = dict(degradations or {"noise": 2.0})
+    for code, seconds in segments:
+        count = round(seconds * fps)
+        if code is None:
+            for _ in range(count):
+                yield degrade(scene, d, rng, focus=(w / 2, h / 2), focus_size=min(w, h) / 3)
+            continue
+        text, fmt = code
+        held = scene.copy()
+        placed = place_code(held, text, fmt, rng, code_px=code_px or min(w, h) * 0.42, center=(w * 0.5, h * 0.5), tilt_deg=12.0)
+        focus = tuple(float(v) for v in placed.corners.mean(axis=0))
+        focus_size = float(np.ptp(placed.corners[:, 0]))
+        for i in range(count):
+            # A hand is never still: a slow sway of a few pixels.
+            dx, dy = 4.0 * math.sin(i / fps * 2.1), 3.0 * math.cos(i / fps * 1.7)
+            moved = cv2.warpAffine(held, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
+            yield degrade(moved, d, rng, focus=focus, focus_size=focus_size)
+
+
 def demo_frames(
     payloads: Sequence[str],
     *,
@@ -518,19 +558,10 @@ def demo_frames(
     seed: int = 7,
 ) -> Iterator[np.ndarray]:
     """Frames that alternate an empty counter with a card held up for each payload, in turn."""
-    rng = np.random.default_rng(seed)
-    w, h = size
-    scene = background(size, rng, "room")
+    segments: list[Segment] = []
     for text in payloads:
-        for _ in range(int(empty_seconds * fps)):
-            yield noise(scene, 2.0, rng)
-        card_frame = scene.copy()
-        place_code(card_frame, text, fmt, rng, code_px=min(w, h) * 0.42, center=(w * 0.5, h * 0.5), tilt_deg=12.0)
-        for i in range(int(code_seconds * fps)):
-            # A hand is never still: a slow sway of a few pixels, and sensor noise on top.
-            dx, dy = 4.0 * math.sin(i / fps * 2.1), 3.0 * math.cos(i / fps * 1.7)
-            moved = cv2.warpAffine(card_frame, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
-            yield noise(moved, 2.0, rng)
+        segments += [(None, empty_seconds), ((text, fmt), code_seconds)]
+    return clip_frames(segments, size=size, fps=fps, seed=seed)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -557,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "demo-video":
-        payloads = args.payload or [DEMO_CARD_URL]
+        payloads = args.payload or list(DEMO_PAYLOADS)
         write_video(demo_frames(payloads, size=args.size, fps=args.fps, fmt=args.format), args.out, fps=args.fps, quality=args.quality)
     else:
         args.out.mkdir(parents=True, exist_ok=True)
