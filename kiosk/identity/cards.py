@@ -44,7 +44,7 @@ def parse_card_text(text: str, symbology: str | None = None) -> Identity | None:
 
 def parse_retail_barcode(text: str, symbology_key: str, symbology: str | None = None) -> Identity:
     """An EAN/UPC printed on a pre-made card: a card code when its check digit is right."""
-    if not text.isdigit() or len(text) not in _RETAIL_LENGTHS[symbology_key]:
+    if not (text.isascii() and text.isdigit()) or len(text) not in _RETAIL_LENGTHS[symbology_key]:
         return Identity.unrecognised("unknown_format", symbology)
     checked = _upc_e_to_upc_a(text) if symbology_key == "UPCE" else text
     if checked is None or not ean.is_valid(checked):

@@ -181,7 +181,7 @@ def _with_century(ten_digits: str, today: _dt.date, *, aged_100_or_more: bool) -
 
 def personal_id_birth_date(canonical: str) -> _dt.date | None:
     """Birth date of a canonical 12-digit number (samordningsnummer: day - 60)."""
-    if len(canonical) != 12 or not canonical.isdigit():
+    if len(canonical) != 12 or not (canonical.isascii() and canonical.isdigit()):
         return None
     year, month, day = int(canonical[:4]), int(canonical[4:6]), int(canonical[6:8])
     if day > 60:

@@ -52,6 +52,7 @@ display, the personal ID in its canonical masked form (``20070101-••••``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import re
@@ -89,6 +90,7 @@ _MESSAGES = {
 _KIND_NAMES = {CUSTOMER_NUMBER: "customer number", PERSONAL_ID: "personal ID number", PHONE: "phone number"}
 _SEPARATED_PID_RE = re.compile(r"([0-9]{6}|[0-9]{8})([-+])([0-9]{0,4})")
 _IGNORED_RE = re.compile(r"[\s\u00a0]")
+_DIGITS_RE = re.compile(r"[0-9]*")  # not str.isdigit(): that also accepts "²" and "٣"
 _COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 _MASK = "•"
 _MAX_NATIONAL_DIGITS = 13  # 0 + the longest Swedish national number (12 digits)
@@ -169,7 +171,7 @@ def _classify(text: str, complete: bool, today: _dt.date | None) -> TypedInput:
         return result
     possible = _possible_kinds(typed)
     if result.kind != INVALID:
-        return _with_possible(result, possible)
+        return dataclasses.replace(result, possible_kinds=possible)
     if not possible:
         return result
     names = " or ".join(_KIND_NAMES[kind] for kind in possible)
@@ -187,11 +189,9 @@ def _tokenise(text: str) -> _Typed | None:
         return _Typed("separated", date + serial, separator=separator, date_length=len(date))
     if s.startswith("+"):
         rest = s[1:].replace("-", "")
-        return _Typed("international", rest) if rest.isdigit() or not rest else None
+        return _Typed("international", rest) if _DIGITS_RE.fullmatch(rest) else None
     s = s.replace("-", "")
-    if s and not s.isdigit():
-        return None
-    return _Typed("digits", s)
+    return _Typed("digits", s) if _DIGITS_RE.fullmatch(s) else None
 
 
 def _read(typed: _Typed, today: _dt.date | None) -> TypedInput:
@@ -224,7 +224,7 @@ def _read(typed: _Typed, today: _dt.date | None) -> TypedInput:
         personal_id = _personal_id(typed, today)
         if personal_id.kind == INVALID and len(digits) == 10 and not _date_prefix_ok(digits, 6):
             # not even a date: maybe a Norwegian or Danish number without its +
-            return _with_message(personal_id, personal_id.message + " " + _FROM_ABROAD)
+            return dataclasses.replace(personal_id, message=f"{personal_id.message} {_FROM_ABROAD}")
         return personal_id
     return _phone("+" + digits, typed, international=True)
 
@@ -283,16 +283,6 @@ def _valid(candidate: Candidate, display: str | None = None) -> TypedInput:
 
 def _invalid(code: str, display: str) -> TypedInput:
     return TypedInput(INVALID, None, display, code, _MESSAGES[code])
-
-
-def _with_message(result: TypedInput, message: str) -> TypedInput:
-    return TypedInput(result.kind, result.value, result.display, result.message_code, message, result.candidates)
-
-
-def _with_possible(result: TypedInput, possible: tuple[str, ...]) -> TypedInput:
-    return TypedInput(
-        result.kind, result.value, result.display, result.message_code, result.message, result.candidates, possible
-    )
 
 
 # -- what more digits could still make ------------------------------------------------------------------------

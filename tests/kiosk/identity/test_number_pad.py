@@ -251,3 +251,8 @@ def test_a_bug_is_logged_and_answered_as_invalid_not_raised(monkeypatch, caplog)
     monkeypatch.setattr(typed_module, "_read", broken)
     assert read("100234").message_code == "internal_error"
     assert "classify_typed_input failed" in caplog.text
+
+
+@pytest.mark.parametrize("typed", ["070123456²", "٣٣٣٣", "+46７01234567"])
+def test_digits_from_other_scripts_are_not_digits_on_the_pad(typed):
+    assert read(typed).message_code == "not_digits"
