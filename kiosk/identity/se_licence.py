@@ -29,6 +29,7 @@ from .fields import RawFields, build_identity, find_personal_ids, tidy_capitals,
 from .model import Identity
 
 _PAIR_SPLIT_RE = re.compile(r"[\n\r;|\t]+")
+_KEY_VALUE_RE = re.compile(r"\s*([^:=]{1,40}?)\s*[:=]\s*(.*)$", re.DOTALL)
 _NUMBERED_FIELD_RE = re.compile(r"^\s*(1|2|3|4[a-d]|5)\.\s+(.*)$", re.IGNORECASE)
 _SURNAME_KEYS = {"1", "efternamn", "surname", "last_name", "lastname", "family_name"}
 _GIVEN_NAME_KEYS = {"2", "förnamn", "fornamn", "given_names", "given_name", "first_name", "firstname"}
@@ -63,7 +64,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
         if numbered:
             pairs.append((numbered.group(1).lower(), numbered.group(2).strip()))
             continue
-        match = re.match(r"\s*([^:=]{1,40}?)\s*[:=]\s*(.*)$", piece, re.DOTALL)
+        match = _KEY_VALUE_RE.match(piece)
         if match:
             key = match.group(1).strip().lower().rstrip(".").replace(" ", "_").replace("-", "_")
             pairs.append((key, match.group(2).strip()))

@@ -113,7 +113,7 @@ def read_with_vobject(card: str) -> list[Property]:
         if name in _STRUCTURED:
             parts = tuple(_join(getattr(value, part, ""), _LIST_JOINER[name]) for part in _STRUCTURED[name])
             value = ""
-        properties.append(Property(line.name.upper(), types, params, _join(value), parts))
+        properties.append(Property(name, types, params, _join(value), parts))
     return properties
 
 
