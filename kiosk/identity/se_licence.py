@@ -17,6 +17,9 @@ it can and says what it assumes:
   ``efternamn``, ``surname``, ``last_name``; given names ``2``,
   ``förnamn``, ``fornamn``, ``given_names``, ``first_name``; licence number
   ``5``, ``körkortsnummer``, ``licence_number``, ``license_number``.
+* A delimited record without keys (``SE;19701063-2391;ANDERSSON;ANNA;...``):
+  the two fields right after the personnummer, when they are made of
+  letters only, are the surname and the given names, in the EU card's order.
 * A text with two different valid personnummer is not one person's licence
   and is not recognised.
 """
@@ -31,6 +34,7 @@ from .model import Identity
 _PAIR_SPLIT_RE = re.compile(r"[\n\r;|\t]+")
 _KEY_VALUE_RE = re.compile(r"\s*([^:=]{1,40}?)\s*[:=]\s*(.*)$", re.DOTALL)
 _NUMBERED_FIELD_RE = re.compile(r"^\s*(1|2|3|4[a-d]|5)\.\s+(.*)$", re.IGNORECASE)
+_NAME_RE = re.compile(r"[^\W\d_]+(?:[ '-][^\W\d_]+)*")  # letters, with inner spaces, hyphens, apostrophes
 _SURNAME_KEYS = {"1", "efternamn", "surname", "last_name", "lastname", "family_name"}
 _GIVEN_NAME_KEYS = {"2", "förnamn", "fornamn", "given_names", "given_name", "first_name", "firstname"}
 _PERSONAL_ID_KEYS = {"4d", "personnummer", "pnr", "personal_number", "personal_id", "samordningsnummer"}
@@ -53,7 +57,20 @@ def parse_se_licence(text: str, symbology: str | None = None) -> Identity | None
             raw.first_name = tidy_capitals(value.split(",")[0].strip())
         elif key in _LICENCE_KEYS and not raw.licence_number:
             raw.licence_number = value
+    if not (raw.first_name or raw.last_name):
+        raw.last_name, raw.first_name = _names_after(personal_ids[0], _PAIR_SPLIT_RE.split(text))
     return build_identity("se_licence", raw, symbology)
+
+
+def _names_after(personal_id: str, fields: list[str]) -> tuple[str | None, str | None]:
+    """Surname and given names from the two letters-only fields that follow the personnummer's field."""
+    for i, field in enumerate(fields):
+        if personal_id in valid_personal_ids(find_personal_ids(field, keyed=True)):
+            following = [f.strip() for f in fields[i + 1 : i + 3]]
+            if len(following) == 2 and all(_NAME_RE.fullmatch(f) for f in following):
+                return tidy_capitals(following[0]), tidy_capitals(following[1])
+            break
+    return None, None
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

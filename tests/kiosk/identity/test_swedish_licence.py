@@ -51,3 +51,17 @@ def test_swedish_key_names_are_understood():
 )
 def test_text_without_exactly_one_valid_personnummer_in_licence_form_is_not_a_licence(payload, kind):
     assert parse_payload(payload, "DataMatrix").kind == kind
+
+
+@pytest.mark.parametrize(
+    ("payload", "first", "last"),
+    [
+        ("SE;19701063-2391;ANDERSSON;ANNA;20300115;B", "Anna", "Andersson"),
+        ("19121212-1212|TOLVANSSON|TOLVAN KARL", "Tolvan Karl", "Tolvansson"),
+        ("SE;KORKORT;19121212-1212;2030-01-01;B", None, None),  # no names after the number
+        ("SE;19121212-1212;ANNA", None, None),  # one field is not both names
+    ],
+)
+def test_a_delimited_record_without_keys_takes_the_two_names_after_the_personnummer(payload, first, last):
+    identity = parse_payload(payload, "DataMatrix")
+    assert (identity.kind, identity.first_name, identity.last_name) == ("se_licence", first, last)
