@@ -141,8 +141,8 @@ class Customer(Base):
     first_name: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     last_name: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     # lower-cased, accent-kept "first last" and "last first" for prefix search on an index
-    search_name: Mapped[str] = mapped_column(SearchText, default="", nullable=False, index=True)
-    search_last: Mapped[str] = mapped_column(SearchText, default="", nullable=False, index=True)
+    search_name: Mapped[str] = mapped_column(SearchText, default="", nullable=False)
+    search_last: Mapped[str] = mapped_column(SearchText, default="", nullable=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True, index=True)
     phone_lookup: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -160,6 +160,11 @@ class Customer(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     labels: Mapped[list[Label]] = relationship(secondary="customer_labels", lazy="selectin", order_by="Label.name")
     tags: Mapped[list[CustomerTag]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    # (key, id) so that prefix search and keyset pages both walk one index in order
+    __table_args__ = (
+        Index("ix_customers_search_name_id", "search_name", "id"),
+        Index("ix_customers_search_last_id", "search_last", "id"),
+    )
 
     @property
     def display_name(self) -> str:
@@ -396,11 +401,14 @@ class MailMessage(Base):
 
     __tablename__ = "mail_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(String(254), nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
-    status: Mapped[str] = mapped_column(String(10), default="queued", nullable=False)
+    status: Mapped[str] = mapped_column(String(10), default="queued", nullable=False)  # queued sending sent failed
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
