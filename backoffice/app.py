@@ -14,17 +14,20 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import admin, customers, kiosk, registrations, sales
+from .api import admin, console, customers, kiosk, registrations, sales
 from .db import migrate
 from .errors import error_body, install_error_handlers
 from .runtime import Runtime
+from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
 from .settings import Settings, ensure_secret, load_settings
 from .web import STATIC_DIR
+from .web import errors as page_errors
 from .web import routes as web_routes
 
 log = logging.getLogger(__name__)
+MAIL_INTERVAL_SECONDS = 5
 
 
 class BodyLimit:
@@ -112,6 +115,16 @@ def housekeeping(rt: Runtime) -> None:
         log.info("Housekeeping expired %d registrations/sessions", expired)
 
 
+async def _mail_loop(rt: Runtime) -> None:
+    """Deliver queued e-mail (card links) and retry failures, for as long as the app runs."""
+    while True:
+        try:
+            await run_in_threadpool(mail_service.deliver_due, rt.sessions, rt.settings)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("Mail delivery failed")
+        await asyncio.sleep(MAIL_INTERVAL_SECONDS)
+
+
 async def _housekeeping_loop(rt: Runtime) -> None:
     while True:
         try:
@@ -129,11 +142,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(migrate, settings.database_url)
         rt = Runtime.build(settings)
         app.state.runtime = rt
-        task = asyncio.create_task(_housekeeping_loop(rt))
+        tasks = [asyncio.create_task(_housekeeping_loop(rt)), asyncio.create_task(_mail_loop(rt))]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
             rt.engine.dispose()
 
     app = FastAPI(
@@ -145,7 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (kiosk, sales, customers, registrations, admin):
+    page_errors.install(app)
+    for module in (kiosk, sales, customers, registrations, admin, console):
         app.include_router(module.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

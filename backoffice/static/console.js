@@ -1,0 +1,605 @@
+/* The cashier console: live prompts from the register's event stream, scans, connect, link, track.
+ *
+ * Prompts never show twice: events are applied in id order and an id already
+ * seen is ignored; registration prompts are also keyed by their reference,
+ * because the page renders the pending ones itself and the stream may repeat
+ * one created while the page was loading.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("console");
+  if (!root) return;
+  const registerId = root.dataset.register;
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const BURST_MS = 150;      // a scanner types a whole payload faster than this between keys
+  const LIVE_SEARCH_MS = 300;
+  const INFO_SECONDS = 20;
+
+  let lastEventId = Number(root.dataset.after || 0);
+  let mode = { kind: "connect" };
+  let dialogMode = { kind: "create" };
+  let source = null;
+  let sessionOver = false;
+  const resolved = new Set();
+
+  const $ = (selector, scope) => (scope || document).querySelector(selector);
+  const prompts = $("#prompts");
+  const scan = $("#scan");
+  const results = $("#results");
+  const dialog = $("#customer-dialog");
+  const form = $("#customer-form");
+
+  const MESSAGES = {
+    0: "The server cannot be reached. Check the network and try again.",
+    401: "Your session has ended; sign in again.",
+    403: "You are not allowed to do this.",
+    404: "That no longer exists; it may have been handled at another till.",
+    409: "That has already been done.",
+    429: "Too many requests; wait a moment and try again.",
+    500: "Something went wrong on the server; try again.",
+  };
+  const SOURCES = { enter: "Typed at the kiosk", scan: "Scanned at the kiosk", mobile: "Phone form" };
+
+  /* ---------- talking to the server ---------- */
+
+  class Refusal extends Error {
+    constructor(message, code, status, fields) {
+      super(message);
+      this.code = code;
+      this.status = status;
+      this.fields = fields || [];
+    }
+  }
+
+  async function api(method, path, body) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new Refusal(MESSAGES[0], "network", 0);
+    }
+    let data = null;
+    try { data = await response.json(); } catch (err) { data = null; }
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      if (response.status === 401) sessionEnded();
+      throw new Refusal(error.message || MESSAGES[response.status] || MESSAGES[500], error.code || "error",
+        response.status, error.fields);
+    }
+    return data;
+  }
+
+  async function fragment(path) {
+    const response = await fetch(path, { credentials: "same-origin", headers: { "X-Fragment": "1" } });
+    if (response.status === 401) { sessionEnded(); throw new Refusal(MESSAGES[401], "session_expired", 401); }
+    if (!response.ok) throw new Refusal(await response.text() || MESSAGES[500], "error", response.status);
+    return response.text();
+  }
+
+  /* ---------- feedback ---------- */
+
+  function toast(text, kind) {
+    const box = document.createElement("div");
+    box.className = "toast toast-" + (kind || "ok");
+    box.setAttribute("role", kind === "error" ? "alert" : "status");
+    box.textContent = text;
+    $("#toasts").appendChild(box);
+    setTimeout(() => box.classList.add("toast-out"), 4500);
+    setTimeout(() => box.remove(), 5000);
+  }
+
+  function scanMessage(text, kind) {
+    const box = $("#scan-message");
+    box.hidden = !text;
+    box.textContent = text || "";
+    box.className = "scan-message" + (kind ? " scan-" + kind : "");
+  }
+
+  function setLive(state, text) {
+    const live = $("#live");
+    live.dataset.state = state;
+    live.textContent = text;
+  }
+
+  function sessionEnded() {
+    if (sessionOver) return;
+    sessionOver = true;
+    if (source) source.close();
+    $("#session-banner").hidden = false;
+    setLive("off", "Signed out");
+  }
+
+  function updateEmpty() {
+    root.classList.toggle("has-prompts", prompts.children.length > 0);
+  }
+
+  /* ---------- the sale panel ---------- */
+
+  function panel() { return $("#panel"); }
+
+  let panelRefresh = null;
+  function refreshPanel() {
+    // Several events in a burst (sale updated, customer connected) make one request.
+    if (panelRefresh) return panelRefresh;
+    panelRefresh = new Promise((resolve) => setTimeout(resolve, 60))
+      .then(() => fragment(`/console/${registerId}/panel`))
+      .then((html) => { $("#panel-wrap").innerHTML = html; })
+      .catch((err) => { if (err.status !== 401) toast(err.message, "error"); })
+      .finally(() => { panelRefresh = null; });
+    return panelRefresh;
+  }
+
+  /* ---------- prompts ---------- */
+
+  function fromTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function findPrompt(attribute, value) {
+    return Array.from(prompts.children).find((el) => el.dataset[attribute] === value) || null;
+  }
+
+  function addRegistrationPrompt(data) {
+    const reference = data.registration;
+    if (!reference || resolved.has(reference) || findPrompt("registration", reference)) return;
+    const item = fromTemplate("tpl-registration");
+    item.dataset.registration = reference;
+    $(".prompt-name", item).textContent = data.name || "A customer";
+    $(".prompt-source", item).textContent = SOURCES[data.source] || "";
+    prompts.prepend(item);
+    updateEmpty();
+    // The event carries only the name; the masked details and whether a name is missing follow.
+    api("GET", `/api/v1/registrations/${encodeURIComponent(reference)}`).then((view) => {
+      const detail = $(".prompt-detail", item);
+      for (const key of ["phone", "email", "personal_id"]) {
+        if (view.fields && view.fields[key]) {
+          const span = document.createElement("span");
+          span.textContent = view.fields[key];
+          detail.appendChild(span);
+        }
+      }
+      if (view.needs_completion) $('[data-action="confirm"]', item).hidden = true;
+    }).catch(() => {});
+  }
+
+  function removeRegistrationPrompt(reference) {
+    resolved.add(reference);
+    const item = findPrompt("registration", reference);
+    if (item) item.remove();
+    updateEmpty();
+  }
+
+  function addCardPrompt(code) {
+    if (!code || findPrompt("card", code)) return;
+    const item = fromTemplate("tpl-card");
+    item.dataset.card = code;
+    $(".prompt-code", item).textContent = code;
+    const owner = panel().dataset.customerName;
+    $(".prompt-detail", item).textContent = owner ? `Press Link to give it to ${owner}.` : "Press Link, then pick the customer.";
+    prompts.prepend(item);
+    updateEmpty();
+  }
+
+  function addInfoPrompt(key, text) {
+    const existing = findPrompt("info", key);
+    if (existing) existing.remove();
+    const item = fromTemplate("tpl-info");
+    item.dataset.info = key;
+    $(".prompt-text", item).textContent = text;
+    prompts.prepend(item);
+    updateEmpty();
+    setTimeout(() => { item.remove(); updateEmpty(); }, INFO_SECONDS * 1000);
+  }
+
+  /* ---------- the event stream ---------- */
+
+  function handle(event) {
+    const data = event.data || {};
+    switch (event.type) {
+      case "registration_created":
+        addRegistrationPrompt(data);
+        break;
+      case "registration_resolved":
+        removeRegistrationPrompt(data.registration);
+        if (data.status === "expired") toast("A registration request expired.", "warn");
+        break;
+      case "customer_connected": {
+        const current = panel().dataset.sale;
+        const text = data.sale && data.sale !== current && panel().dataset.closed === data.sale
+          ? `Receipt tracked to ${data.name}` : `Customer connected: ${data.name}`;
+        addInfoPrompt("connected:" + data.customer, text);
+        refreshPanel();
+        break;
+      }
+      case "unlinked_card_shown":
+        addCardPrompt(data.card);
+        break;
+      case "mobile_session_updated":
+        $("#kiosk-status").textContent = data.status === "opened" ? "A customer is filling in the phone form…" : "";
+        break;
+      case "sale_opened":
+      case "sale_updated":
+      case "sale_closed":
+      case "customer_disconnected":
+        refreshPanel();
+        break;
+      default:
+        break;
+    }
+  }
+
+  function listen() {
+    if (sessionOver) return;
+    // A new EventSource starts from what this page has seen; the browser's own
+    // reconnects send Last-Event-ID, which the server prefers.
+    source = new EventSource(`/console/${registerId}/events?after=${lastEventId}`);
+    source.onopen = () => setLive("on", "Live");
+    source.onmessage = (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch (err) { return; }
+      if (!event.id || event.id <= lastEventId) return;
+      lastEventId = event.id;
+      handle(event);
+    };
+    source.addEventListener("session", () => sessionEnded());
+    source.onerror = () => {
+      if (sessionOver) return;
+      setLive("off", "Reconnecting…");
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused outright (signed out, server restarting): find out which, then start again.
+        setTimeout(() => {
+          fragment(`/console/${registerId}/panel`)
+            .then((html) => { $("#panel-wrap").innerHTML = html; listen(); })
+            .catch((err) => { if (err.status !== 401) setTimeout(listen, 2000); });
+        }, 1500);
+      }
+    };
+  }
+
+  /* ---------- modes: connect, link a card, track a receipt ---------- */
+
+  function setMode(next) {
+    mode = next;
+    const banner = $("#mode-banner");
+    const title = $("#mode-title");
+    if (mode.kind === "link") {
+      title.textContent = "Link a card";
+      $("#mode-text").textContent = `Card ${mode.card}: search for the customer, then press Link card.`;
+    } else if (mode.kind === "track") {
+      title.textContent = "Track a receipt";
+      $("#mode-text").textContent = `Receipt #${mode.receipt}: search for the customer, then press Track.`;
+    } else {
+      title.textContent = "Connect a customer";
+    }
+    banner.hidden = mode.kind === "connect";
+    relabelResults();
+    if (mode.kind !== "connect") scan.focus();
+  }
+
+  function relabelResults() {
+    const label = { connect: "Connect", link: "Link card", track: "Track" }[mode.kind];
+    results.querySelectorAll('[data-action="pick"]').forEach((button) => { button.textContent = label; });
+  }
+
+  /* ---------- search and scan ---------- */
+
+  let searchSerial = 0;
+  async function search(query) {
+    const serial = ++searchSerial;
+    if (!query) { results.innerHTML = ""; return; }
+    try {
+      const html = await fragment(`/console/${registerId}/search?q=${encodeURIComponent(query)}`);
+      if (serial === searchSerial) { results.innerHTML = html; relabelResults(); }
+    } catch (err) {
+      if (err.status !== 401) scanMessage(err.message, "error");
+    }
+  }
+
+  async function submitScan() {
+    const text = scan.value.trim();
+    clearTimeout(liveTimer);
+    if (!text) return;
+    scanMessage("");
+    if (mode.kind !== "connect") { search(text.split("\n")[0]); return; }
+    try {
+      const outcome = await api("POST", `/api/v1/console/${registerId}/scan`, { text });
+      handleOutcome(outcome, text);
+    } catch (err) {
+      scanMessage(err.message, "error");
+    }
+  }
+
+  function handleOutcome(outcome, text) {
+    switch (outcome.outcome) {
+      case "connected":
+      case "card_linked":
+        scan.value = "";
+        results.innerHTML = "";
+        setMode({ kind: "connect" });
+        toast(outcome.message, "ok");
+        refreshPanel();
+        break;
+      case "no_open_sale":
+        scan.value = "";
+        showOpenAndConnect(outcome);
+        break;
+      case "link_card":
+        scan.value = "";
+        results.innerHTML = "";
+        setMode({ kind: "link", card: outcome.card });
+        scanMessage(outcome.message, "info");
+        break;
+      case "create":
+        scan.value = "";
+        openDialog({ kind: "create" }, outcome.prefill || {});
+        scanMessage(outcome.message, "info");
+        break;
+      default:
+        search(outcome.query || text);
+    }
+  }
+
+  function showOpenAndConnect(outcome) {
+    results.innerHTML = "";
+    const box = document.createElement("div");
+    box.className = "scan-message scan-info";
+    box.textContent = outcome.message + " ";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn";
+    button.textContent = "Open sale and connect";
+    button.addEventListener("click", async () => {
+      try {
+        const sale = await api("POST", "/api/v1/sales", { register: String(registerId) });
+        await api("PUT", `/api/v1/sales/${sale.reference}/customer`, { customer: outcome.customer.reference });
+        results.innerHTML = "";
+        toast(`Connected ${outcome.customer.name}.`, "ok");
+        refreshPanel();
+      } catch (err) { toast(err.message, "error"); }
+    });
+    box.appendChild(button);
+    results.appendChild(box);
+  }
+
+  // A keyboard-wedge scanner types the payload and presses Enter; a vCard or a
+  // licence has line breaks, which arrive as Enter keys in the same burst.  So
+  // Enter only marks the text as complete; it is sent once the keys stop.
+  let burstTimer = null;
+  let liveTimer = null;
+  let enterPressed = false;
+
+  function armBurst() {
+    clearTimeout(burstTimer);
+    burstTimer = setTimeout(() => {
+      if (enterPressed) { enterPressed = false; submitScan(); }
+    }, BURST_MS);
+  }
+
+  scan.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      scan.setRangeText("\n", scan.selectionStart, scan.selectionEnd, "end");
+      enterPressed = true;
+      clearTimeout(liveTimer);
+      armBurst();
+    }
+  });
+  scan.addEventListener("input", () => {
+    armBurst();
+    clearTimeout(liveTimer);
+    const text = scan.value;
+    if (!enterPressed && !text.includes("\n") && text.trim().length >= 2) {
+      liveTimer = setTimeout(() => search(text.trim()), LIVE_SEARCH_MS);
+    }
+  });
+  scan.addEventListener("paste", (event) => {
+    const pasted = (event.clipboardData || window.clipboardData).getData("text");
+    if (/[\r\n]/.test(pasted)) { enterPressed = true; clearTimeout(liveTimer); }
+    armBurst();
+  });
+  $("#scan-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    enterPressed = false;
+    submitScan();
+  });
+
+  /* ---------- the customer dialog: create, or complete a registration ---------- */
+
+  function clearDialogErrors() {
+    $("#dialog-error").hidden = true;
+    form.querySelectorAll(".field-error").forEach((el) => { el.hidden = true; el.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  }
+
+  function openDialog(next, values, hints) {
+    dialogMode = next;
+    form.reset();
+    clearDialogErrors();
+    form.querySelectorAll(".field-hint").forEach((el) => { el.hidden = true; el.textContent = ""; });
+    for (const [name, value] of Object.entries(values || {})) {
+      if (form.elements[name] && value) form.elements[name].value = value;
+    }
+    for (const [name, hint] of Object.entries(hints || {})) {
+      const field = form.querySelector(`[data-field="${name}"] .field-hint`);
+      if (field && hint) { field.textContent = hint; field.hidden = false; }
+    }
+    const completing = next.kind === "complete";
+    $("#dialog-title").textContent = completing ? `Complete: ${next.name}` : "Create customer";
+    $("#dialog-lead").textContent = completing
+      ? "Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave."
+      : "Enter at least a name. The customer is connected to the open sale.";
+    $("#marketing-row").hidden = completing;
+    if (!dialog.open) dialog.showModal();
+    const first = Array.from(form.querySelectorAll("input")).find((input) => !input.value && input.type !== "checkbox");
+    (first || form.elements.first_name).focus();
+  }
+
+  function formValues() {
+    const out = {};
+    for (const input of form.querySelectorAll("input[name]")) {
+      if (input.type === "checkbox") continue;
+      if (input.value.trim()) out[input.name] = input.value.trim();
+    }
+    return out;
+  }
+
+  function showFieldErrors(err) {
+    $("#dialog-error").textContent = err.message;
+    $("#dialog-error").hidden = false;
+    for (const problem of err.fields || []) {
+      const holder = form.querySelector(`[data-field="${problem.field}"]`);
+      if (!holder) continue;
+      const box = $(".field-error", holder);
+      box.textContent = problem.message;
+      box.hidden = false;
+      $("input", holder).setAttribute("aria-invalid", "true");
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearDialogErrors();
+    const submit = $("#dialog-submit");
+    submit.disabled = true;
+    try {
+      if (dialogMode.kind === "complete") {
+        const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(dialogMode.reference)}/complete`,
+          formValues());
+        removeRegistrationPrompt(dialogMode.reference);
+        toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+      } else {
+        const body = formValues();
+        body.marketing_consent = form.elements.marketing_consent.checked;
+        const outcome = await api("POST", `/api/v1/console/${registerId}/customers`, body);
+        toast(outcome.outcome === "connected" ? outcome.message.replace("Connected", "Created and connected")
+          : `Created ${outcome.customer.name}. No sale is open.`, "ok");
+        scan.value = "";
+        results.innerHTML = "";
+        scanMessage("");
+      }
+      dialog.close();
+      refreshPanel();
+    } catch (err) {
+      showFieldErrors(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  async function completeRegistration(reference) {
+    try {
+      const view = await api("GET", `/api/v1/registrations/${encodeURIComponent(reference)}`);
+      const fields = view.fields || {};
+      const values = {};
+      const hints = {};
+      for (const [name, value] of Object.entries(fields)) {
+        if (!value) continue;
+        // Phone and personal ID arrive masked: shown as a hint, kept when left blank.
+        if (name === "phone" || name === "personal_id") hints[name] = `Given: ${value} (leave blank to keep)`;
+        else values[name] = value;
+      }
+      openDialog({ kind: "complete", reference, name: view.name }, values, hints);
+    } catch (err) {
+      toast(err.message, "error");
+      if (err.status === 404 || err.status === 409) removeRegistrationPrompt(reference);
+    }
+  }
+
+  /* ---------- buttons ---------- */
+
+  async function pick(item) {
+    const customer = item.dataset.customer;
+    const name = item.dataset.name;
+    if (mode.kind === "link") {
+      const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(mode.card)}/link`,
+        { customer });
+      toast(outcome.message, "ok");
+    } else if (mode.kind === "track") {
+      await api("PUT", `/api/v1/sales/${mode.sale}/customer`, { customer });
+      toast(`Receipt #${mode.receipt} tracked to ${name}.`, "ok");
+    } else {
+      const sale = panel().dataset.sale;
+      if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, message: `${name}: no sale is open.` }); return; }
+      await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      toast(`Connected ${name}.`, "ok");
+    }
+    scan.value = "";
+    results.innerHTML = "";
+    scanMessage("");
+    setMode({ kind: "connect" });
+    refreshPanel();
+  }
+
+  const actions = {
+    "open-sale": () => api("POST", "/api/v1/sales", { register: String(registerId) }).then(refreshPanel),
+    "close-sale": (button) => api("POST", `/api/v1/sales/${button.dataset.sale}/close`).then(refreshPanel),
+    "disconnect": (button) => api("DELETE", `/api/v1/sales/${button.dataset.sale}/customer`).then(refreshPanel),
+    "track": (button) => setMode({ kind: "track", sale: button.dataset.sale, receipt: button.dataset.receipt }),
+    "cancel-mode": () => { setMode({ kind: "connect" }); scanMessage(""); },
+    "pick": (button) => pick(button.closest("[data-customer]")),
+    "create-customer": () => openDialog({ kind: "create" }, {}),
+    "create-from-search": () => {
+      const words = scan.value.trim().split(/\s+/);
+      openDialog({ kind: "create" }, { first_name: words[0] || "", last_name: words.slice(1).join(" ") });
+    },
+    "close-dialog": () => dialog.close(),
+    "confirm": async (button) => {
+      const reference = button.closest("[data-registration]").dataset.registration;
+      const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/confirm`);
+      removeRegistrationPrompt(reference);
+      toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+      refreshPanel();
+    },
+    "complete": (button) => completeRegistration(button.closest("[data-registration]").dataset.registration),
+    "abort": async (button) => {
+      const reference = button.closest("[data-registration]").dataset.registration;
+      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
+      removeRegistrationPrompt(reference);
+      toast("Registration aborted; the customer's details were removed.", "ok");
+    },
+    "link-prompt": async (button) => {
+      const item = button.closest("[data-card]");
+      const owner = panel().dataset.customerRef;
+      if (owner) {
+        const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(item.dataset.card)}/link`,
+          { customer: owner });
+        toast(outcome.message, "ok");
+        refreshPanel();
+      } else {
+        setMode({ kind: "link", card: item.dataset.card });
+      }
+      item.remove();
+      updateEmpty();
+    },
+    "dismiss": (button) => { button.closest(".prompt").remove(); updateEmpty(); },
+  };
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-action]");
+    if (!button || !actions[button.dataset.action]) return;
+    event.preventDefault();
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await actions[button.dataset.action](button);
+    } catch (err) {
+      if (err.code === "registration_confirmed" || err.code === "registration_aborted" ||
+          err.code === "registration_expired") {
+        const item = button.closest("[data-registration]");
+        if (item) removeRegistrationPrompt(item.dataset.registration);
+      }
+      toast(err.message || MESSAGES[500], "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  updateEmpty();
+  listen();
+})();

@@ -1,0 +1,313 @@
+"""Back office: the customer list (search, sort, keyset pages), create, edit, delete, table mode, detail, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
+
+from ..auth import runtime
+from ..errors import ApiError
+from ..models import AuditEvent, IdCard, Label, MailMessage, Sale
+from ..runtime import Runtime
+from ..services import audit, consent, customer_list, customers, export
+from ..services.groups import groups_of
+from .render import page
+from .staff_auth import Staff, current_manager
+
+router = APIRouter(include_in_schema=False)
+
+FORM_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "street", "postal_code", "city", "country",
+               "notes", "labels")
+TABLE_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id")
+TABLE_ROWS = 10
+HISTORY_LIMIT = 50
+AUDIT_LIMIT = 100
+
+
+def _label_names(db) -> list[str]:
+    return list(db.execute(select(Label.name).order_by(Label.name)).scalars())
+
+
+def _field_errors(exc: ApiError) -> dict[str, str]:
+    return {f["field"]: f["message"] for f in exc.extra.get("fields", [])} if exc.extra.get("fields") else {}
+
+
+def _form_data(form, *, editing: bool) -> dict:
+    """The customer fields a form sent; when editing, blank phone/personal ID keep the stored value."""
+    data = {name: str(form.get(name, ""))[:4000] for name in FORM_FIELDS if name in form}
+    if editing:
+        for name in ("phone", "personal_id"):
+            if not data.get(name, "").strip():
+                data.pop(name, None)
+            if form.get(f"clear_{name}"):
+                data[name] = ""
+    if "labels" in data:
+        data["labels"] = [part for part in data["labels"].split(",") if part.strip()]
+    return data
+
+
+@router.get("/admin")
+def admin_home(staff: Staff = Depends(current_manager)) -> Response:
+    return RedirectResponse("/admin/customers", status_code=303)
+
+
+@router.get("/admin/customers")
+def customer_list_page(
+    request: Request,
+    q: str = Query("", max_length=100),
+    sort: str = Query(customer_list.DEFAULT_SORT, max_length=20),
+    after: str | None = Query(None, max_length=400),
+    before: str | None = Query(None, max_length=400),
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.read_sessions() as db:
+        result = customer_list.list_page(db, rt.vault, q=q, sort=sort, after=after, before=before)
+        rows = [customers.staff_view(c, rt.vault) for c in result.customers]
+        total = customer_list.approximate_total(db)
+    return page(request, "admin/customers.html", section="customers", rows=rows, result=result, q=q,
+                sort=sort if sort in customer_list.SORTS else customer_list.DEFAULT_SORT, sorts=customer_list.SORTS,
+                total=total)
+
+
+@router.get("/admin/customers/export.csv")
+def export_customers(
+    marketing: bool = False, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    """The customer list as CSV, streamed; only customers who consented to marketing when asked."""
+    with rt.sessions() as db:
+        audit.record(db, staff.actor, "customers_exported", marketing_only=marketing)
+        db.commit()
+    name = f"customers{'-marketing' if marketing else ''}-{dt.date.today():%Y%m%d}.csv"
+    return StreamingResponse(
+        export.csv_chunks(rt.read_sessions, rt.vault, marketing_only=marketing),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/admin/customers/new")
+def new_customer_form(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    with rt.read_sessions() as db:
+        labels = _label_names(db)
+    return page(request, "admin/customer_form.html", section="customers", customer=None, values={}, errors={},
+                labels=labels)
+
+
+@router.post("/admin/customers/new")
+async def create_customer(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    form = await request.form()
+    data = _form_data(form, editing=False)
+    marketing = bool(form.get("marketing_consent"))
+
+    def work():
+        with rt.sessions() as db:
+            try:
+                fields = customers.clean_fields(data, region=rt.settings.default_region)
+                customer = customers.create_customer(db, rt.vault, fields, created_by="admin", actor=staff.actor)
+                if marketing:
+                    consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+            except ApiError as exc:
+                db.rollback()
+                return None, exc, _label_names(db)
+            db.commit()
+            return customer.reference, None, []
+
+    reference, error, labels = await run_in_threadpool(work)
+    if error is not None:
+        values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS}, "marketing_consent": marketing}
+        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=None,
+                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+    customer_list.count_cache.forget()
+    return RedirectResponse(f"/admin/customers/{reference}?created=1", status_code=303)
+
+
+@router.get("/admin/customers/table")
+def table_mode(request: Request, staff: Staff = Depends(current_manager)):
+    rows = [{"values": {}, "errors": {}} for _ in range(TABLE_ROWS)]
+    return page(request, "admin/customer_table.html", section="customers", rows=rows, fields=TABLE_FIELDS, created=[])
+
+
+@router.post("/admin/customers/table")
+async def table_mode_save(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    """Create every filled-in row; rows with mistakes stay on the page with their messages."""
+    form = await request.form()
+    submitted = []
+    for index in range(TABLE_ROWS):
+        values = {name: str(form.get(f"rows-{index}-{name}", ""))[:300] for name in TABLE_FIELDS}
+        values["marketing_consent"] = bool(form.get(f"rows-{index}-marketing_consent"))
+        if any(str(v).strip() for k, v in values.items() if k != "marketing_consent"):
+            submitted.append(values)
+
+    def work():
+        created, failed = [], []
+        with rt.sessions() as db:
+            for values in submitted:
+                data = {k: v for k, v in values.items() if k != "marketing_consent"}
+                try:
+                    with db.begin_nested():
+                        fields = customers.clean_fields(data, region=rt.settings.default_region)
+                        customer = customers.create_customer(db, rt.vault, fields, created_by="admin",
+                                                             actor=staff.actor)
+                        if values["marketing_consent"]:
+                            consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+                    created.append(customers.staff_view(customer, rt.vault))
+                except ApiError as exc:
+                    failed.append({"values": values, "errors": _field_errors(exc) or {"first_name": exc.message}})
+            db.commit()
+        return created, failed
+
+    created, failed = await run_in_threadpool(work)
+    if created:
+        customer_list.count_cache.forget()
+    rows = failed + [{"values": {}, "errors": {}} for _ in range(TABLE_ROWS - len(failed))]
+    status = 422 if failed else 200
+    return page(request, "admin/customer_table.html", status=status, section="customers", rows=rows,
+                fields=TABLE_FIELDS, created=created, failed=len(failed))
+
+
+def _detail(db, rt: Runtime, reference: str) -> dict:
+    customer = customers.get_by_reference(db, reference)
+    view = customers.staff_view(customer, rt.vault)
+    view["groups"] = groups_of(db, customer.id, scanner_only=False)
+    history = list(
+        db.execute(
+            select(Sale)
+            .options(selectinload(Sale.lines), selectinload(Sale.register))
+            .where(Sale.customer_id == customer.id)
+            .order_by(Sale.id.desc())
+            .limit(HISTORY_LIMIT)
+        ).scalars()
+    )
+    cards = list(db.execute(select(IdCard).where(IdCard.customer_id == customer.id).order_by(IdCard.id)).scalars())
+    trail = list(
+        db.execute(
+            select(AuditEvent).where(AuditEvent.customer_id == customer.id).order_by(AuditEvent.id.desc())
+            .limit(AUDIT_LIMIT)
+        ).scalars()
+    )
+    mails = list(
+        db.execute(select(MailMessage).where(MailMessage.customer_id == customer.id).order_by(MailMessage.id.desc()))
+        .scalars()
+    )
+    return {
+        "customer": view,
+        "customer_row": customer,
+        "history": history,
+        "cards": cards,
+        "consents": consent.records_of(db, customer.id),
+        "marketing": consent.active(db, customer.id, "marketing") is not None,
+        "trail": trail,
+        "mails": mails,
+    }
+
+
+@router.get("/admin/customers/{reference}")
+def customer_detail(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.sessions() as db:
+        customer = customers.get_by_reference(db, reference)
+        # Seeing someone's details is itself on their audit trail.
+        audit.record(db, staff.actor, "customer_viewed", customer.id, page="detail")
+        db.commit()
+        context = _detail(db, rt, reference)
+        return page(request, "admin/customer_detail.html", section="customers", **context)
+
+
+@router.get("/admin/customers/{reference}/edit")
+def edit_customer_form(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.read_sessions() as db:
+        customer = customers.staff_view(customers.get_by_reference(db, reference), rt.vault)
+        marketing = consent.active(db, customers.get_by_reference(db, reference).id, "marketing") is not None
+        labels = _label_names(db)
+    values = {k: customer.get(k, "") for k in FORM_FIELDS if k not in ("phone", "personal_id")}
+    values["labels"] = ", ".join(customer["labels"])
+    values["marketing_consent"] = marketing
+    return page(request, "admin/customer_form.html", section="customers", customer=customer, values=values,
+                errors={}, labels=labels)
+
+
+@router.post("/admin/customers/{reference}/edit")
+async def edit_customer(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    form = await request.form()
+    data = _form_data(form, editing=True)
+    marketing = bool(form.get("marketing_consent"))
+
+    def work():
+        with rt.sessions() as db:
+            customer = customers.get_by_reference(db, reference)
+            try:
+                fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
+                if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
+                    raise ApiError(422, "invalid_fields", "Please correct: first_name: Enter at least a first or last name.",
+                                   fields=[{"field": "first_name", "code": "name_required",
+                                            "message": "Enter at least a first or last name."}])
+                customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
+                if marketing:
+                    consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+                else:
+                    consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
+            except ApiError as exc:
+                db.rollback()
+                return None, exc, customers.staff_view(customer, rt.vault), _label_names(db)
+            db.commit()
+            return customer.reference, None, None, None
+
+    done, error, view, labels = await run_in_threadpool(work)
+    if error is not None:
+        values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS if k not in ("phone", "personal_id")},
+                  "marketing_consent": marketing}
+        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=view,
+                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+    return RedirectResponse(f"/admin/customers/{done}?saved=1", status_code=303)
+
+
+@router.get("/admin/customers/{reference}/delete")
+def delete_confirm(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.read_sessions() as db:
+        customer = customers.staff_view(customers.get_by_reference(db, reference), rt.vault)
+    return page(request, "admin/customer_delete.html", section="customers", customer=customer)
+
+
+@router.post("/admin/customers/{reference}/delete")
+def delete_customer(
+    reference: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.sessions() as db:
+        customer = customers.get_by_reference(db, reference)
+        number = customer.customer_number
+        customers.delete_customer(db, customer, actor=staff.actor)
+        db.commit()
+    customer_list.count_cache.forget()
+    return RedirectResponse(f"/admin/customers?deleted={number}", status_code=303)
+
+
+@router.post("/admin/customers/{reference}/consent")
+async def change_consent(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    give = (await request.form()).get("action") == "give"
+
+    def work():
+        with rt.sessions() as db:
+            customer = customers.get_by_reference(db, reference)
+            if give:
+                consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+            else:
+                consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
+            db.commit()
+
+    await run_in_threadpool(work)
+    return RedirectResponse(f"/admin/customers/{reference}#consents", status_code=303)

@@ -1,0 +1,109 @@
+"""Back office: registers and kiosks: create a register, pair a kiosk (token and QR shown once), revoke, last contact."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from ..auth import runtime
+from ..errors import ApiError
+from ..models import Kiosk, Register, utcnow
+from ..runtime import Runtime
+from ..services import devices, sales
+from .render import page, qr
+from .staff_auth import Staff, current_manager
+
+router = APIRouter(include_in_schema=False)
+STALE_SECONDS = 120  # a kiosk polls its state far more often than this
+
+
+def pairing_payload(base_url: str, token: str) -> str:
+    """What the pairing QR holds: the server to use and the kiosk's device token."""
+    return json.dumps({"backoffice_url": base_url, "device_token": token}, separators=(",", ":"))
+
+
+def _overview(db) -> list[dict]:
+    now = utcnow()
+    out = []
+    for register in db.execute(select(Register).order_by(Register.name)).scalars():
+        kiosks = list(db.execute(select(Kiosk).where(Kiosk.register_id == register.id).order_by(Kiosk.id)).scalars())
+        out.append(
+            {
+                "register": register,
+                "open_sale": sales.open_sale_of(db, register.id),
+                "kiosks": [
+                    {
+                        "kiosk": k,
+                        "online": bool(k.last_seen_at and (now - k.last_seen_at).total_seconds() < STALE_SECONDS),
+                        "status": k.last_status or {},
+                    }
+                    for k in kiosks
+                ],
+            }
+        )
+    return out
+
+
+def _devices_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
+    with rt.read_sessions() as db:
+        overview = _overview(db)
+    context.setdefault("message", "")
+    context.setdefault("notice", request.query_params.get("notice", ""))
+    return page(request, "admin/devices.html", status=status, section="devices", overview=overview, **context)
+
+
+@router.get("/admin/devices")
+def devices_page(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    return _devices_page(request, rt)
+
+
+@router.post("/admin/devices/registers")
+def create_register(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)] = "",
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        try:
+            register = devices.create_register(db, name)
+        except ApiError as exc:
+            db.rollback()
+            return _devices_page(request, rt, status=exc.status, message=exc.message)
+        db.commit()
+    return RedirectResponse(f"/admin/devices?notice=Register+{register.name}+created.", status_code=303)
+
+
+@router.post("/admin/devices/kiosks")
+def pair_kiosk(
+    request: Request,
+    register_id: Annotated[int, Form(alias="register")],
+    name: Annotated[str, Form(max_length=80)] = "",
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """Pair a kiosk; the answer is the only time its device token is ever shown."""
+    with rt.sessions() as db:
+        target = sales.get_register(db, register_id)
+        kiosk, token = devices.pair_kiosk(db, target, name.strip(), actor=staff.actor)
+        db.commit()
+        kiosk_name, register_name = kiosk.name, target.name
+    payload = pairing_payload(rt.settings.base_url, token)
+    return page(request, "admin/paired.html", section="devices", kiosk_name=kiosk_name, register_name=register_name,
+                token=token, payload=payload, qr=qr(payload))
+
+
+@router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
+def revoke_kiosk(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    with rt.sessions() as db:
+        kiosk = db.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        devices.revoke_kiosk(db, kiosk, actor=staff.actor)
+        db.commit()
+        name = kiosk.name
+    return RedirectResponse(f"/admin/devices?notice={name}+has+been+unpaired.", status_code=303)

@@ -1,0 +1,165 @@
+"""Back office: staff accounts and roles, and the outgoing mail with its delivery state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from ..auth import runtime
+from ..errors import ApiError
+from ..models import MailMessage, Register
+from ..runtime import Runtime
+from ..services import devices, mail
+from ..services import staff as staff_service
+from .render import page
+from .staff_auth import Staff, current_manager
+
+router = APIRouter(include_in_schema=False)
+
+
+def _registers(db) -> list[Register]:
+    return list(db.execute(select(Register).order_by(Register.name)).scalars())
+
+
+def _staff_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
+    with rt.read_sessions() as db:
+        users = staff_service.list_users(db)
+        registers = {r.id: r.name for r in _registers(db)}
+    context.setdefault("values", {})
+    context.setdefault("message", "")
+    return page(request, "admin/staff.html", status=status, section="staff", users=users, registers=registers,
+                notice=request.query_params.get("notice", ""), **context)
+
+
+@router.get("/admin/staff")
+def staff_list(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    return _staff_page(request, rt)
+
+
+@router.post("/admin/staff")
+def create_staff(
+    request: Request,
+    username: Annotated[str, Form(max_length=80)] = "",
+    display_name: Annotated[str, Form(max_length=120)] = "",
+    role: Annotated[str, Form(max_length=20)] = "cashier",
+    register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
+    password: Annotated[str, Form(max_length=400)] = "",
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        try:
+            target = db.get(Register, int(register_id)) if register_id.isdigit() else None
+            user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
+                                        register=target)
+        except ApiError as exc:
+            db.rollback()
+            values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
+            return _staff_page(request, rt, status=exc.status, values=values, message=exc.message)
+        db.commit()
+    return RedirectResponse(f"/admin/staff?notice={user.username}+can+now+sign+in.", status_code=303)
+
+
+@router.get("/admin/staff/{user_id}")
+def staff_member(user_id: int, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
+    with rt.read_sessions() as db:
+        user = staff_service.get_user(db, user_id)
+        registers = _registers(db)
+    return page(request, "admin/staff_member.html", section="staff", user=user, registers=registers,
+                notice=request.query_params.get("notice", ""), message="")
+
+
+def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) -> Response:
+    with rt.read_sessions() as db:
+        user = staff_service.get_user(db, user_id)
+        registers = _registers(db)
+    return page(request, "admin/staff_member.html", status=exc.status, section="staff", user=user,
+                registers=registers, notice="", message=exc.message)
+
+
+@router.post("/admin/staff/{user_id}")
+def update_staff(
+    user_id: int,
+    request: Request,
+    role: Annotated[str, Form(max_length=20)] = "cashier",
+    register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
+    display_name: Annotated[str, Form(max_length=120)] = "",
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        user = staff_service.get_user(db, user_id)
+        try:
+            staff_service.update_user(db, user, role=role, register_id=int(register_id) if register_id.isdigit() else None,
+                                      display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
+        except ApiError as exc:
+            db.rollback()
+            return _member_error(request, rt, user_id, exc)
+        db.commit()
+    return RedirectResponse(f"/admin/staff/{user_id}?notice=Saved.", status_code=303)
+
+
+@router.post("/admin/staff/{user_id}/password")
+def reset_password(
+    user_id: int,
+    request: Request,
+    password: Annotated[str, Form(max_length=400)] = "",
+    staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        user = staff_service.get_user(db, user_id)
+        try:
+            staff_service.set_password(db, user, password, actor=staff.actor)
+        except ApiError as exc:
+            db.rollback()
+            return _member_error(request, rt, user_id, exc)
+        db.commit()
+    return RedirectResponse(f"/admin/staff/{user_id}?notice=Password+set;+their+sessions+were+signed+out.",
+                            status_code=303)
+
+
+@router.post("/admin/staff/{user_id}/{action}")
+def enable_or_disable(
+    user_id: int, action: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    if action not in ("disable", "enable"):
+        raise ApiError(404, "not_found", "There is nothing here.")
+    with rt.sessions() as db:
+        user = staff_service.get_user(db, user_id)
+        try:
+            staff_service.set_disabled(db, user, action == "disable", actor_id=staff.principal.id, actor=staff.actor)
+        except ApiError as exc:
+            db.rollback()
+            return _member_error(request, rt, user_id, exc)
+        db.commit()
+    return RedirectResponse(f"/admin/staff/{user_id}?notice=Account+{action}d.", status_code=303)
+
+
+@router.get("/admin/mail")
+def mail_page(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    with rt.read_sessions() as db:
+        messages = mail.recent(db)
+    target = "SMTP server " + rt.settings.smtp_url.split("@")[-1] if rt.settings.smtp_url else \
+        f"file outbox {rt.settings.mail_outbox_dir}"
+    return page(request, "admin/mail.html", section="mail", messages=messages, target=target,
+                notice=request.query_params.get("notice", ""))
+
+
+@router.post("/admin/mail/{message_id}/retry")
+def retry_mail(
+    message_id: int, background: BackgroundTasks, staff: Staff = Depends(current_manager),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        message = db.get(MailMessage, message_id)
+        if message is None:
+            raise ApiError(404, "not_found", "There is no such message.")
+        mail.retry(db, message, actor=staff.actor)
+        db.commit()
+    background.add_task(mail.deliver_due, rt.sessions, rt.settings)
+    return RedirectResponse("/admin/mail?notice=Sending+again.", status_code=303)

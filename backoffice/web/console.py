@@ -1,0 +1,157 @@
+"""The cashier console: one register's sale, the connected customer, live prompts, connect by hand.
+
+Live prompts come from the register's event stream as server-sent events.
+Every event carries its database id; a reconnecting EventSource sends the last
+one back (Last-Event-ID) and the stream resumes right after it, so nothing is
+lost and nothing is sent twice.  The page itself renders the registrations
+pending when it loads, and starts the stream from the newest event id read
+*before* that list: a registration created in between is in the list and in
+the stream, and the page drops the second copy by its reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
+from ..models import Register
+from ..runtime import Runtime
+from ..services import console as console_service
+from ..services import customers, events, registrations, sales
+from .render import page
+from .staff_auth import Staff, current_staff
+
+router = APIRouter(include_in_schema=False)
+
+RECHECK_SECONDS = 0.5  # another server process's events are found in the database this often
+SESSION_CHECK_SECONDS = 10.0
+KEEPALIVE_SECONDS = 15.0
+STREAM_SECONDS = 300.0  # then the browser reconnects with Last-Event-ID (and the session is checked anew)
+RETRY_MILLISECONDS = 1000
+BATCH = 100
+SEARCH_LIMIT = 12
+
+
+@router.get("/console")
+def choose_register(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
+    with rt.read_sessions() as db:
+        registers = list(db.execute(select(Register).order_by(Register.name)).scalars())
+        if staff.principal.register_id and any(r.id == staff.principal.register_id for r in registers):
+            if not request.query_params.get("choose"):
+                return RedirectResponse(f"/console/{staff.principal.register_id}", status_code=303)
+        rows = [(r, sales.open_sale_of(db, r.id)) for r in registers]
+    return page(request, "console/choose.html", section="console", rows=rows)
+
+
+@router.get("/console/{register_id}")
+def console_page(
+    register_id: int, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.read_sessions() as db:
+        register = sales.get_register(db, register_id)
+        # The newest id first, then the list: see the module docstring.
+        after = events.latest_id(db, register.id)
+        pending = [registrations.staff_view(r, rt.vault) for r in registrations.list_pending(db, register.id)]
+        snapshot = console_service.snapshot(db, rt, register)
+        return page(request, "console/console.html", section="console", after=after, pending=pending, **snapshot)
+
+
+@router.get("/console/{register_id}/panel")
+def console_panel(
+    register_id: int, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
+) -> Response:
+    """The sale and customer panel alone, re-fetched by the page when the sale changes."""
+    with rt.read_sessions() as db:
+        snapshot = console_service.snapshot(db, rt, sales.get_register(db, register_id))
+        return page(request, "console/_panel.html", **snapshot)
+
+
+@router.get("/console/{register_id}/search")
+def console_search(
+    register_id: int,
+    request: Request,
+    q: str = Query("", max_length=200),
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.read_sessions() as db:
+        sales.get_register(db, register_id)
+        found = customers.search(db, rt.vault, q, limit=SEARCH_LIMIT) if q.strip() else []
+        views = [customers.staff_view(c, rt.vault) for c in found]
+    return page(request, "console/_results.html", q=q, results=views)
+
+
+def _event_lines(event) -> str:
+    payload = json.dumps({"id": event.id, "type": event.type, "data": event.data}, separators=(",", ":"))
+    return f"id: {event.id}\ndata: {payload}\n\n"
+
+
+def _start_after(request: Request, after: int | None, rt: Runtime, register_id: int) -> int:
+    resumed = request.headers.get("last-event-id", "").strip()
+    if resumed.isdigit():
+        return int(resumed)
+    if after is not None:
+        return after
+    with rt.read_sessions() as db:
+        return events.latest_id(db, register_id)
+
+
+def _read_events(rt: Runtime, register_id: int, after: int) -> list:
+    with rt.read_sessions() as db:
+        return events.events_after(db, register_id, after, limit=BATCH)
+
+
+async def _stream(rt: Runtime, register_id: int, after: int, cookie: str) -> AsyncIterator[str]:
+    yield f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+    started = time.monotonic()
+    check_session_at = started + SESSION_CHECK_SECONDS
+    ping_at = started + KEEPALIVE_SECONDS
+    last = after
+    while True:
+        batch = await run_in_threadpool(_read_events, rt, register_id, last)
+        for event in batch:
+            yield _event_lines(event)
+            last = event.id
+        if len(batch) == BATCH:
+            continue
+        now = time.monotonic()
+        if now >= check_session_at:
+            check_session_at = now + SESSION_CHECK_SECONDS
+            if await run_in_threadpool(staff_from_cookie, rt, cookie) is None:
+                yield 'event: session\ndata: {"type":"session_ended"}\n\n'
+                return
+        if now - started >= STREAM_SECONDS:
+            return
+        if now >= ping_at:
+            ping_at = now + KEEPALIVE_SECONDS
+            yield ": keep-alive\n\n"
+        await rt.notifier.wait(RECHECK_SECONDS)
+        await asyncio.sleep(0)
+
+
+@router.get("/console/{register_id}/events")
+def console_events(
+    register_id: int,
+    request: Request,
+    after: int | None = Query(None, ge=0),
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The register's events as server-sent events, from ``after`` or the Last-Event-ID header."""
+    with rt.read_sessions() as db:
+        sales.get_register(db, register_id)
+    start = _start_after(request, after, rt, register_id)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return StreamingResponse(
+        _stream(rt, register_id, start, cookie),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

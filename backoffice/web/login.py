@@ -1,0 +1,132 @@
+"""Signing in and out, and changing one's password.
+
+The sign-in form has its own CSRF token (a cookie that must match the form
+field) because there is no session yet.  The session cookie is HttpOnly,
+SameSite=Lax, and Secure when ``session_cookie_secure`` is set.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..auth import SESSION_COOKIE, end_session, runtime, start_session
+from ..errors import ApiError
+from ..models import StaffUser
+from ..runtime import Runtime
+from ..security import tokens_equal
+from ..services import staff as staff_service
+from .render import page
+from .staff_auth import Staff, current_staff
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "bo_login"
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never another host (//evil.example) or a scheme."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+        return target
+    return "/console"
+
+
+def _login_page(request: Request, *, status: int = 200, message: str = "", username: str = "", next_: str = "/console"):
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    notice = ""
+    if request.query_params.get("expired"):
+        notice = "Your session has ended. Sign in again."
+    elif request.query_params.get("bye"):
+        notice = "You have signed out."
+    response = page(request, "login.html", status=status, message=message, notice=notice, username=username,
+                    next=_safe_next(next_), login_csrf=token)
+    rt: Runtime = request.app.state.runtime
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login", max_age=3600,
+                        secure=rt.settings.session_cookie_secure)
+    return response
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/console") -> Response:  # noqa: A002 - the query parameter's name
+    return _login_page(request, next_=next)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=400)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/console",  # noqa: A002
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not csrf or not tokens_equal(csrf, expected):
+        return _login_page(request, status=403, username=username, next_=next,
+                           message="The sign-in form had expired. Please try again.")
+    if not username.strip() or not password:
+        return _login_page(request, status=422, username=username, next_=next,
+                           message="Enter your username and password.")
+    with rt.sessions() as db:
+        try:
+            user = staff_service.sign_in(db, username, password, address=_client_address(request),
+                                         per_minute=rt.settings.login_rate_per_minute)
+        except ApiError as exc:
+            db.commit()  # keep the counted failure
+            response = _login_page(request, status=exc.status, username=username, next_=next, message=exc.message)
+            if exc.status == 429:
+                response.headers["Retry-After"] = "60"
+            return response
+        cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
+        db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", path="/",
+                        secure=rt.settings.session_cookie_secure, max_age=rt.settings.session_max_age_seconds)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
+    with rt.sessions() as db:
+        end_session(db, request.cookies.get(SESSION_COOKIE, ""))
+        db.commit()
+    response = RedirectResponse("/login?bye=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=rt.settings.session_cookie_secure, httponly=True,
+                           samesite="lax")
+    return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, staff: Staff = Depends(current_staff)) -> Response:
+    return page(request, "account_password.html", section="account")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current: Annotated[str, Form(max_length=400)] = "",
+    new: Annotated[str, Form(max_length=400)] = "",
+    repeat: Annotated[str, Form(max_length=400)] = "",
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.sessions() as db:
+        user = db.get(StaffUser, staff.principal.id)
+        try:
+            staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
+        except ApiError as exc:
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message)
+        db.commit()
+    return RedirectResponse("/account/password?changed=1", status_code=303)
