@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import ApiError
@@ -45,7 +45,8 @@ class Principal:
         return self.kind == "api_key" or self.role == "manager"
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """The app's runtime (async: FastAPI then calls it without a thread hop)."""
     return request.app.state.runtime
 
 
@@ -103,11 +104,16 @@ def authenticate(request: Request, rt: Runtime) -> Principal:
     raise ApiError(401, "unauthorized", "Send a device token, an API key or sign in.")
 
 
+_KIOSK_BY_TOKEN = select(Kiosk.id, Kiosk.name, Kiosk.register_id, Kiosk.revoked_at).where(
+    Kiosk.token_hash == bindparam("digest")
+)
+
+
 def _from_token(rt: Runtime, token: str) -> Principal:
     digest = hash_token(token)
     with rt.read_sessions() as db:
         if token.startswith("kd_"):
-            kiosk = db.execute(select(Kiosk).where(Kiosk.token_hash == digest)).scalar_one_or_none()
+            kiosk = db.connection().execute(_KIOSK_BY_TOKEN, {"digest": digest}).first()
             if kiosk is None:
                 raise ApiError(401, "invalid_token", "This device token is not known; pair the kiosk again.")
             if kiosk.revoked_at is not None:
@@ -170,7 +176,9 @@ def end_session(db: Session, cookie: str) -> None:
 def require(*kinds: str, manager: bool = False):
     """A dependency accepting only the given caller kinds (and, for staff, the manager role)."""
 
-    def dependency(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
+    async def dependency(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
+        # One indexed read, run on the event loop: a worker-thread hop would
+        # cost more than the query on the hot paths (identify, long-polls).
         principal = authenticate(request, rt)
         if principal.kind not in kinds:
             if principal.kind == "kiosk":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import sqlite3
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -23,11 +27,10 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            **pool_args,
-        )
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        if path and path != ":memory:":
+            connect_args["factory"] = _gated_connection_class(Path(path))
+        engine = create_engine(url, connect_args=connect_args, **pool_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write,
         # which lets two writers deadlock; BEGIN IMMEDIATE on write paths avoids it.
@@ -48,7 +51,90 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(connection) -> None:
     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    raw = connection.connection.dbapi_connection
+    if mode == "IMMEDIATE" and isinstance(raw, _GatedConnection):
+        raw.enter_gate()
+    try:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+    except Exception:
+        if isinstance(raw, _GatedConnection):
+            raw.leave_gate()
+        raise
+
+
+class WriteGate:
+    """Queues writers to one SQLite file: a thread lock inside the process, flock across processes.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which turns
+    contention between server workers into long tail latency; a writer waiting
+    on the gate instead wakes the moment the previous one commits.
+    """
+
+    def __init__(self, path: Path):
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd = os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def enter(self) -> None:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def leave(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
+
+
+_gates: dict[str, WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+class _GatedConnection(sqlite3.Connection):
+    gate: WriteGate
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._in_gate = False
+
+    def enter_gate(self) -> None:
+        self.gate.enter()
+        self._in_gate = True
+
+    def leave_gate(self) -> None:
+        if self._in_gate:
+            self._in_gate = False
+            self.gate.leave()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_gate()
+
+
+def _gated_connection_class(path: Path) -> type[_GatedConnection]:
+    key = str(path.resolve())
+    with _gates_lock:
+        gate = _gates.get(key)
+        if gate is None or os.getpid() != getattr(gate, "pid", os.getpid()):
+            gate = _gates[key] = WriteGate(path)
+            gate.pid = os.getpid()
+    return type("GatedConnection", (_GatedConnection,), {"gate": gate})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

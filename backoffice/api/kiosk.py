@@ -141,8 +141,7 @@ def post_identify(
     request = body.model_dump(mode="json", exclude_none=True)
 
     def work(db):
-        kiosk = _kiosk(db, principal)
-        return 200, matching.identify(db, rt, kiosk, request)
+        return 200, matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request)
 
     status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
     rt.notifier.notify()

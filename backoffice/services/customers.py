@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from kiosk.identity.normalize import (
@@ -200,22 +200,46 @@ def get_by_reference(db: Session, reference: str) -> Customer:
     return customer
 
 
+# Prebuilt, parametrised statements: building a statement costs more than running
+# it on an index, and identify runs several hundred times a second.
+_IDENTIFIER_CONDITIONS = {
+    "customer_number": Customer.customer_number == bindparam("value"),
+    "card_code": Customer.id == select(IdCard.customer_id).where(IdCard.code == bindparam("value")).scalar_subquery(),
+    "phone": Customer.phone_lookup == bindparam("value"),
+    "personal_id": Customer.personal_id_lookup == bindparam("value"),
+    "email": Customer.email == bindparam("value"),
+}
+_FIND_CUSTOMER = {kind: select(Customer).where(cond).limit(1) for kind, cond in _IDENTIFIER_CONDITIONS.items()}
+_FIND_SUMMARY = {
+    kind: select(Customer.id, Customer.reference, Customer.first_name, Customer.last_name).where(cond).limit(1)
+    for kind, cond in _IDENTIFIER_CONDITIONS.items()
+}
+
+
+def _identifier_value(vault: Vault, kind: str, canonical: str) -> object | None:
+    if kind not in _IDENTIFIER_CONDITIONS:
+        return None
+    if kind == "customer_number":
+        return int(canonical) if canonical.isdigit() and len(canonical) <= 12 else None
+    if kind in ("phone", "personal_id"):
+        return vault.lookup(kind, canonical)
+    return canonical
+
+
 def find_by_identifier(db: Session, vault: Vault, kind: str, canonical: str) -> Customer | None:
     """Exact match on one identifier: customer number, card code, phone, personal ID or e-mail."""
-    if kind == "customer_number":
-        if not canonical.isdigit() or len(canonical) > 12:
-            return None
-        stmt = select(Customer).where(Customer.customer_number == int(canonical))
-    elif kind == "card_code":
-        stmt = select(Customer).join(IdCard, IdCard.customer_id == Customer.id).where(IdCard.code == canonical)
-    elif kind in ("phone", "personal_id"):
-        column = Customer.phone_lookup if kind == "phone" else Customer.personal_id_lookup
-        stmt = select(Customer).where(column == vault.lookup(kind, canonical))
-    elif kind == "email":
-        stmt = select(Customer).where(Customer.email == canonical)
-    else:
+    value = _identifier_value(vault, kind, canonical)
+    if value is None:
         return None
-    return db.execute(stmt.limit(1)).scalar_one_or_none()
+    return db.execute(_FIND_CUSTOMER[kind], {"value": value}).scalar_one_or_none()
+
+
+def find_summary_by_identifier(db: Session, vault: Vault, kind: str, canonical: str):
+    """Like find_by_identifier, but only id, reference and names, as a plain row (identify's hot path)."""
+    value = _identifier_value(vault, kind, canonical)
+    if value is None:
+        return None
+    return db.connection().execute(_FIND_SUMMARY[kind], {"value": value}).first()
 
 
 def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Customer]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ..models import RegisterEvent
+from ..models import RegisterEvent, utcnow
+
+_INSERT = insert(RegisterEvent.__table__)
 
 
-def publish(db: Session, register_id: int, type_: str, **data: object) -> RegisterEvent:
-    """Add an event in the caller's transaction; it becomes visible when that commits."""
-    event = RegisterEvent(register_id=register_id, type=type_, data=data)
-    db.add(event)
-    db.flush()
-    return event
+def publish(db: Session, register_id: int, type_: str, **data: object) -> int:
+    """Add an event in the caller's transaction; it becomes visible when that commits. Returns its id."""
+    values = {"register_id": register_id, "type": type_, "data": data, "created_at": utcnow()}
+    return db.connection().execute(_INSERT, values).inserted_primary_key[0]
 
 
 def latest_id(db: Session, register_id: int) -> int:

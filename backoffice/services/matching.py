@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from kiosk.identity.normalize import InvalidIdentifier, normalize_personal_id, normalize_phone
 
 from ..errors import ApiError
-from ..models import IdCard, Kiosk
+from ..models import IdCard
 from ..runtime import Runtime
 from . import events, registrations
-from .customers import clean_fields, find_by_identifier
-from .sales import connect_customer, open_sale_of
+from .customers import clean_fields, find_summary_by_identifier
+from .sales import connect_customer, open_sale_row
 
 IDENTIFIER_KINDS = ("customer_number", "card_code", "personal_id", "phone")
 CARD_KINDS = ("vcard", "mecard", "bizcard", "aamva", "se_licence", "mobile")
@@ -57,34 +57,34 @@ def card_fields(request: dict) -> dict:
     return clean_fields(raw, partial=True)
 
 
-def identify(db: Session, rt: Runtime, kiosk: Kiosk, request: dict) -> dict:
+def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, request: dict) -> dict:
     """Match what the kiosk sent; connect a match to the register's open sale."""
     kind = request["kind"]
     region = rt.settings.default_region
-    sale = open_sale_of(db, kiosk.register_id)
+    sale = open_sale_row(db, register_id)
     if kind in IDENTIFIER_KINDS:
         value = canonical_identifier(kind, request.get(kind), region)
-        customer = find_by_identifier(db, rt.vault, kind, value)
+        customer = find_summary_by_identifier(db, rt.vault, kind, value)
         if customer is None:
             answer: dict = {"result": "not_found", "can_register": kind in ("personal_id", "phone")}
             if kind == "card_code" and _unlinked_card(db, value):
                 answer["reason"] = "card_not_linked"
-                events.publish(db, kiosk.register_id, "unlinked_card_shown", card=value)
+                events.publish(db, register_id, "unlinked_card_shown", card=value)
             return answer
     elif kind in CARD_KINDS:
         fields = card_fields(request)
         customer = None
         for key in ("personal_id", "phone", "email"):
             if fields.get(key):
-                customer = find_by_identifier(db, rt.vault, key, fields[key])
+                customer = find_summary_by_identifier(db, rt.vault, key, fields[key])
                 if customer:
                     break
         if customer is None:
             registration = registrations.create(
                 db,
                 rt.vault,
-                register_id=kiosk.register_id,
-                kiosk_id=kiosk.id,
+                register_id=register_id,
+                kiosk_id=kiosk_id,
                 sale_id=sale.id if sale else None,
                 source="scan",
                 fields=fields,

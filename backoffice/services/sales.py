@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
-from ..models import Customer, Register, Sale, SaleLine, utcnow
+from ..models import Register, Sale, SaleLine, utcnow
 from . import events
 from .counters import next_value
 
@@ -26,9 +26,31 @@ def get_register(db: Session, name_or_id: str | int) -> Register:
     return register
 
 
+def _open_sale_filter(register_id: int):
+    return (Sale.register_id == register_id, Sale.status == "open")
+
+
 def open_sale_of(db: Session, register_id: int) -> Sale | None:
-    stmt = select(Sale).where(Sale.register_id == register_id, Sale.status == "open").order_by(Sale.id.desc())
+    stmt = select(Sale).where(*_open_sale_filter(register_id)).order_by(Sale.id.desc())
     return db.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+_OPEN_SALE_ROW = (
+    select(Sale.id, Sale.reference, Sale.register_id)
+    .where(Sale.register_id == bindparam("register"), Sale.status == "open")
+    .order_by(Sale.id.desc())
+    .limit(1)
+)
+_CONNECT = (
+    update(Sale.__table__)
+    .where(Sale.__table__.c.id == bindparam("sale"))
+    .values(customer_id=bindparam("customer"), connected_via=bindparam("via"), connected_at=bindparam("at"))
+)
+
+
+def open_sale_row(db: Session, register_id: int):
+    """The open sale's id, reference and register as a plain row (identify's hot path)."""
+    return db.connection().execute(_OPEN_SALE_ROW, {"register": register_id}).first()
 
 
 def get_sale(db: Session, reference: str) -> Sale:
@@ -72,20 +94,18 @@ def add_lines(db: Session, sale: Sale, lines: list[dict]) -> None:
     events.publish(db, sale.register_id, "sale_updated", sale=sale.reference)
 
 
-def connect_customer(db: Session, sale: Sale, customer: Customer, *, via: str) -> None:
-    """Attach a customer to a sale (open, or closed afterwards for tracking) and tell the console."""
-    sale.customer_id = customer.id
-    sale.connected_via = via
-    sale.connected_at = utcnow()
-    db.flush()
+def connect_customer(db: Session, sale, customer, *, via: str) -> None:
+    """Attach a customer to a sale (open, or closed afterwards for tracking) and tell the console.
+
+    ``sale`` needs id, reference and register_id; ``customer`` needs id,
+    reference, first_name and last_name: ORM objects or plain rows both do.
+    """
+    db.connection().execute(_CONNECT, {"sale": sale.id, "customer": customer.id, "via": via, "at": utcnow()})
+    if isinstance(sale, Sale):
+        db.expire(sale, ["customer_id", "connected_via", "connected_at", "customer"])
+    name = f"{customer.first_name} {customer.last_name}".strip()
     events.publish(
-        db,
-        sale.register_id,
-        "customer_connected",
-        sale=sale.reference,
-        customer=customer.reference,
-        name=customer.display_name,
-        via=via,
+        db, sale.register_id, "customer_connected", sale=sale.reference, customer=customer.reference, name=name, via=via
     )
 
 
