@@ -158,8 +158,9 @@ class Customer(Base):
     language: Mapped[str] = mapped_column(String(5), default="", nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    labels: Mapped[list[Label]] = relationship(secondary="customer_labels", lazy="selectin", order_by="Label.name")
-    tags: Mapped[list[CustomerTag]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    # loaded on access: the kiosk's hot path (identify) never needs them
+    labels: Mapped[list[Label]] = relationship(secondary="customer_labels", order_by="Label.name")
+    tags: Mapped[list[CustomerTag]] = relationship(cascade="all, delete-orphan")
     # (key, id) so that prefix search and keyset pages both walk one index in order
     __table_args__ = (
         Index("ix_customers_search_name_id", "search_name", "id"),
@@ -268,9 +269,7 @@ class Sale(Base):
     currency: Mapped[str] = mapped_column(String(3), default="SEK", nullable=False)
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    lines: Mapped[list[SaleLine]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by="SaleLine.position"
-    )
+    lines: Mapped[list[SaleLine]] = relationship(cascade="all, delete-orphan", order_by="SaleLine.position")
     register: Mapped[Register] = relationship()
     customer: Mapped[Customer | None] = relationship()
     __table_args__ = (Index("ix_sales_register_status", "register_id", "status"),)
