@@ -1,8 +1,9 @@
 """Frames to scan events: sources, capture thread, decoder, scanner (no Kivy)."""
 
 from .capture import CaptureThread
-from .decoder import KIOSK_FORMATS, Decoder, DecodeReport, Region, format_name, zbar_format_name
+from .decoder import KIOSK_FORMATS, Decoder, DecodeReport, format_name, zbar_format_name
 from .events import CameraState, CameraStatus, DecodedCode, FailureReason, Frame, ScanEvent
+from .regions import Region
 from .scanner import Scanner
 from .sources import (
     FileSource,

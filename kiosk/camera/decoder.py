@@ -1,29 +1,31 @@
 """Read codes from a frame: zxing-cpp first, pyzbar as fallback, recoveries within a time budget.
 
 A frame at a counter usually holds no code, so the first pass is cheap: zxing-cpp on a picture
-no wider than 640 px, kiosk formats only, no rotation or inversion. Only when there is evidence
-of a code (zxing saw a symbol it could not decode, or a patch of dense, strong edges) does the
-decoder spend time on recoveries, each aimed at what goes wrong with real frames:
+no wider than 640 px, kiosk formats only, no rotation or inversion, plus an edge test for
+places that look like a code (:mod:`kiosk.camera.regions`). Only when there is evidence (zxing
+saw a symbol it could not decode, or a compact patch of dense edges) does the decoder spend
+time on recoveries, each aimed at something that goes wrong with real frames:
 
-========================  =====================================================================
-``roi_upscale``           small codes far from the lens: crop around each candidate region and
-                          enlarge it 1.5-3x (zxing wants about 2 px per module)
-``roi_deskew``            linear codes and PDF417 held at an angle: turn the crop so the bars
-                          stand upright (zxing's 1D readers scan along rows), then enlarge
-``roi_contrast``          glare and low light: CLAHE on the enlarged crop
-``roi_zbar``              blurred 1D codes and damaged QR: ZBar reads them differently
-``full``                  rotated and inverted codes, full resolution (the plain zxing pass)
-``contrast``              CLAHE on the whole frame
-``zbar``                  ZBar on the whole frame
-``upscale``               the whole frame enlarged 2x, when the candidates did not find it
-========================  =====================================================================
+================  ===========================================================================
+``roi_upscale``   small codes far from the lens: crop around each candidate and enlarge it
+                  up to 3x (zxing wants about 2 px per module); also inverted codes
+``roi_deskew``    linear codes and PDF417 held at an angle: turn the crop so the bars stand
+                  upright (zxing's 1D readers scan along rows), enlarge, then zxing and ZBar
+``roi_contrast``  glare and low light: CLAHE on the enlarged crop
+``roi_zbar``      blurred 1D codes, moiré from phone screens: ZBar reads them differently
+``full``          rotated and inverted codes at full resolution (plain zxing-cpp's pass)
+``contrast``      CLAHE on the whole frame
+``zbar``          ZBar on the whole frame
+``upscale``       the whole frame enlarged 2x (stills only: it costs as much as all the rest)
+================  ===========================================================================
 
-In live use each frame gets ``budget_ms``: a recovery only starts if its running-average cost
-still fits, and the next frame continues the rotation where this one stopped, so a hard code is
-attacked from every side over a few frames while each frame stays within budget. A recovery
-that read something is tried first on the next frame (the same code is usually still there).
-For still images (:meth:`Decoder.decode_still`) the budget is larger and every recovery runs in
-order until the codes found explain every candidate region.
+Budget: every step (one crop, or one whole-frame pass) has a predicted cost, its measured
+milliseconds per megapixel times the pixels it will process. A step starts only if that fits
+in what is left of the frame's budget. Live (:meth:`Decoder.decode`), the next frame resumes
+the rotation where this one ran out of time, so a hard code is attacked from every side over a
+few frames while each frame stays short; the recovery that last read something goes first;
+the frame's work ends at its first read. Still images (:meth:`Decoder.decode_still`) get a
+larger budget and every recovery, until the codes found explain all the evidence.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import numpy as np
 import zxingcpp
 
 from .events import DecodedCode, Quad
+from .regions import Evidence, Region, StaleRegions, find_regions
 
 log = logging.getLogger(__name__)
 
@@ -89,21 +92,21 @@ ZBAR_NAMES = {
 
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
-# Enlarging the whole frame costs as much as everything else together, so it is for stills only.
 LIVE_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "full", "contrast", "zbar")
 STILL_ORDER: tuple[str, ...] = ("full", "roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "upscale", "zbar", "contrast")
 
-# First guesses of what each recovery costs (ms per megapixel of the frame) before it has run.
-_INITIAL_COST_MS = {
-    "fast": 10.0,
+# Milliseconds per megapixel processed, until measurements on this machine replace them.
+_INITIAL_MS_PER_MP = {
+    "fast": 6.0,
     "full": 35.0,
-    "roi_upscale": 20.0,
-    "roi_deskew": 20.0,
-    "roi_contrast": 25.0,
-    "roi_zbar": 15.0,
-    "contrast": 35.0,
-    "zbar": 50.0,
-    "upscale": 50.0,
+    "roi_upscale": 25.0,
+    "roi_deskew": 40.0,
+    "roi_deskew_zbar": 30.0,
+    "roi_contrast": 30.0,
+    "roi_zbar": 30.0,
+    "contrast": 25.0,
+    "zbar": 30.0,
+    "upscale": 25.0,
 }
 
 
@@ -118,21 +121,16 @@ def zbar_format_name(zbar_type: str) -> str:
     return ZBAR_NAMES.get(zbar_type, zbar_type)
 
 
-def _to_gray(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 2:
-        return image
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+@dataclass
+class DecodeReport:
+    """What one call to :meth:`Decoder.decode` did, for logs and benchmarks."""
 
-
-def _affine(m: np.ndarray) -> np.ndarray:
-    """2×3 → 3×3."""
-    return np.vstack([m, [0.0, 0.0, 1.0]])
-
-
-def _shift(dx: float, dy: float) -> np.ndarray:
-    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+    codes: list[DecodedCode] = field(default_factory=list)
+    strategies: list[str] = field(default_factory=list)
+    timings_ms: list[float] = field(default_factory=list)  # one per strategy, same order
+    regions: list[Region] = field(default_factory=list)
+    evidence: bool = False
+    ms: float = 0.0
 
 
 @dataclass
@@ -148,72 +146,42 @@ class _View:
 
 
 @dataclass
-class Region:
-    """A candidate area of the frame (frame pixels) that looks like it holds a code."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    score: float
-    angle: float | None = None  # dominant gradient direction, degrees (bars are perpendicular to it)
-    coherence: float | None = None  # 1 = all edges parallel (a linear code), ~0 = a matrix code or clutter
-    cells: tuple[slice, slice] | None = field(default=None, repr=False)  # where it lies in the small picture
-
-    def overlaps(self, quad: Quad) -> bool:
-        xs, ys = zip(*quad, strict=True)
-        return not (max(xs) < self.x or min(xs) > self.x + self.w or max(ys) < self.y or min(ys) > self.y + self.h)
-
-
-@dataclass
-class DecodeReport:
-    """What one call to :meth:`Decoder.decode` did, for logs and benchmarks."""
-
-    codes: list[DecodedCode] = field(default_factory=list)
-    strategies: list[str] = field(default_factory=list)
-    regions: list[Region] = field(default_factory=list)
-    evidence: bool = False
-    ms: float = 0.0
-
-
-@dataclass
 class _Work:
-    """Everything one frame's decode shares between strategies."""
+    """Everything one frame's decode shares between its steps."""
 
     original: np.ndarray
     gray: np.ndarray
     small: np.ndarray
     small_scale: float  # frame pixels per small pixel
-    deadline: float
-    budget: float  # seconds
+    deadline: float  # time.perf_counter() when the budget is spent
     exhaustive: bool
+    report: DecodeReport
     found: dict[tuple[str, str], DecodedCode] = field(default_factory=dict)
     errors: list[Quad] = field(default_factory=list)
-    regions: list[Region] = field(default_factory=list)
-    gradients: tuple[np.ndarray, np.ndarray] | None = None  # Sobel x, y of the small picture
+    evidence: Evidence = field(default_factory=lambda: Evidence([]))
+    recovery_budget: float = 0.0  # seconds left when the recoveries began
+    out_of_time_at: str | None = None  # the first recovery that had to skip a step for time
+    steps: int = 0
 
-    def orient(self, r: Region) -> None:
-        """Fill in a region's orientation (only the deskew recovery needs it, so only then)."""
-        if r.coherence is not None:
-            return
-        if r.cells is None or self.gradients is None:
-            r.angle, r.coherence = 0.0, 0.0
-            return
-        gx, gy = (g[r.cells][::2, ::2].astype(np.float32) for g in self.gradients)
-        r.angle, r.coherence = _orientation(gx, gy)
+    @property
+    def regions(self) -> list[Region]:
+        return self.evidence.regions
 
     def unexplained(self) -> list[Region]:
         """Candidate regions that no code found so far lies in."""
         return [r for r in self.regions if not any(r.overlaps(c.position) for c in self.found.values())]
 
+    def evidence_left(self) -> bool:
+        return bool(self.errors or self.unexplained() or (self.exhaustive and not self.found))
+
 
 class Decoder:
     """Decodes frames into :class:`DecodedCode` lists; one instance per worker thread.
 
-    ``budget_ms`` bounds the live path per frame (soft: a library call in progress is not
-    interrupted, but none is started that is not expected to fit). ``fast_width`` is the width
-    of the cheap first pass. ``use_pyzbar`` enables the ZBar fallback when pyzbar and libzbar
-    are installed.
+    ``budget_ms`` bounds the live path per frame and ``still_budget_ms`` the still path (soft:
+    a library call in progress is not interrupted, but none is started that is not expected to
+    fit). ``fast_width`` is the width of the cheap first pass. ``use_pyzbar`` enables the ZBar
+    fallback when pyzbar and libzbar are installed.
     """
 
     def __init__(
@@ -224,6 +192,7 @@ class Decoder:
         still_budget_ms: float = 400.0,
         fast_width: int = 640,
         max_regions: int = 3,
+        min_transitions: float = 0.75,
         use_pyzbar: bool = True,
         live_order: Sequence[str] = LIVE_ORDER,
         still_order: Sequence[str] = STILL_ORDER,
@@ -234,6 +203,7 @@ class Decoder:
         self.still_budget_ms = float(still_budget_ms)
         self.fast_width = int(fast_width)
         self.max_regions = int(max_regions)
+        self.min_transitions = float(min_transitions)
         self._zbar = _load_pyzbar(self.formats) if use_pyzbar else None
         self._strategies: dict[str, Callable[[_Work], None]] = {
             "full": self._full,
@@ -248,13 +218,14 @@ class Decoder:
         unknown = (set(live_order) | set(still_order)) - set(self._strategies)
         if unknown:
             raise ValueError(f"unknown decoder strategies: {sorted(unknown)}")
-        self.live_order = [s for s in live_order if s in self._strategies and (self._zbar or "zbar" not in s)]
-        self.still_order = [s for s in still_order if s in self._strategies and (self._zbar or "zbar" not in s)]
+        usable = [s for s in self._strategies if self._zbar is not None or "zbar" not in s]
+        self.live_order = [s for s in live_order if s in usable]
+        self.still_order = [s for s in still_order if s in usable]
         self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
-        self._cost: dict[str, float] = {}  # running average ms per strategy (live frames)
+        self._ms_per_mp: dict[str, float] = {}  # measured cost of each kind of step
         self._cursor = 0
         self._sticky: str | None = None  # the recovery that last read something
-        self._region_tries: dict[tuple[int, int, int, int], int] = {}  # live frames each region was tried in
+        self._stale = StaleRegions(patience=len(self.live_order))
         self._lock = threading.Lock()
         self.last_report = DecodeReport()
 
@@ -282,20 +253,24 @@ class Decoder:
             raise ValueError(f"expected an 8-bit image, got {image.dtype}")
         with self._lock:
             start = time.perf_counter()
-            report = DecodeReport()
             gray = _to_gray(image)
             h, w = gray.shape
             scale = max(1.0, w / self.fast_width)
             small = gray if scale == 1.0 else cv2.resize(gray, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
-            work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, budget_ms / 1000.0, exhaustive)
-            self._timed("fast", work, report)
-            work.regions = self._find_regions(work)
+            report = DecodeReport()
+            work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, exhaustive, report)
+            self._fast(work)
+            report.strategies.append("fast")
+            report.timings_ms.append(round((time.perf_counter() - start) * 1000.0, 2))
+            work.evidence = find_regions(
+                small, scale, gray.shape, work.errors, max_regions=self.max_regions, min_transitions=self.min_transitions
+            )
             if not exhaustive:
-                work.regions = self._drop_stale(work.regions, bool(work.found))
+                work.evidence.regions = self._stale.filter(work.regions, bool(work.found))
             report.regions = work.regions
             report.evidence = bool(work.errors or work.unexplained())
-            if report.evidence or (exhaustive and not work.found):
-                self._recover(work, report)
+            if work.evidence_left():
+                self._recover(work)
             report.codes = list(work.found.values())
             report.ms = (time.perf_counter() - start) * 1000.0
             self.last_report = report
@@ -303,7 +278,7 @@ class Decoder:
                 log.debug("decoded %s in %.1f ms via %s", [c.format for c in report.codes], report.ms, report.strategies)
             return report.codes
 
-    def _recover(self, work: _Work, report: DecodeReport) -> None:
+    def _recover(self, work: _Work) -> None:
         if work.exhaustive:
             order = list(self.still_order)
         else:
@@ -312,122 +287,56 @@ class Decoder:
             if self._sticky in order:
                 order.remove(self._sticky)
                 order.insert(0, self._sticky)
-        mp = work.gray.size / 1e6
+        work.recovery_budget = work.deadline - time.perf_counter()
+        last = None
         for name in order:
-            if not work.exhaustive and work.found:
+            if (not work.exhaustive and work.found) or not work.evidence_left():
                 break  # live: the customer's code is read; the rest is most likely clutter
-            if not (work.errors or work.unexplained() or (work.exhaustive and not work.found)):
+            if time.perf_counter() >= work.deadline:
+                work.out_of_time_at = work.out_of_time_at or name
                 break
-            remaining = work.deadline - time.perf_counter()
-            estimate = self._cost.get(name, _INITIAL_COST_MS[name] * mp) / 1000.0
-            if estimate > remaining:
-                if work.exhaustive or estimate > work.budget:
-                    continue  # never fits (or a cheaper one later may): skip it
-                break  # live: resume the rotation here on the next frame
-            before = len(work.found)
-            self._timed(name, work, report)
-            if not work.exhaustive:
-                self._cursor = (self.live_order.index(name) + 1) % len(self.live_order)
-                if len(work.found) > before:
-                    self._sticky = name
-            work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
-
-    def _timed(self, name: str, work: _Work, report: DecodeReport) -> None:
-        t0 = time.perf_counter()
-        if name == "fast":
-            self._fast(work)
-        else:
+            before, steps, t0 = len(work.found), work.steps, time.perf_counter()
             self._strategies[name](work)
+            last = name
+            if work.steps > steps:
+                work.report.strategies.append(name)
+                work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
+            if len(work.found) > before and not work.exhaustive:
+                self._sticky = name
+            work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
+        if not work.exhaustive and last is not None:
+            resume = work.out_of_time_at or last
+            self._cursor = (self.live_order.index(resume) + (0 if work.out_of_time_at else 1)) % len(self.live_order)
+
+    def _step(self, work: _Work, name: str, pixels: float, run: Callable[[], None], cost_key: str | None = None) -> bool:
+        """Run one step of a recovery if its predicted cost fits what is left of the budget."""
+        key = cost_key or name
+        predicted = self._ms_per_mp.get(key, _INITIAL_MS_PER_MP[key]) * pixels / 1e9  # seconds
+        if predicted > work.deadline - time.perf_counter():
+            # A step that could never fit in this frame is skipped for good; one that would fit
+            # a fresh frame is where the next frame resumes.
+            if predicted <= work.recovery_budget and work.out_of_time_at is None:
+                work.out_of_time_at = name
+            return False
+        t0 = time.perf_counter()
+        run()
         ms = (time.perf_counter() - t0) * 1000.0
-        report.strategies.append(name)
-        if not work.exhaustive:
-            old = self._cost.get(name)
-            self._cost[name] = ms if old is None else 0.7 * old + 0.3 * ms
-
-    # ------------------------------------------------------------------ evidence
-
-    def _find_regions(self, work: _Work) -> list[Region]:
-        """Patches of dense, strong edges in the small picture: where a code may be."""
-        small = work.small
-        # Stretch contrast first so a dim frame shows its edges too (cheap on a subsample).
-        sample = small[::4, ::4]
-        lo, hi = np.percentile(sample, (2, 98)) if sample.size else (0, 255)
-        if hi - lo < 12:
-            return []
-        alpha = 255.0 / float(hi - lo)
-        # All in OpenCV on uint8/int16: this runs on every frame, so no float temporaries.
-        gx = cv2.Sobel(small, cv2.CV_16S, 1, 0, ksize=3)
-        gy = cv2.Sobel(small, cv2.CV_16S, 0, 1, ksize=3)
-        _, strong_x = cv2.threshold(cv2.convertScaleAbs(gx, alpha=alpha), 160, 255, cv2.THRESH_BINARY)
-        _, strong_y = cv2.threshold(cv2.convertScaleAbs(gy, alpha=alpha), 160, 255, cv2.THRESH_BINARY)
-        cell = 8
-        hc, wc = small.shape[0] // cell, small.shape[1] // cell
-        if hc < 2 or wc < 2:
-            return []
-        dx = cv2.resize(strong_x[: hc * cell, : wc * cell], (wc, hc), interpolation=cv2.INTER_AREA)
-        dy = cv2.resize(strong_y[: hc * cell, : wc * cell], (wc, hc), interpolation=cv2.INTER_AREA)
-        density = (dx.astype(np.float32) + dy.astype(np.float32)) * (1.0 / 255.0)
-        work.gradients = (gx, gy)
-        mask = (density > 0.22).astype(np.uint8)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-        count, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        regions: list[Region] = []
-        s = work.small_scale * cell
-        fh, fw = work.gray.shape
-        for i in range(1, count):
-            x, y, w, h, area = (int(v) for v in stats[i])
-            if area < 5 or w < 2 or h < 2:
-                continue
-            score = float(density[y : y + h, x : x + w].sum())
-            if score < 3.0:
-                continue
-            # Bars and finder patterns sit inside a quiet zone; leave room for it and for
-            # the parts of the code whose edges were too weak to count.
-            mx, my = max(1.5, 0.3 * w), max(1.5, 0.3 * h)
-            x0, y0 = max(0, int((x - mx) * s)), max(0, int((y - my) * s))
-            x1, y1 = min(fw, int((x + w + mx) * s)), min(fh, int((y + h + my) * s))
-            cells = (slice(y * cell, (y + h) * cell), slice(x * cell, (x + w) * cell))
-            regions.append(Region(x0, y0, x1 - x0, y1 - y0, score, cells=cells))
-        for quad in work.errors:
-            # zxing saw a symbol there but could not decode it: the strongest evidence there is.
-            xs, ys = zip(*quad, strict=True)
-            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-            if x1 - x0 > 4 and y1 - y0 > 4:
-                mx, my = 0.2 * (x1 - x0) + 8, 0.2 * (y1 - y0) + 8
-                r = Region(max(0, int(x0 - mx)), max(0, int(y0 - my)), int(x1 - x0 + 2 * mx), int(y1 - y0 + 2 * my), 1e6)
-                r.w, r.h = min(r.w, fw - r.x), min(r.h, fh - r.y)
-                k = work.small_scale
-                r.cells = (slice(int(y0 / k), int(y1 / k) + 1), slice(int(x0 / k), int(x1 / k) + 1))
-                regions.append(r)
-        regions.sort(key=lambda r: -r.score)
-        return regions[: self.max_regions]
-
-    def _drop_stale(self, regions: list[Region], found: bool) -> list[Region]:
-        """Leave out regions that stayed put through a whole rotation of recoveries without a read.
-
-        A shelf edge or a poster behind the customer looks like a code to the edge test; once
-        every recovery has failed on it, it only costs time until it moves or changes.
-        """
-        seen: dict[tuple[int, int, int, int], int] = {}
-        keep: list[Region] = []
-        for r in regions:
-            key = (r.x // 24, r.y // 24, r.w // 24, r.h // 24)
-            tries = 0 if found else self._region_tries.get(key, 0) + 1
-            seen[key] = tries
-            if tries <= len(self.live_order):
-                keep.append(r)
-        self._region_tries = seen  # regions that vanished are forgotten
-        return keep
+        rate = ms / max(pixels / 1e6, 1e-3)
+        old = self._ms_per_mp.get(key)
+        self._ms_per_mp[key] = rate if old is None else 0.7 * old + 0.3 * rate
+        work.steps += 1
+        return True
 
     # ------------------------------------------------------------------ zxing / zbar calls
 
     def _zxing(self, work: _Work, view: _View, strategy: str, **options: object) -> None:
         opts: dict[str, object] = {"try_rotate": True, "try_invert": True, "try_downscale": True}
         opts.update(options)
+        # Plain text mode: an AAMVA licence's control characters must reach the parser as they are.
         results = zxingcpp.read_barcodes(view.image, formats=self._zx_formats, text_mode=zxingcpp.TextMode.Plain, **opts)
         for r in results:
-            pos = r.position
-            corners = [(pos.top_left.x, pos.top_left.y), (pos.top_right.x, pos.top_right.y), (pos.bottom_right.x, pos.bottom_right.y), (pos.bottom_left.x, pos.bottom_left.y)]
+            p = r.position
+            corners = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y), (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
             if not r.valid:
                 if all(x > 0 or y > 0 for x, y in corners):
                     work.errors.append(view.map(corners))
@@ -440,13 +349,13 @@ class Decoder:
         decode, symbols = self._zbar
         for d in decode(view.image, symbols=symbols):
             fmt = zbar_format_name(d.type)
-            if fmt not in self.formats and not (fmt == "UPCA" and "EAN13" in self.formats):
+            if fmt not in self.formats:
                 continue
             try:
                 text = d.data.decode("utf-8")
             except UnicodeDecodeError:
                 text = d.data.decode("latin-1")
-            pts = np.array([(p.x, p.y) for p in d.polygon] or [(d.rect.left, d.rect.top)], np.float32)
+            pts = np.array([(p.x, p.y) for p in d.polygon], np.float32)
             if len(pts) >= 3:
                 box = cv2.boxPoints(cv2.minAreaRect(pts))
             else:
@@ -455,103 +364,122 @@ class Decoder:
             self._add(work, DecodedCode(text, fmt, view.map(_order_corners(box)), strategy))
 
     def _add(self, work: _Work, code: DecodedCode) -> None:
-        if code.format in LINEAR and len(code.text) < 3:
-            return  # one- and two-character linear reads are almost always noise
+        if code.format in LINEAR and len(code.text) < 4:
+            # Kiosk card codes have at least 4 characters (CONTRIBUTING.md); shorter linear reads
+            # are fragments of a partly hidden Code 39 (no check digit) or noise.
+            return
         work.found.setdefault(code.key, code)
 
     # ------------------------------------------------------------------ strategies
 
     def _fast(self, work: _Work) -> None:
-        view = _View(work.small, _scale_matrix(work.small_scale))
-        # No rotation or inversion here: they triple the cost of the empty-frame case and the
+        # No rotation or inversion: they triple the cost of the empty-frame case, and the
         # recoveries cover them when there is evidence of a code.
+        view = _View(work.small, np.diag([work.small_scale, work.small_scale, 1.0]))
         self._zxing(work, view, "fast", try_rotate=False, try_invert=False, return_errors=True)
 
     def _full(self, work: _Work) -> None:
-        # The original picture, as plain zxing-cpp would be given it, so that still images are
+        # The original picture, as plain zxing-cpp would be given it, so that a still image is
         # never read worse than by a plain call.
-        self._zxing(work, _View(work.original, np.eye(3)), "full", return_errors=True)
+        view = _View(work.original, np.eye(3))
+        self._step(work, "full", work.gray.size, lambda: self._zxing(work, view, "full", return_errors=True))
 
     def _contrast(self, work: _Work) -> None:
         # Live, rotation and inversion are left to "full"; this pass is about light.
         extra = {} if work.exhaustive else {"try_rotate": False, "try_invert": False}
-        self._zxing(work, _View(self._clahe.apply(work.gray), np.eye(3)), "contrast", **extra)
+        self._step(work, "contrast", work.gray.size, lambda: self._zxing(work, _View(self._clahe.apply(work.gray), np.eye(3)), "contrast", **extra))
 
     def _zbar_full(self, work: _Work) -> None:
-        self._zbar_read(work, _View(work.gray, np.eye(3)), "zbar")
+        self._step(work, "zbar", work.gray.size, lambda: self._zbar_read(work, _View(work.gray, np.eye(3)), "zbar"))
 
     def _upscale(self, work: _Work) -> None:
         h, w = work.gray.shape
         if w * h > 1_500_000:
             return  # already large; enlarging only costs time
-        big = cv2.resize(work.gray, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
-        self._zxing(work, _View(big, _scale_matrix(0.5)), "upscale", try_downscale=False)
+
+        def run() -> None:
+            big = cv2.resize(work.gray, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
+            self._zxing(work, _View(big, np.diag([0.5, 0.5, 1.0])), "upscale", try_downscale=False)
+
+        self._step(work, "upscale", 4 * w * h, run)
 
     def _regions_to_try(self, work: _Work) -> list[Region]:
-        return work.unexplained() or ([] if not work.exhaustive else work.regions)
-
-    def _crop(self, work: _Work, r: Region, factor: float | None = None) -> _View:
-        crop = work.gray[r.y : r.y + r.h, r.x : r.x + r.w]
-        if factor is None:
-            factor = _upscale_factor(r, work.exhaustive)
-        if factor == 1.0:
-            return _View(crop, _shift(r.x, r.y))
-        big = cv2.resize(crop, (round(r.w * factor), round(r.h * factor)), interpolation=cv2.INTER_CUBIC)
-        return _View(big, _shift(r.x, r.y) @ np.diag([1.0 / factor, 1.0 / factor, 1.0]))
+        return work.unexplained()
 
     def _roi_upscale(self, work: _Work) -> None:
+        frame_area = work.gray.size
         for r in self._regions_to_try(work):
-            if self._out_of_time(work):
-                return
-            self._zxing(work, self._crop(work, r), "roi_upscale", try_downscale=False)
+            f = _upscale_factor(r, work.exhaustive)
+            if f == 1.0 and r.area > frame_area / 2:
+                continue  # nothing to enlarge: the same picture as the "full" pass
+            self._step(work, "roi_upscale", r.area * f * f, lambda r=r, f=f: self._zxing(work, _crop(work.gray, r, f), "roi_upscale", try_downscale=f == 1.0))
 
     def _roi_deskew(self, work: _Work) -> None:
         for r in self._regions_to_try(work):
-            if self._out_of_time(work):
-                return
-            work.orient(r)
-            if r.coherence < 0.35:
+            work.evidence.orient(r)
+            # Parallel edges mean bars; exactly upright or sideways needs no turning (try_rotate).
+            if r.coherence < 0.35 or abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
                 continue
-            # Bars are perpendicular to the gradient; turn the crop so they stand upright.
-            if abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
-                continue  # already upright (or exactly sideways, which try_rotate covers)
-            crop = work.gray[r.y : r.y + r.h, r.x : r.x + r.w]
-            factor = _upscale_factor(r, work.exhaustive)
-            view = _rotated(crop, r.angle, factor)
-            view.to_frame = _shift(r.x, r.y) @ view.to_frame
-            self._zxing(work, view, "roi_deskew", try_downscale=False)
-            if self._zbar is not None and not self._out_of_time(work):
-                self._zbar_read(work, view, "roi_deskew")
+            f = _upscale_factor(r, work.exhaustive)
+            pixels = r.area * f * f * 1.4  # the turned crop sits on a larger canvas
+            turned: list[_View] = []
+            if not self._step(work, "roi_deskew", pixels, lambda r=r, f=f, out=turned: self._read_turned(work, r, f, out)):
+                continue
+            if self._zbar is not None and not any(r.overlaps(c.position) for c in work.found.values()):
+                view = turned[0]
+                self._step(work, "roi_deskew", pixels, lambda v=view: self._zbar_read(work, v, "roi_deskew"), cost_key="roi_deskew_zbar")
+
+    def _read_turned(self, work: _Work, r: Region, factor: float, out: list[_View]) -> None:
+        view = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, factor)
+        view.to_frame = _shift(r.x, r.y) @ view.to_frame
+        out.append(view)
+        self._zxing(work, view, "roi_deskew", try_downscale=False)
 
     def _roi_contrast(self, work: _Work) -> None:
         for r in self._regions_to_try(work):
-            if self._out_of_time(work):
-                return
-            view = self._crop(work, r)
-            view.image = self._clahe.apply(view.image)
-            self._zxing(work, view, "roi_contrast", try_downscale=False)
+            f = _upscale_factor(r, work.exhaustive)
+
+            def run(r: Region = r, f: float = f) -> None:
+                view = _crop(work.gray, r, f)
+                view.image = self._clahe.apply(view.image)
+                self._zxing(work, view, "roi_contrast", try_downscale=f == 1.0)
+
+            self._step(work, "roi_contrast", r.area * f * f, run)
 
     def _roi_zbar(self, work: _Work) -> None:
         for r in self._regions_to_try(work):
-            if self._out_of_time(work):
-                return
-            self._zbar_read(work, self._crop(work, r, min(2.0, _upscale_factor(r, work.exhaustive))), "roi_zbar")
-
-    def _out_of_time(self, work: _Work) -> bool:
-        return time.perf_counter() > work.deadline
+            f = min(2.0, _upscale_factor(r, work.exhaustive))
+            self._step(work, "roi_zbar", r.area * f * f, lambda r=r, f=f: self._zbar_read(work, _crop(work.gray, r, f), "roi_zbar"))
 
 
 # ---------------------------------------------------------------------- helpers
 
-def _scale_matrix(s: float) -> np.ndarray:
-    return np.diag([s, s, 1.0])
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _shift(dx: float, dy: float) -> np.ndarray:
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
 
 
 def _upscale_factor(r: Region, still: bool) -> float:
-    """Enlarge small crops toward ~600 px (more for stills) but never more than 3x."""
+    """Enlarge small crops toward ~560 px (900 for stills) but never more than 3x."""
     target = 900.0 if still else 560.0
     factor = min(3.0, target / max(r.w, r.h, 1))
     return 1.0 if factor < 1.25 else factor
+
+
+def _crop(gray: np.ndarray, r: Region, factor: float) -> _View:
+    """The region, enlarged by ``factor`` (bicubic: keeps module edges steep)."""
+    crop = gray[r.y : r.y + r.h, r.x : r.x + r.w]
+    if factor == 1.0:
+        return _View(crop, _shift(r.x, r.y))
+    big = cv2.resize(crop, (round(r.w * factor), round(r.h * factor)), interpolation=cv2.INTER_CUBIC)
+    return _View(big, _shift(r.x, r.y) @ np.diag([1.0 / factor, 1.0 / factor, 1.0]))
 
 
 def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> _View:
@@ -564,18 +492,7 @@ def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> _View:
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
     out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    return _View(out, np.linalg.inv(_affine(m)))
-
-
-def _orientation(gx: np.ndarray, gy: np.ndarray) -> tuple[float, float]:
-    """Dominant gradient angle (degrees, image coordinates) and how coherent it is (0..1)."""
-    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
-    total = jxx + jyy
-    if total <= 0:
-        return 0.0, 0.0
-    angle = 0.5 * math.degrees(math.atan2(2.0 * jxy, jxx - jyy))
-    coherence = math.sqrt((jxx - jyy) ** 2 + 4.0 * jxy * jxy) / total
-    return angle, coherence
+    return _View(out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]])))
 
 
 def _order_corners(box: np.ndarray) -> list[tuple[float, float]]:
@@ -599,6 +516,7 @@ def _load_pyzbar(formats: Sequence[str]) -> tuple[Callable, list] | None:
     except (ImportError, OSError) as exc:  # OSError: the Python package is there, libzbar is not
         log.info("pyzbar fallback not available: %s", exc)
         return None
+    # UPC-A is left to ZBar's EAN-13 reader, so both libraries name it EAN13 with 13 digits.
     wanted = {"QRCode": "QRCODE", "EAN13": "EAN13", "UPCA": "EAN13", "EAN8": "EAN8", "Code128": "CODE128", "Code39": "CODE39", "PDF417": "PDF417"}
     symbols = sorted({getattr(pyzbar.ZBarSymbol, wanted[f]) for f in formats if f in wanted}, key=int)
     return (pyzbar.decode, symbols) if symbols else None
