@@ -29,6 +29,7 @@ class NewCustomerIn(BaseModel):
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=254)
     personal_id: str | None = Field(None, max_length=20)
+    birth_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
     street: str | None = Field(None, max_length=400)
     postal_code: str | None = Field(None, max_length=40)
     city: str | None = Field(None, max_length=200)

@@ -21,7 +21,9 @@ from .matching import card_fields
 from .sales import connect_customer, open_sale_of
 
 CARD_PAYLOADS = ("vcard", "mecard", "bizcard", "aamva", "se_licence")
-PREFILL_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "street", "postal_code", "city", "country")
+PREFILL_FIELDS = (
+    "first_name", "last_name", "phone", "email", "personal_id", "birth_date", "street", "postal_code", "city", "country",
+)
 
 
 def last_closed_sale(db: Session, register_id: int) -> Sale | None:

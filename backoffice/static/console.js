@@ -435,6 +435,7 @@
       ? "Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave."
       : "Enter at least a name. The customer is connected to the open sale.";
     $("#marketing-row").hidden = completing;
+    form.querySelector('[data-field="birth_date"]').hidden = completing;
     if (!dialog.open) dialog.showModal();
     const first = Array.from(form.querySelectorAll("input")).find((input) => !input.value && input.type !== "checkbox");
     (first || form.elements.first_name).focus();
@@ -469,8 +470,10 @@
     submit.disabled = true;
     try {
       if (dialogMode.kind === "complete") {
+        const edits = formValues();
+        delete edits.birth_date;  // the registration keeps the birth date the kiosk read
         const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(dialogMode.reference)}/complete`,
-          formValues());
+          edits);
         removeRegistrationPrompt(dialogMode.reference);
         toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
       } else {
