@@ -410,7 +410,7 @@ class Decoder:
         frame_area = work.gray.size
         for r in self._regions_to_try(work):
             f = _upscale_factor(r, work.exhaustive)
-            if f == 1.0 and r.area > frame_area / 2:
+            if f <= 1.0 and r.area > frame_area / 2:
                 continue  # nothing to enlarge: the same picture as the "full" pass
             self._step(work, "roi_upscale", r.area * f * f, lambda r=r, f=f: self._zxing(work, _crop(work.gray, r, f), "roi_upscale", try_downscale=f == 1.0))
 
@@ -448,7 +448,7 @@ class Decoder:
 
     def _roi_zbar(self, work: _Work) -> None:
         for r in self._regions_to_try(work):
-            f = min(2.0, _upscale_factor(r, work.exhaustive))
+            f = min(2.0, _upscale_factor(r, work.exhaustive))  # ZBar gains little beyond 2x
             self._step(work, "roi_zbar", r.area * f * f, lambda r=r, f=f: self._zbar_read(work, _crop(work.gray, r, f), "roi_zbar"))
 
 
@@ -467,10 +467,11 @@ def _shift(dx: float, dy: float) -> np.ndarray:
 
 
 def _upscale_factor(r: Region, still: bool) -> float:
-    """Enlarge small crops toward ~560 px (900 for stills) but never more than 3x."""
+    """Scale a crop toward ~560 px on its long side (900 for stills): enlarge small codes up to
+    3x; shrink big ones (a licence filling the frame) so turning and reading them stays cheap."""
     target = 900.0 if still else 560.0
     factor = min(3.0, target / max(r.w, r.h, 1))
-    return 1.0 if factor < 1.25 else factor
+    return 1.0 if 0.8 <= factor < 1.25 else factor
 
 
 def _crop(gray: np.ndarray, r: Region, factor: float) -> _View:
@@ -478,7 +479,8 @@ def _crop(gray: np.ndarray, r: Region, factor: float) -> _View:
     crop = gray[r.y : r.y + r.h, r.x : r.x + r.w]
     if factor == 1.0:
         return _View(crop, _shift(r.x, r.y))
-    big = cv2.resize(crop, (round(r.w * factor), round(r.h * factor)), interpolation=cv2.INTER_CUBIC)
+    interpolation = cv2.INTER_CUBIC if factor > 1.0 else cv2.INTER_AREA
+    big = cv2.resize(crop, (max(1, round(r.w * factor)), max(1, round(r.h * factor))), interpolation=interpolation)
     return _View(big, _shift(r.x, r.y) @ np.diag([1.0 / factor, 1.0 / factor, 1.0]))
 
 
@@ -491,6 +493,11 @@ def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> _View:
     nh = int(factor * (abs(w * math.sin(a)) + abs(h * math.cos(a)))) + 2
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
+    if factor < 1.0:  # shrink first: warping straight down would alias the modules
+        crop = cv2.resize(crop, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+        turned = _rotated(crop, angle_deg, 1.0)
+        turned.to_frame = np.diag([w / crop.shape[1], h / crop.shape[0], 1.0]) @ turned.to_frame
+        return turned
     out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return _View(out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]])))
 

@@ -509,7 +509,8 @@ def write_video(frames: Iterable[np.ndarray], path: str | Path, fps: float = 15.
     return path
 
 
-Segment = tuple[tuple[str, str] | None, float]  # ((text, format) or None for no code, seconds)
+# ((text, format) or None for no code, seconds[, code width in px])
+Segment = tuple[tuple[str, str] | None, float] | tuple[tuple[str, str] | None, float, float]
 
 
 def clip_frames(
@@ -529,7 +530,7 @@ def clip_frames(
     w, h = size
     scene = background(size, rng, "room")
     d = dict(degradations or {"noise": 2.0})
-    for code, seconds in segments:
+    for code, seconds, *width in segments:
         count = round(seconds * fps)
         if code is None:
             for _ in range(count):
@@ -537,7 +538,8 @@ def clip_frames(
             continue
         text, fmt = code
         held = scene.copy()
-        placed = place_code(held, text, fmt, rng, code_px=code_px or min(w, h) * 0.42, center=(w * 0.5, h * 0.5), tilt_deg=12.0)
+        px = width[0] if width else code_px or min(w, h) * 0.42
+        placed = place_code(held, text, fmt, rng, code_px=px, center=(w * 0.5, h * 0.5), tilt_deg=12.0)
         focus = tuple(float(v) for v in placed.corners.mean(axis=0))
         focus_size = float(np.ptp(placed.corners[:, 0]))
         for i in range(count):
