@@ -225,3 +225,26 @@ def test_refusals_on_pages_are_friendly_pages_and_the_api_stays_json(backoffice)
         assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower()
     api = manager.api("GET", "/api/v1/customers/cus_doesnotexist")
     assert api.status_code == 404 and error_code(api) == "customer_not_found"
+
+
+def test_an_unexpected_error_on_a_page_is_a_friendly_500_page_without_a_stack_trace(backoffice, till, monkeypatch):
+    from backoffice.services import console
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database fell over")
+
+    monkeypatch.setattr(console, "snapshot", broken)
+    cashier = new_staff(backoffice, "cashier")
+    response = cashier.get(f"/console/{register_id(backoffice, till.name)}")
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert "Traceback" not in response.text and "fell over" not in response.text
+
+
+def test_names_are_escaped_on_every_page(backoffice, till, make_customer):
+    customer = make_customer(first_name="<script>alert(1)</script>", last_name="Xss")
+    manager = new_staff(backoffice, "manager")
+    rid = register_id(backoffice, till.name)
+    for path in (f"/admin/customers/{customer['reference']}", "/admin/customers?q=xss",
+                 f"/console/{rid}/search?q=xss"):
+        page = manager.get(path).text
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
