@@ -226,6 +226,7 @@ class Decoder:
         self._cursor = 0
         self._sticky: str | None = None  # the recovery that last read something
         self._stale = StaleRegions(patience=len(self.live_order))
+        self._unconfirmed: dict[tuple[str, str], float] = {}  # weakly protected reads awaiting a second
         self._lock = threading.Lock()
         self.last_report = DecodeReport()
 
@@ -253,6 +254,8 @@ class Decoder:
             raise ValueError(f"expected an 8-bit image, got {image.dtype}")
         with self._lock:
             start = time.perf_counter()
+            if exhaustive:
+                self._unconfirmed.clear()  # another image: nothing to confirm against
             gray = _to_gray(image)
             h, w = gray.shape
             scale = max(1.0, w / self.fast_width)
@@ -341,7 +344,29 @@ class Decoder:
                 if all(x > 0 or y > 0 for x, y in corners):
                     work.errors.append(view.map(corners))
                 continue
-            self._add(work, DecodedCode(r.text, format_name(r.format), view.map(corners), strategy))
+            code = DecodedCode(r.text, format_name(r.format), view.map(corners), strategy)
+            if strategy not in ("fast", "full") and code.format == "PDF417" and _ec_percent(r.ec_level) < 20:
+                # With little error correction (AAMVA's minimum is 12 %), a PDF417 decoded from an
+                # enlarged or turned crop can be "corrected" into wrong text. Believe it when a
+                # second step or frame reads the same.
+                if not self._confirmed(code, view):
+                    continue
+            self._add(work, code)
+
+    def _confirmed(self, code: DecodedCode, view: _View) -> bool:
+        """Whether a weakly protected read is seen again: recently, or in the same view at other scales."""
+        now = time.monotonic()
+        self._unconfirmed = {k: t for k, t in self._unconfirmed.items() if now - t < 2.0}
+        if code.key in self._unconfirmed:
+            return True
+        for factor in (0.8, 1.25):
+            interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+            again = cv2.resize(view.image, None, fx=factor, fy=factor, interpolation=interpolation)
+            texts = {r.text for r in zxingcpp.read_barcodes(again, formats=zxingcpp.BarcodeFormat.PDF417, text_mode=zxingcpp.TextMode.Plain)}
+            if code.text in texts:
+                return True
+        self._unconfirmed[code.key] = now
+        return False
 
     def _zbar_read(self, work: _Work, view: _View, strategy: str) -> None:
         if self._zbar is None:
@@ -460,6 +485,15 @@ def _to_gray(image: np.ndarray) -> np.ndarray:
     if image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _ec_percent(ec_level: str) -> float:
+    """zxing-cpp's error-correction level ("12%", "M", "") as a percentage (unknown: trusted)."""
+    text = (ec_level or "").strip().rstrip("%")
+    try:
+        return float(text)
+    except ValueError:
+        return 100.0
 
 
 def _shift(dx: float, dy: float) -> np.ndarray:

@@ -476,9 +476,13 @@ def hard_frame(rng: np.random.Generator, size: tuple[int, int] = (640, 480)) -> 
 
 def hard_set(count: int = 300, seed: int = 2024, size: tuple[int, int] = (640, 480)) -> Iterator[SyntheticFrame]:
     """A fixed, varied set of hard frames (the same on every run for a given seed)."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        yield hard_frame(rng, size)
+    for index in range(count):
+        yield hard_set_frame(index, seed, size)
+
+
+def hard_set_frame(index: int, seed: int = 2024, size: tuple[int, int] = (640, 480)) -> SyntheticFrame:
+    """Frame ``index`` of :func:`hard_set`, without making the ones before it."""
+    return hard_frame(np.random.default_rng((seed, index)), size)
 
 
 # --------------------------------------------------------------------------- video

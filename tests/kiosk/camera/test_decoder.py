@@ -172,3 +172,22 @@ def test_zbar_and_zxing_names_agree():
 def test_unknown_format_is_refused_early():
     with pytest.raises((ValueError, RuntimeError)):
         Decoder(["QRCode", "NoSuchCode"])
+
+
+def _degraded_licence(seed: int) -> synthetic.SyntheticFrame:
+    """A licence PDF417 held up with blur, or with heavy noise and JPEG (odd seeds)."""
+    rng = np.random.default_rng(seed)
+    if seed % 2:
+        degradations = {"noise": float(rng.uniform(6, 12)), "jpeg": float(rng.integers(30, 60))}
+    else:
+        degradations = {"noise": 2.5, "jpeg": 72, "blur": float(rng.uniform(0.9, 1.3))}
+    return synthetic.make_frame([P["aamva"]], seed=seed, code_px=175 * float(rng.uniform(1.4, 2.6)), degradations=degradations)
+
+
+@pytest.mark.parametrize("seed", [18, 90, 93])
+def test_garbled_licence_is_not_reported(seed):
+    # Frames where zxing-cpp "corrected" a PDF417 with AAMVA's minimum error correction (12 %)
+    # into wrong text when reading an enlarged or contrast-stretched picture.
+    frame = _degraded_licence(seed)
+    texts = {c.text for c in Decoder().decode_still(frame.image)}
+    assert texts <= frame.texts
