@@ -115,11 +115,19 @@ def housekeeping(rt: Runtime) -> None:
         log.info("Housekeeping expired %d registrations/sessions", expired)
 
 
+def deliver_mail(rt: Runtime) -> None:
+    """Send the e-mail that is due, if any (checked with a read first)."""
+    with rt.read_sessions() as db:
+        if not mail_service.has_work(db):
+            return
+    mail_service.deliver_due(rt.sessions, rt.settings)
+
+
 async def _mail_loop(rt: Runtime) -> None:
     """Deliver queued e-mail (card links) and retry failures, for as long as the app runs."""
     while True:
         try:
-            await run_in_threadpool(mail_service.deliver_due, rt.sessions, rt.settings)
+            await run_in_threadpool(deliver_mail, rt)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("Mail delivery failed")
         await asyncio.sleep(MAIL_INTERVAL_SECONDS)

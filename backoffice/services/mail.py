@@ -21,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
@@ -132,6 +132,17 @@ def _claim(db: Session, message_id: int) -> bool:
     claimed = db.execute(stmt).rowcount == 1
     db.commit()
     return claimed
+
+
+def has_work(db: Session) -> bool:
+    """Whether anything is due or stuck; a cheap read, so that an idle loop never takes SQLite's write lock."""
+    now = utcnow()
+    due = or_(
+        and_(MailMessage.status == "queued",
+             or_(MailMessage.next_attempt_at.is_(None), MailMessage.next_attempt_at <= now)),
+        and_(MailMessage.status == "sending", MailMessage.next_attempt_at < now - STUCK_SENDING),
+    )
+    return db.execute(select(MailMessage.id).where(due).limit(1)).first() is not None
 
 
 def deliver_due(sessions, settings: Settings, *, limit: int = 20) -> Delivery:
