@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import cv2
+import numpy as np
 
 from .decoder import KIOSK_FORMATS, Decoder
 from .events import DecodedCode
@@ -68,11 +70,35 @@ def _emit(record: dict[str, Any], as_json: bool, out: TextIO) -> None:
     out.flush()
 
 
-def _decode_image(path: str, decoder: Decoder, budget_ms: float, identify: Any) -> dict[str, Any]:
-    start = time.perf_counter()
+def load_image(path: str) -> np.ndarray:
+    """An image as 8-bit BGR, EXIF orientation applied; transparency flattened onto white.
+
+    Raises OSError with a message a person can act on.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path}")
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f"no permission to read {path}")
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
-        return {"path": path, "error": "cannot read image (missing, unreadable or not an image)", "codes": []}
+        raise OSError(f"not an image OpenCV can read: {path}")
+    if os.path.splitext(path)[1].lower() in (".png", ".webp", ".tif", ".tiff"):
+        # A generated code saved with a transparent background would otherwise turn black on black.
+        raw = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        if raw is not None and raw.ndim == 3 and raw.shape[2] == 4:
+            if raw.dtype != np.uint8:
+                raw = (raw / 257).astype(np.uint8)
+            alpha = raw[:, :, 3:4].astype(np.float32) / 255.0
+            image = (raw[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return image
+
+
+def _decode_image(path: str, decoder: Decoder, budget_ms: float, identify: Any) -> dict[str, Any]:
+    start = time.perf_counter()
+    try:
+        image = load_image(path)
+    except OSError as exc:
+        return {"path": path, "error": str(exc), "codes": []}
     codes = decoder.decode_still(image, budget_ms=budget_ms)
     ms = (time.perf_counter() - start) * 1000.0
     return {"path": path, "codes": [_code_json(c, identify) for c in codes], "ms": round(ms, 1)}
@@ -104,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if args.text is None and not args.images:
         build_parser().error("give IMAGE files or --text PAYLOAD")
+    # OpenCV's own warnings ("can't open/read file") would repeat our error lines on stderr.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     identify = _identity_parser()
     out = sys.stdout
     if args.text is not None:

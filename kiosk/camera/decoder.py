@@ -1,17 +1,17 @@
 """Read codes from a frame: zxing-cpp first, pyzbar as fallback, recoveries within a time budget.
 
-A frame at a counter usually holds no code, so the first pass is cheap: zxing-cpp on a picture
-no wider than 640 px, kiosk formats only, no rotation or inversion, plus an edge test for
-places that look like a code (:mod:`kiosk.camera.regions`). Only when there is evidence (zxing
-saw a symbol it could not decode, or a compact patch of dense edges) does the decoder spend
-time on recoveries, each aimed at something that goes wrong with real frames:
+A frame at a counter usually holds no code, so the live first pass is cheap: zxing-cpp on a
+picture no wider than 640 px, kiosk formats only, no rotation or inversion, plus an edge test
+for places that look like a code (:mod:`kiosk.camera.regions`). Only when there is evidence
+(zxing saw a symbol it could not decode, or a compact, busy patch of edges) does the decoder
+spend time on recoveries, each aimed at something that goes wrong with real frames:
 
 ================  ===========================================================================
 ``roi_upscale``   small codes far from the lens: crop around each candidate and enlarge it
-                  up to 3x (zxing wants about 2 px per module); also inverted codes
+                  up to 3x (zxing wants about 2 px per module); inverted codes too
 ``roi_deskew``    linear codes and PDF417 held at an angle: turn the crop so the bars stand
-                  upright (zxing's 1D readers scan along rows), enlarge, then zxing and ZBar
-``roi_contrast``  glare and low light: CLAHE on the enlarged crop
+                  upright (zxing's 1D readers scan along rows), scale it, then zxing and ZBar
+``roi_contrast``  glare and low light: CLAHE on the scaled crop
 ``roi_zbar``      blurred 1D codes, moiré from phone screens: ZBar reads them differently
 ``full``          rotated and inverted codes at full resolution (plain zxing-cpp's pass)
 ``contrast``      CLAHE on the whole frame
@@ -20,12 +20,17 @@ time on recoveries, each aimed at something that goes wrong with real frames:
 ================  ===========================================================================
 
 Budget: every step (one crop, or one whole-frame pass) has a predicted cost, its measured
-milliseconds per megapixel times the pixels it will process. A step starts only if that fits
-in what is left of the frame's budget. Live (:meth:`Decoder.decode`), the next frame resumes
-the rotation where this one ran out of time, so a hard code is attacked from every side over a
-few frames while each frame stays short; the recovery that last read something goes first;
-the frame's work ends at its first read. Still images (:meth:`Decoder.decode_still`) get a
-larger budget and every recovery, until the codes found explain all the evidence.
+milliseconds per megapixel times the pixels it will process, and starts only if that fits in
+what is left of the budget. Live (:meth:`Decoder.decode`), the next frame resumes the rotation
+where this one ran out of time, so a hard code is attacked from every side over a few frames
+while each frame stays short; the recovery that last read something goes first, and a frame's
+work ends at its first read. A still (:meth:`Decoder.decode_still`) starts with plain
+zxing-cpp's pass, so it is never read worse than by a plain call, then gets every recovery
+within a larger budget until the codes found explain all the evidence.
+
+Text is read in zxing-cpp's Plain mode, so the control characters of an AAMVA licence reach
+the parser. A PDF417 with little error correction read by a recovery is kept only once a second
+read agrees (see :meth:`Decoder._confirmed`).
 """
 
 from __future__ import annotations
@@ -93,7 +98,8 @@ ZBAR_NAMES = {
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
 LIVE_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "full", "contrast", "zbar")
-STILL_ORDER: tuple[str, ...] = ("full", "roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "upscale", "zbar", "contrast")
+# A still always starts with plain zxing-cpp's pass ("full") before these.
+STILL_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "upscale", "zbar", "contrast")
 
 # Milliseconds per megapixel processed, until measurements on this machine replace them.
 _INITIAL_MS_PER_MP = {
@@ -254,22 +260,17 @@ class Decoder:
             raise ValueError(f"expected an 8-bit image, got {image.dtype}")
         with self._lock:
             start = time.perf_counter()
-            if exhaustive:
-                self._unconfirmed.clear()  # another image: nothing to confirm against
             gray = _to_gray(image)
             h, w = gray.shape
             scale = max(1.0, w / self.fast_width)
             small = gray if scale == 1.0 else cv2.resize(gray, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
-            report = DecodeReport()
-            work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, exhaustive, report)
-            self._fast(work)
-            report.strategies.append("fast")
-            report.timings_ms.append(round((time.perf_counter() - start) * 1000.0, 2))
-            work.evidence = find_regions(
-                small, scale, gray.shape, work.errors, max_regions=self.max_regions, min_transitions=self.min_transitions
-            )
+            work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, exhaustive, DecodeReport())
+            seek, seek_scale = (self._plain_pass(work, budget_ms) if exhaustive else self._fast(work))
+            work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
+            work.evidence = find_regions(seek, seek_scale, gray.shape, work.errors, max_regions=self.max_regions, min_transitions=self.min_transitions)
             if not exhaustive:
                 work.evidence.regions = self._stale.filter(work.regions, bool(work.found))
+            report = work.report
             report.regions = work.regions
             report.evidence = bool(work.errors or work.unexplained())
             if work.evidence_left():
@@ -280,6 +281,34 @@ class Decoder:
             if report.codes:
                 log.debug("decoded %s in %.1f ms via %s", [c.format for c in report.codes], report.ms, report.strategies)
             return report.codes
+
+    def _fast(self, work: _Work) -> tuple[np.ndarray, float]:
+        """The live first pass; returns the picture (and its scale) to look for code regions in."""
+        t0 = time.perf_counter()
+        # No rotation or inversion: they triple the cost of the empty-frame case, and the
+        # recoveries cover them when there is evidence of a code.
+        view = _View(work.small, np.diag([work.small_scale, work.small_scale, 1.0]))
+        self._zxing(work, view, "fast", try_rotate=False, try_invert=False, return_errors=True)
+        work.report.strategies.append("fast")
+        work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
+        return work.small, work.small_scale
+
+    def _plain_pass(self, work: _Work, budget_ms: float) -> tuple[np.ndarray, float]:
+        """The still first pass: plain zxing-cpp's, so a still is never read worse than by a plain call."""
+        self._unconfirmed.clear()  # another image: nothing to confirm against
+        t0 = time.perf_counter()
+        self._zxing(work, _View(work.original, np.eye(3)), "full", return_errors=True)
+        work.report.strategies.append("full")
+        work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
+        # The budget is for the recoveries: a 12 MP photo's plain pass alone can take 400 ms.
+        work.deadline = time.perf_counter() + budget_ms / 1000.0
+        h, w = work.gray.shape
+        if w <= 2 * self.fast_width:
+            return work.small, work.small_scale
+        # Look for small codes in a big photo at a finer scale than the live pass would.
+        seek_scale = w / (2 * self.fast_width)
+        seek = cv2.resize(work.gray, (round(w / seek_scale), round(h / seek_scale)), interpolation=cv2.INTER_AREA)
+        return seek, seek_scale
 
     def _recover(self, work: _Work) -> None:
         if work.exhaustive:
@@ -396,12 +425,6 @@ class Decoder:
         work.found.setdefault(code.key, code)
 
     # ------------------------------------------------------------------ strategies
-
-    def _fast(self, work: _Work) -> None:
-        # No rotation or inversion: they triple the cost of the empty-frame case, and the
-        # recoveries cover them when there is evidence of a code.
-        view = _View(work.small, np.diag([work.small_scale, work.small_scale, 1.0]))
-        self._zxing(work, view, "fast", try_rotate=False, try_invert=False, return_errors=True)
 
     def _full(self, work: _Work) -> None:
         # The original picture, as plain zxing-cpp would be given it, so that a still image is

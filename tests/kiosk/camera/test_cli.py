@@ -87,6 +87,18 @@ def test_unreadable_image_reports_an_error_and_the_rest_are_still_decoded(images
     assert [c["text"] for c in lines[2]["codes"]] == [P["card_url"][0]]
 
 
+def test_code_saved_with_a_transparent_background_is_read(tmp_path):
+    import numpy as np
+
+    dark = synthetic.render_symbol("MEMBER-7KQ2M9XD", "QRCode", 6) < 128
+    rgba = np.zeros((*dark.shape, 4), np.uint8)
+    rgba[..., 3] = np.where(dark, 255, 0)  # black modules, everything else transparent
+    path = tmp_path / "transparent.png"
+    cv2.imwrite(str(path), rgba)
+    line = json.loads(kiosk_decode("--json", str(path)).stdout)
+    assert [c["text"] for c in line["codes"]] == ["MEMBER-7KQ2M9XD"]
+
+
 def test_human_readable_output_has_a_line_per_code(images):
     result = kiosk_decode(str(images["two"]), str(images["empty"]))
     assert result.returncode == 0
