@@ -10,7 +10,7 @@ script understands.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -70,9 +70,12 @@ def sign_in_redirect(request: Request, expired: bool) -> Response:
     if _is_script_request(request):
         return PlainTextResponse("Your session has ended; sign in again.", status_code=401,
                                  headers={"X-Error-Code": "session_expired"})
-    target = request.url.path if request.method == "GET" else request.headers.get("referer", "/console")
-    if request.method == "GET" and request.url.query:
-        target += "?" + request.url.query
+    if request.method == "GET":
+        target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    else:  # a form posted after the session ended: come back to the page that had the form
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc in ("", request.url.netloc)
+        target = (referer.path or "/console") + ("?" + referer.query if referer.query else "") if same_site else "/console"
     location = "/login?next=" + quote(target if target.startswith("/") else "/console", safe="")
     return RedirectResponse(location + ("&expired=1" if expired else ""), status_code=303)
 

@@ -248,3 +248,14 @@ def test_names_are_escaped_on_every_page(backoffice, till, make_customer):
                  f"/console/{rid}/search?q=xss"):
         page = manager.get(path).text
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page_after_sign_in(backoffice):
+    response = requests.post(f"{backoffice.base_url}/admin/devices/registers", data={"name": "X"},
+                             headers={"Referer": f"{backoffice.base_url}/admin/devices?x=1"},
+                             cookies={"bo_session": "stale"}, allow_redirects=False, timeout=30)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fadmin%2Fdevices%3Fx%3D1&expired=1"
+    elsewhere = requests.post(f"{backoffice.base_url}/admin/devices/registers", data={"name": "X"},
+                              headers={"Referer": "https://evil.example/phish"}, allow_redirects=False, timeout=30)
+    assert elsewhere.headers["location"] == "/login?next=%2Fconsole"
