@@ -50,7 +50,7 @@ def counter_video(folder: Path, size: tuple[int, int], fps: float) -> Path:
     frames = list(synthetic.clip_frames(segments, size=size, fps=fps, degradations={"noise": 3.0, "jpeg": 80}, seed=3))
     # A small card in a dim room at the end: the recoveries have to work for it.
     frames += synthetic.clip_frames([(P["card_url"], 2.0)], size=size, fps=fps, code_px=37 * 1.6 * k, degradations={"low_light": 0.3, "noise": 2.5, "jpeg": 80}, seed=4)
-    return synthetic.write_video(frames, path, fps=fps, quality=80)
+    return synthetic.write_video(frames, path, fps=fps)
 
 
 def run(path: Path, seconds: float, rate: float, realtime: bool) -> dict[str, float]:

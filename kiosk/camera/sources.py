@@ -120,7 +120,9 @@ class V4L2Source(FrameSource):
         except OSError as exc:
             reason = FailureReason.NO_DEVICE if exc.errno in (errno.ENODEV, errno.ENOENT, errno.ENXIO) else FailureReason.OPEN_ERROR
             raise SourceError(reason, f"cannot open camera {self.path}: {exc}") from exc
-        target: int | str = self.device if isinstance(self.device, int) else str(self.path)
+        # A stable /dev/v4l/by-id/... link may point at another /dev/videoN after a replug:
+        # resolve it at every opening.
+        target: int | str = self.device if isinstance(self.device, int) else os.path.realpath(self.path)
         cap = cv2.VideoCapture(target, cv2.CAP_V4L2)
         if not cap.isOpened():
             cap.release()
@@ -136,8 +138,9 @@ class V4L2Source(FrameSource):
         cap.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms)
         self._cap = cap
         log.info(
-            "opened %s at %dx%d %.0f fps",
+            "opened %s (%s) at %dx%d %.0f fps",
             self.path,
+            target,
             int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
             int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
             cap.get(cv2.CAP_PROP_FPS),

@@ -487,8 +487,11 @@ def hard_set_frame(index: int, seed: int = 2024, size: tuple[int, int] = (640, 4
 
 # --------------------------------------------------------------------------- video
 
-def write_video(frames: Iterable[np.ndarray], path: str | Path, fps: float = 15.0, quality: int = 80) -> Path:
-    """Write BGR frames to ``path``: MJPG in .avi (what USB webcams send), mp4v in .mp4."""
+def write_video(frames: Iterable[np.ndarray], path: str | Path, fps: float = 15.0) -> Path:
+    """Write BGR frames to ``path``: MJPG in .avi (what USB webcams send), mp4v in .mp4.
+
+    FFmpeg's MJPG encoder runs at its own fixed quality: about 22 kB per 640×480 frame.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fourcc = "mp4v" if path.suffix.lower() in (".mp4", ".m4v", ".mov") else "MJPG"
@@ -501,7 +504,6 @@ def write_video(frames: Iterable[np.ndarray], path: str | Path, fps: float = 15.
                 writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), float(fps), (w, h))
                 if not writer.isOpened():
                     raise OSError(f"cannot write video {path} with codec {fourcc}")
-                writer.set(cv2.VIDEOWRITER_PROP_QUALITY, float(quality))
             writer.write(frame)
             count += 1
     finally:
@@ -585,7 +587,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--format", default="QRCode", help="zxing-cpp format name of the codes (default QRCode)")
     demo.add_argument("--fps", type=float, default=10.0)
     demo.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT (default 640x480)")
-    demo.add_argument("--quality", type=int, default=75, help="MJPG quality (size of the file)")
     hard = sub.add_parser("hard-set", help="write the hard benchmark images and labels.jsonl into a folder")
     hard.add_argument("out", type=Path)
     hard.add_argument("--count", type=int, default=300)
@@ -595,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.command == "demo-video":
         payloads = args.payload or list(DEMO_PAYLOADS)
-        write_video(demo_frames(payloads, size=args.size, fps=args.fps, fmt=args.format), args.out, fps=args.fps, quality=args.quality)
+        write_video(demo_frames(payloads, size=args.size, fps=args.fps, fmt=args.format), args.out, fps=args.fps)
     else:
         args.out.mkdir(parents=True, exist_ok=True)
         with open(args.out / "labels.jsonl", "w", encoding="utf-8") as labels:

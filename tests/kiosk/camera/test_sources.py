@@ -25,7 +25,7 @@ def short_video(tmp_path_factory) -> str:
     """Ten numbered frames at 20 fps: frame i is filled with grey level 20*i+10."""
     path = tmp_path_factory.mktemp("video") / "ten.avi"
     frames = [np.full((48, 64, 3), 20 * i + 10, np.uint8) for i in range(10)]
-    synthetic.write_video(frames, path, fps=20.0, quality=95)
+    synthetic.write_video(frames, path, fps=20.0)
     return str(path)
 
 
