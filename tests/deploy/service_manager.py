@@ -8,9 +8,10 @@ root, fenced in three ways so it can only touch what it starts itself:
 * its own cgroup (a child of ours in the name=systemd and unified
   hierarchies): a manager moves every process of its root cgroup into its
   init.scope, so it must never start in a shared one;
-* a private mount namespace whose /run has an empty ``/run/systemd/system``
+* a private mount namespace with its own /run, holding ``/run/systemd/system``
   (``systemd --user`` refuses to run unless the system "was booted with
-  systemd"; the real /run is untouched);
+  systemd") and the inaccessible nodes PID 1 would have made for sandboxing
+  options; the real /run is untouched;
 * a private XDG_RUNTIME_DIR, unit path and user.conf (resource accounting off,
   so it creates no cgroups in the memory, pids or cpu hierarchies).
 
@@ -75,6 +76,8 @@ class ServiceManager:
         self.tmp: Path | None = None
         self.units: list[str] = []
         self.kind = ""
+        # Only a manager running as root can apply the units' sandboxes (mount namespaces, BPF, seccomp).
+        self.can_sandbox = os.geteuid() == 0
 
     # -- start and stop ---------------------------------------------------------------------------------------
 
@@ -124,8 +127,11 @@ class ServiceManager:
             XDG_CONFIG_HOME=str(self.tmp / "config"),
             SYSTEMD_UNIT_PATH=str(units),
         )
+        # PID 1 would also have made the inaccessible nodes that sandboxing options mount over what they hide.
         script = (
             "set -e; mount -t tmpfs -o mode=0755 kiosk-test /run; mkdir -p /run/systemd/system; "
+            "mkdir -m 0755 /run/systemd/inaccessible; cd /run/systemd/inaccessible; "
+            "mkdir -m 0 dir; : > reg; chmod 0 reg; mkfifo -m 0 fifo; mknod -m 0 chr c 0 0; mknod -m 0 blk b 0 0; cd /; "
             f"exec {SYSTEMD} --user --log-target=console --log-level=notice"
         )
         cgroup_procs = [str(c / "cgroup.procs") for c in self.cgroups]
@@ -189,6 +195,24 @@ class ServiceManager:
                 args.append(f"--property={key}={item}")
         self.units.append(unit)
         return subprocess.run(args + ["--", *command], env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def state_directory(self, name: str) -> Path:
+        """Where StateDirectory=name is for this manager ($XDG_CONFIG_HOME in systemd 252, $XDG_STATE_HOME later)."""
+        home = Path(self.env.get("HOME", os.path.expanduser("~")))
+        candidates = [
+            Path(self.env.get("XDG_CONFIG_HOME", home / ".config")) / name,
+            Path(self.env.get("XDG_STATE_HOME", home / ".local/state")) / name,
+        ]
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate
+        raise FileNotFoundError(f"StateDirectory={name} is in none of {candidates}")
+
+    def remove_state_directory(self, name: str) -> None:
+        try:
+            shutil.rmtree(self.state_directory(name))
+        except FileNotFoundError:
+            pass
 
     def show(self, unit: str, *names: str) -> dict[str, str]:
         out = subprocess.run(

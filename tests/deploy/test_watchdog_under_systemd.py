@@ -7,11 +7,14 @@ when the machine was booted with systemd, otherwise (containers, CI) a private
 tests are skipped, with the reason, where neither is possible.
 
 The service is tests/deploy/fake_kiosk.py, which calls kiosk.systemd exactly
-as kiosk/app.py does. Its settings are kiosk.service's own (Type, NotifyAccess,
-Restart, LimitCORE, the faulthandler environment), with the times scaled
-down so the suite stays fast: WatchdogSec 30 s -> 1.5 s, RestartSec 3 s ->
-0.2 s, and no start limit (the real unit's StartLimitAction=reboot is not for
-a test machine).
+as kiosk/app.py does. Its settings are kiosk.service's own [Service] section,
+sandbox included when the manager runs as root (an unprivileged user's
+manager cannot apply it). tests/deploy/units.py lists the few settings that
+never apply: the kiosk user and groups, tty1, the state directories; and
+PrivateTmp is left out because the test shares files with the service. The
+times are scaled down so the suite stays
+fast: WatchdogSec 30 s -> 1.5 s, RestartSec 3 s -> 0.2 s, and no start limit
+(the real unit's StartLimitAction=reboot is not for a test machine).
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.service_manager import ServiceManager, Unavailable
-from tests.deploy.units import REPO, UNIT_DIR, read_unit
+from tests.deploy.units import REPO, service_settings_for_a_test
 
 WATCHDOG_SECONDS = 1.5
 RESTART_SECONDS = 0.2
@@ -34,31 +36,21 @@ FAKE_KIOSK = Path(__file__).with_name("fake_kiosk.py")
 pytestmark = pytest.mark.timeout(60)
 
 
-@pytest.fixture(scope="module")
-def manager():
-    try:
-        started = ServiceManager().start()
-    except Unavailable as exc:
-        pytest.skip(f"no real systemd service manager here: {exc}")
-    yield started
-    started.stop()
-
-
-def kiosk_unit_properties(log: Path) -> dict[str, str | list[str]]:
-    """kiosk.service's own service settings, with the times scaled for a test."""
-    service = read_unit(UNIT_DIR / "kiosk.service")["Service"]
-    inherited = {key: service[key][-1] for key in ("Type", "NotifyAccess", "Restart", "LimitCORE", "TimeoutStopSec")}
-    assert inherited["Type"] == "notify" and inherited["Restart"] == "always"
-    assert service["WatchdogSec"] == ["30s"] and service["RestartSec"] == ["3s"]
-    python_env = [e for e in service["Environment"] if e.startswith("PYTHON")]
-    assert "PYTHONFAULTHANDLER=1" in python_env
+def kiosk_unit_properties(log: Path, work: Path, sandbox: bool = True) -> dict[str, str | list[str]]:
+    """kiosk.service's own service settings and sandbox, with the times scaled for a test."""
+    settings = service_settings_for_a_test("kiosk.service", sandbox=sandbox)
+    one = {key: values[-1] for key, values in settings.items()}
+    assert one["Type"] == "notify" and one["NotifyAccess"] == "main" and one["Restart"] == "always"
+    assert "PYTHONFAULTHANDLER=1" in settings["Environment"]
+    # The test and the service share a directory under /tmp (hang flag, start log).
+    settings.pop("PrivateTmp", None)
     return {
-        **inherited,
+        **settings,
         "WatchdogSec": f"{int(WATCHDOG_SECONDS * 1000)}ms",
         "RestartSec": f"{int(RESTART_SECONDS * 1000)}ms",
         "StartLimitIntervalSec": "0",
-        "Environment": python_env + [f"PYTHONPATH={REPO}"],
-        "WorkingDirectory": str(REPO),
+        "Environment": settings["Environment"] + [f"PYTHONPATH={REPO}"],
+        "ReadWritePaths": str(work),
         "StandardOutput": f"append:{log}",
         "StandardError": f"append:{log}",
     }
@@ -70,7 +62,7 @@ def kiosk(manager, tmp_path):
     unit = f"kiosk-test-{uuid.uuid4().hex[:8]}.service"
     flag, log = tmp_path / "hang", tmp_path / "kiosk.log"
     started = time.monotonic()
-    result = manager.run(unit, [sys.executable, str(FAKE_KIOSK), str(flag)], kiosk_unit_properties(log))
+    result = manager.run(unit, [sys.executable, str(FAKE_KIOSK), str(flag)], kiosk_unit_properties(log, tmp_path, manager.can_sandbox))
     assert result.returncode == 0, result.stderr + (log.read_text() if log.exists() else "")
     yield unit, flag, log, time.monotonic() - started
     manager.units.remove(unit)
@@ -90,6 +82,9 @@ def test_systemd_counts_the_kiosk_started_only_once_it_sends_ready(manager, kios
     assert props["NRestarts"] == "0"
     assert int(props["MainPID"]) == starts(flag)[0]
     assert start_seconds >= 0.3  # systemd-run waited for READY=1, sent after the fake start-up time
+    if manager.can_sandbox:
+        status = dict(line.split(":\t", 1) for line in Path(f"/proc/{props['MainPID']}/status").read_text().splitlines())
+        assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"  # the unit's sandbox is on
 
 
 def test_a_kiosk_that_keeps_pinging_outlives_many_watchdog_timeouts(manager, kiosk):
