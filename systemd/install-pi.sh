@@ -100,7 +100,11 @@ parse_args() {
       --backoffice-url) set_key backoffice_url "${2:?--backoffice-url needs a URL}"; shift ;;
       --token)
         local token=${2:?--token needs a token or -}
-        if [ "$token" = - ]; then IFS= read -r token || true; fi
+        if [ "$token" = - ] && [ -t 0 ]; then
+          printf 'Device token (not shown): ' >&2; IFS= read -rs token || true; printf '\n' >&2
+        elif [ "$token" = - ]; then
+          IFS= read -r token || true
+        fi
         set_key device_token "$token"; shift ;;
       --camera) set_key camera "${2:?--camera needs a source}"; shift ;;
       --csi-camera) CSI_CAMERA=1 ;;
@@ -335,7 +339,8 @@ install_kiosk() {
   ensure_unit
   before=$CHANGES
   if [ "$CHANGES" -gt 0 ] && [ "$START" = 1 ] && manager_is_live; then
-    run systemctl restart "$UNIT_NAME"
+    # Type=notify: this waits until the kiosk says its home screen is up, or fails.
+    run systemctl restart "$UNIT_NAME" || die "the kiosk did not start; see: journalctl -u kiosk -b"
   fi
   CHANGES=$before
   report "the kiosk is installed" "journalctl -u kiosk -f shows its log."
