@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,9 +13,11 @@ Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One captured picture: ``image`` is BGR (H×W×3, uint8) and must not be modified by readers."""
+class Frame(NamedTuple):
+    """One captured picture: ``image`` is BGR (H×W×3, uint8) and must not be modified by readers.
+
+    A named tuple, so ``image, seq, timestamp = capture.latest()`` works too.
+    """
 
     image: np.ndarray
     seq: int

@@ -31,6 +31,8 @@ def test_preview_gets_the_newest_frame_not_a_backlog(fake_camera):
     assert newest.seq >= first.seq + 5  # frames were dropped, not queued
     assert following.seq >= newest.seq  # waiting hands over the newest, never an old one
     assert newest.image.shape == (48, 64, 3) and newest.timestamp > first.timestamp
+    image, seq, timestamp = newest  # also unpacks as (frame, sequence number, time)
+    assert image is newest.image and seq == newest.seq
 
 
 def test_camera_reports_starting_then_running(fake_camera, state_log):
