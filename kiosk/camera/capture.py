@@ -181,9 +181,9 @@ class CaptureThread:
                 # Frames flowed cleanly for a while before this fault: a new fault, not the old one.
                 attempt = 1 if self._stable else attempt + 1
                 if not self._back_off(error, attempt):
-                    break
-        finally:
+                    return  # gave up: the FAILED state stays for the screen to show
             self._set_state(CameraState(CameraStatus.STOPPED, message="camera stopped"))
+        finally:
             with self._cond:
                 self._cond.notify_all()
 

@@ -267,7 +267,9 @@ class Decoder:
             h, w = gray.shape
             scale = max(1.0, w / self.fast_width)
             small = gray if scale == 1.0 else cv2.resize(gray, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
-            work = _Work(image, gray, small, scale, start + budget_ms / 1000.0, exhaustive, DecodeReport())
+            # zxing-cpp takes grayscale or BGR; anything else is handed over as grayscale.
+            original = image if image.ndim == 2 or image.shape[2] == 3 else gray
+            work = _Work(original, gray, small, scale, start + budget_ms / 1000.0, exhaustive, DecodeReport())
             seek, seek_scale = (self._plain_pass(work, budget_ms) if exhaustive else self._fast(work))
             work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
             work.evidence = find_regions(seek, seek_scale, gray.shape, work.errors, max_regions=self.max_regions, min_transitions=self.min_transitions)

@@ -149,6 +149,7 @@ def test_camera_gives_up_after_max_attempts_when_asked(state_log):
     final = state_log.wait_for(lambda s: s.status is CameraStatus.FAILED and s.next_attempt_at is None)
     capture.stop()
     assert final.attempt == 3 and final.reason is FailureReason.NO_DEVICE
+    assert capture.state.status is CameraStatus.FAILED  # still what the screen shows
     assert camera.opens == 3
 
 
