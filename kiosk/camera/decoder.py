@@ -30,8 +30,8 @@ zxing-cpp's pass, so it is never read worse than by a plain call, then gets ever
 within a larger budget until the codes found explain all the evidence.
 
 Text is read in zxing-cpp's Plain mode, so the control characters of an AAMVA licence reach
-the parser. A PDF417 with little error correction read by a recovery is kept only once a second
-read agrees (see :meth:`Decoder._confirmed`).
+the parser. A PDF417 with little error correction read by a recovery is kept only when the same
+crop at another scale reads the same (see :meth:`Decoder._confirmed`).
 """
 
 from __future__ import annotations
@@ -235,7 +235,6 @@ class Decoder:
         self._cursor = 0
         self._sticky: str | None = None  # the recovery that last read something
         self._stale = StaleRegions(patience=len(self.live_order))
-        self._unconfirmed: dict[tuple[str, str], float] = {}  # weakly protected reads awaiting a second
         self._lock = threading.Lock()
         self.last_report = DecodeReport()
 
@@ -300,7 +299,6 @@ class Decoder:
 
     def _plain_pass(self, work: _Work, budget_ms: float) -> tuple[np.ndarray, float]:
         """The still first pass: plain zxing-cpp's, so a still is never read worse than by a plain call."""
-        self._unconfirmed.clear()  # another image: nothing to confirm against
         t0 = time.perf_counter()
         self._zxing(work, _View(work.original, np.eye(3)), "full", return_errors=True)
         work.report.strategies.append("full")
@@ -385,25 +383,23 @@ class Decoder:
             code = DecodedCode(r.text, format_name(r.format), view.map(corners), strategy)
             if strategy not in ("fast", "full") and code.format == "PDF417" and _ec_percent(r.ec_level) < 20:
                 # With little error correction (AAMVA's minimum is 12 %), a PDF417 decoded from an
-                # enlarged or turned crop can be "corrected" into wrong text. Believe it when a
-                # second step or frame reads the same.
+                # enlarged or turned crop can be "corrected" into wrong text. Believe it when the
+                # same view at another scale reads the same.
                 if not self._confirmed(code, view):
                     continue
             self._add(work, code)
 
     def _confirmed(self, code: DecodedCode, view: _View) -> bool:
-        """Whether a weakly protected read is seen again: recently, or in the same view at other scales."""
-        now = time.monotonic()
-        self._unconfirmed = {k: t for k, t in self._unconfirmed.items() if now - t < 2.0}
-        if code.key in self._unconfirmed:
-            return True
+        """Whether a weakly protected read comes out the same from the view at another scale.
+
+        (Not from another frame: a wrong correction of the same picture repeats itself.)
+        """
         for factor in (0.8, 1.25):
             interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
             again = cv2.resize(view.image, None, fx=factor, fy=factor, interpolation=interpolation)
             texts = {r.text for r in zxingcpp.read_barcodes(again, formats=zxingcpp.BarcodeFormat.PDF417, text_mode=zxingcpp.TextMode.Plain)}
             if code.text in texts:
                 return True
-        self._unconfirmed[code.key] = now
         return False
 
     def _zbar_read(self, work: _Work, view: _View, strategy: str) -> None:
