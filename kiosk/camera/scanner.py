@@ -27,7 +27,8 @@ class Scanner:
 
     ``rate`` caps decodes per second (the decoder's per-frame budget keeps each one short);
     a frame is never decoded twice. A linear barcode (EAN, Code 128, ...) is reported once it
-    has been read in ``confirm_linear`` frames of the same showing. ``on_frame`` (optional) gets every decoded frame's codes,
+    has been read in ``confirm_linear`` frames of the same showing: with one check digit, a
+    blurred frame can misread it. ``on_frame`` (optional) gets every decoded frame's codes,
     de-duplicated or not, e.g. to draw boxes on the preview.
     """
 

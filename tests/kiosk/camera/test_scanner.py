@@ -119,6 +119,16 @@ def test_dedup_reports_a_code_again_only_after_it_was_gone_for_the_period():
     assert [e.text for e in both] == ["B"]
 
 
+def test_barcode_misread_in_a_single_frame_is_not_reported():
+    scanner = Scanner(CaptureThread(FakeCamera()), Decoder(), dedup_seconds=3.0)
+    good, misread = ("7350012345679", "5352612345679")  # both with a valid check digit
+    ean = lambda text: DecodedCode(text, "EAN13", ((0, 0), (1, 0), (1, 1), (0, 1)))  # noqa: E731
+    assert scanner.observe([ean(good)], (640, 480), now=0.0) == []  # one read is not enough
+    assert scanner.observe([ean(misread)], (640, 480), now=0.1) == []
+    assert [e.text for e in scanner.observe([ean(good)], (640, 480), now=0.2)] == [good]
+    assert scanner.observe([ean(good)], (640, 480), now=0.3) == []  # and only once
+
+
 def test_forget_lets_the_same_card_be_scanned_for_the_next_customer():
     scanner = Scanner(CaptureThread(FakeCamera()), Decoder(), dedup_seconds=3.0)
     assert scanner.observe([_code("A")], (640, 480), now=1.0)
