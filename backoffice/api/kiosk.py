@@ -14,7 +14,7 @@ from ..models import Kiosk, utcnow
 from ..runtime import Runtime
 from ..services import events, idempotency, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
-from ..services.sales import open_sale_of
+from ..services.sales import open_sale_of, sale_for_request
 from .waiting import wait_for_change
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
@@ -49,6 +49,8 @@ class IdentifyIn(BaseModel):
     licence_number: str | None = Field(None, max_length=40)
     address: AddressIn | None = None
     symbology: str | None = Field(None, max_length=40)
+    sale: str | None = Field(None, max_length=40, description="The sale that was open when the customer asked "
+                             "(a kiosk sending from its offline outbox connects the customer to that sale)")
 
 
 class RegistrationIn(BaseModel):
@@ -65,6 +67,7 @@ class RegistrationIn(BaseModel):
     address: AddressIn | None = None
     marketing_consent: bool = False
     language: str = Field("", max_length=5)
+    sale: str | None = Field(None, max_length=40)
 
 
 class MobileSessionIn(BaseModel):
@@ -161,7 +164,7 @@ def post_registration(
 
     def work(db):
         kiosk = _kiosk(db, principal)
-        sale = open_sale_of(db, kiosk.register_id)
+        sale = sale_for_request(db, kiosk.register_id, body.sale)
         registration = registrations.create(
             db,
             rt.vault,

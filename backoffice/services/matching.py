@@ -17,7 +17,7 @@ from ..models import IdCard
 from ..runtime import Runtime
 from . import events, registrations
 from .customers import clean_fields, find_summary_by_identifier
-from .sales import connect_customer, open_sale_row
+from .sales import connect_customer, sale_for_request
 
 IDENTIFIER_KINDS = ("customer_number", "card_code", "personal_id", "phone")
 CARD_KINDS = ("vcard", "mecard", "bizcard", "aamva", "se_licence", "mobile")
@@ -61,7 +61,7 @@ def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, reque
     """Match what the kiosk sent; connect a match to the register's open sale."""
     kind = request["kind"]
     region = rt.settings.default_region
-    sale = open_sale_row(db, register_id)
+    sale = sale_for_request(db, register_id, request.get("sale"))
     if kind in IDENTIFIER_KINDS:
         value = canonical_identifier(kind, request.get(kind), region)
         customer = find_summary_by_identifier(db, rt.vault, kind, value)

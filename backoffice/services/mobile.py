@@ -74,6 +74,7 @@ def kiosk_view(db: Session, rt: Runtime, session: MobileSession) -> dict:
         "reference": session.reference,
         "status": session.status,
         "expires_at": session.expires_at.isoformat(),
+        "expires_in_seconds": max(0, round((session.expires_at - utcnow()).total_seconds())),
     }
     if session.status == "matched" and session.customer_id:
         customer = db.get(Customer, session.customer_id)

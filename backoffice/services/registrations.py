@@ -190,7 +190,7 @@ def _create_or_connect(
     registration.customer_id = customer.id
     _finish(db, registration, "confirmed", staff_id)
     sale = db.get(Sale, registration.sale_id) if registration.sale_id else None
-    if sale is not None and sale.status == "open":
+    if sale is not None:  # a sale closed meanwhile is tracked to the customer afterwards
         connect_customer(db, sale, customer, via=registration.source)
     return customer
 

@@ -53,6 +53,20 @@ def open_sale_row(db: Session, register_id: int):
     return db.connection().execute(_OPEN_SALE_ROW, {"register": register_id}).first()
 
 
+_SALE_ROW_BY_REFERENCE = select(Sale.id, Sale.reference, Sale.register_id).where(
+    Sale.reference == bindparam("reference"), Sale.register_id == bindparam("register")
+)
+
+
+def sale_for_request(db: Session, register_id: int, reference: str | None):
+    """The sale a kiosk request is about: the one it names (even if closed since), else the open one."""
+    if reference:
+        row = db.connection().execute(_SALE_ROW_BY_REFERENCE, {"reference": reference, "register": register_id}).first()
+        if row is not None:
+            return row
+    return open_sale_row(db, register_id)
+
+
 def get_sale(db: Session, reference: str) -> Sale:
     sale = db.execute(select(Sale).where(Sale.reference == reference)).scalar_one_or_none()
     if sale is None:

@@ -340,7 +340,10 @@ def _partial_display(typed: _Typed, possible: tuple[str, ...]) -> str:
         return _masked(typed)
     if typed.form == "international" or typed.digits.startswith("0"):
         return _as_you_type(typed)
-    if PERSONAL_ID in possible and len(typed.digits) > MAX_CUSTOMER_NUMBER_DIGITS:
+    if len(typed.digits) > MAX_CUSTOMER_NUMBER_DIGITS and (
+        PERSONAL_ID in possible or _date_prefix_ok(typed.digits, 6) or _date_prefix_ok(typed.digits, 8)
+    ):
+        # A mistyped personal ID (wrong check digit) is still somebody's personal ID: keep it masked.
         return _masked(typed)
     return typed.digits
 

@@ -187,3 +187,30 @@ def test_become_a_member_after_not_found_sends_the_number_to_the_cashier(till):
     assert done.status_code == 200, done.text
     assert done.json()["customer"]["personal_id"] == f"{pid[:8]}-****"
     assert _identify(till, kind="personal_id", personal_id=pid).json()["customer"]["first_name"] == "Olle"
+
+
+def test_identify_sent_later_from_the_outbox_connects_the_sale_it_was_made_for(till, make_customer):
+    customer = make_customer(first_name="Pia")
+    first = till.open_sale()
+    till.pos.post(f"/api/v1/sales/{first['reference']}/close")
+    second = till.open_sale()
+    answer = _identify(till, kind="customer_number", customer_number=str(customer["customer_number"]),
+                       sale=first["reference"]).json()
+    assert answer["result"] == "matched" and answer["connected"] is True
+    assert till.pos.get(f"/api/v1/sales/{first['reference']}").json()["customer"]["reference"] == customer["reference"]
+    assert till.pos.get(f"/api/v1/sales/{second['reference']}").json()["customer"] is None
+
+
+def test_a_sale_of_another_register_is_never_connected(backoffice, till, make_customer):
+    from tests.support.api import Api
+
+    customer = make_customer()
+    other_register, _ = backoffice.register_with_kiosk()
+    pos = Api(backoffice.base_url, backoffice.api_key())
+    foreign = pos.post("/api/v1/sales", {"register": other_register}).json()
+    own = till.open_sale()
+    answer = _identify(till, kind="customer_number", customer_number=str(customer["customer_number"]),
+                       sale=foreign["reference"]).json()
+    assert answer["connected"] is True
+    assert pos.get(f"/api/v1/sales/{foreign['reference']}").json()["customer"] is None
+    assert till.pos.get(f"/api/v1/sales/{own['reference']}").json()["customer"]["reference"] == customer["reference"]

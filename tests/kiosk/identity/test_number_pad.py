@@ -256,3 +256,9 @@ def test_a_bug_is_logged_and_answered_as_invalid_not_raised(monkeypatch, caplog)
 @pytest.mark.parametrize("typed", ["070123456²", "٣٣٣٣", "+46７01234567"])
 def test_digits_from_other_scripts_are_not_digits_on_the_pad(typed):
     assert read(typed).message_code == "not_digits"
+
+
+def test_a_mistyped_personal_id_stays_masked_while_typing():
+    for typed in ("198504121239", "8504121234", "19850412123"):
+        shown = classify_typed_input(typed, complete=False).display
+        assert typed[-3:] not in shown.replace("-", ""), (typed, shown)

@@ -1,0 +1,148 @@
+"""The backoffice client: timeouts, retries with back-off, idempotency keys, typed errors.
+
+Takes a ``requests.Session`` so tests can point it at a real server in-process
+or swap the transport.  Only keyed (idempotent) requests are retried: a retry
+of a submission can never be applied twice by the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from .errors import BackofficeUnavailable, NotPaired, ProtocolError, RateLimited, Rejected
+
+log = logging.getLogger(__name__)
+RETRY_STATUSES = {500, 502, 503, 504}
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class BackofficeClient:
+    """What the kiosk asks of the backoffice; every method returns the decoded JSON answer."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 8.0,
+        retries: int = 2,
+        backoff: float = 0.4,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = session or requests.Session()
+        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "counter-kiosk/0.1"})
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+
+    # ----------------------------------------------------------------- kiosk endpoints
+
+    def state(self, *, wait: float = 0, after: int = 0) -> dict:
+        """The register's state; with ``wait`` the server answers when ``version`` passes ``after``."""
+        return self._call("GET", "/api/v1/kiosk/state", params={"wait": wait, "after": after}, extra_timeout=wait)
+
+    def identify(self, payload: dict, key: str) -> dict:
+        return self._call("POST", "/api/v1/identify", json=payload, key=key)
+
+    def register(self, payload: dict, key: str) -> dict:
+        return self._call("POST", "/api/v1/kiosk/registrations", json=payload, key=key)
+
+    def registration(self, reference: str, *, wait: float = 0) -> dict:
+        return self._call(
+            "GET", f"/api/v1/kiosk/registrations/{reference}", params={"wait": wait}, extra_timeout=wait
+        )
+
+    def start_mobile_session(self, language: str, key: str) -> dict:
+        return self._call("POST", "/api/v1/mobile-sessions", json={"language": language}, key=key)
+
+    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> dict:
+        return self._call(
+            "GET", f"/api/v1/mobile-sessions/{reference}", params={"wait": wait, "after": after}, extra_timeout=wait
+        )
+
+    def report_status(self, status: dict) -> None:
+        self._call("POST", "/api/v1/kiosk/status", json=status, key=None, retry=False)
+
+    def verify(self, payload: dict, key: str) -> dict:
+        return self._call("POST", "/api/v1/kiosk/verify", json=payload, key=key)
+
+    def verify_cache(self) -> dict:
+        return self._call("GET", "/api/v1/kiosk/verify-cache")
+
+    def send(self, kind: str, payload: dict, key: str) -> dict:
+        """Send an outbox entry of the given kind (``identify`` or ``registration``)."""
+        if kind == "identify":
+            return self.identify(payload, key)
+        if kind == "registration":
+            return self.register(payload, key)
+        raise ValueError(f"unknown outbox kind {kind!r}")
+
+    # ----------------------------------------------------------------- transport
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        key: str | None = None,
+        extra_timeout: float = 0,
+        retry: bool | None = None,
+    ) -> Any:
+        headers = {"Idempotency-Key": key} if key else {}
+        may_retry = (method == "GET" or key is not None) if retry is None else retry
+        attempts = 1 + (self.retries if may_retry else 0)
+        last: Exception | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+            try:
+                response = self.http.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=(min(self.timeout, 5.0), self.timeout + extra_timeout),
+                )
+            except requests.RequestException as exc:
+                last = exc
+                log.warning("%s %s failed (attempt %d/%d): %s", method, path, attempt + 1, attempts, type(exc).__name__)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                last = BackofficeUnavailable(f"the backoffice answered {response.status_code}")
+                log.warning("%s %s answered %d (attempt %d/%d)", method, path, response.status_code, attempt + 1, attempts)
+                continue
+            return self._decode(response)
+        raise BackofficeUnavailable(f"cannot reach the backoffice at {self.base_url}: {last}") from last
+
+    @staticmethod
+    def _decode(response: requests.Response) -> Any:
+        if response.status_code == 204:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            raise ProtocolError(f"the backoffice answered {response.status_code} without JSON") from None
+        if response.status_code < 400:
+            return body
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        code = str(error.get("code") or "error")
+        message = str(error.get("message") or "refused")
+        fields = error.get("fields") or []
+        if response.status_code == 401:
+            raise NotPaired(401, code, message)
+        if response.status_code == 429:
+            retry_after = float(response.headers.get("Retry-After") or error.get("retry_after") or 60)
+            raise RateLimited(429, code, message, retry_after=retry_after)
+        raise Rejected(response.status_code, code, message, fields)

@@ -1,0 +1,126 @@
+"""Kiosk configuration: defaults that run the demo, the INI file, then the environment.
+
+The INI file is ``KIOSK_CONFIG`` (on the Pi ``/etc/kiosk/kiosk.ini``), section
+``[kiosk]``; each key can be overridden by ``KIOSK_<KEY>`` in the environment.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting the kiosk cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    backoffice_url: str = "http://127.0.0.1:8000"
+    device_token: str = field(default="", repr=False)
+    device_token_file: str = ""
+    camera: str = "0"
+    camera_width: int = 1280
+    camera_height: int = 720
+    camera_fps: int = 30
+    scan_rate: float = 10.0
+    language: str = "sv"
+    languages: str = "sv,en,fr"
+    shop_name: str = "Café Linnea"
+    logo: str = ""
+    idle_timeout_seconds: float = 60.0
+    idle_warning_seconds: float = 20.0
+    welcome_seconds: float = 8.0
+    result_seconds: float = 12.0
+    verify_result_seconds: float = 4.0
+    fullscreen: bool = True
+    width: int = 1280
+    height: int = 800
+    rotation: int = 0
+    touch_device: str = ""
+    text_scale: float = 1.0
+    sound: bool = True
+    state_dir: str = "var/kiosk"
+    request_timeout_seconds: float = 8.0
+    status_report_seconds: float = 60.0
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    @property
+    def state_path(self) -> Path:
+        return Path(self.state_dir).expanduser()
+
+    def token(self) -> str:
+        """The device token, from the setting or the token file (a file keeps it out of process listings)."""
+        if self.device_token:
+            return self.device_token.strip()
+        if self.device_token_file:
+            try:
+                return Path(self.device_token_file).expanduser().read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"Cannot read the device token file {self.device_token_file}: {exc}") from exc
+        return ""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, raw: str, kind: str) -> object:
+    text = raw.strip()
+    try:
+        if kind == "bool":
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ValueError(text)
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"Setting {name}={raw!r} should be a {kind}.") from None
+    return text
+
+
+def load_config(environ: dict[str, str] | None = None, **overrides: object) -> KioskConfig:
+    """Read the INI file named by KIOSK_CONFIG (if any), then KIOSK_* environment variables."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    path = env.get("KIOSK_CONFIG")
+    if path:
+        parser = configparser.ConfigParser(interpolation=None)
+        if not parser.read(path, encoding="utf-8"):
+            raise ConfigError(f"Config file {path} cannot be read.")
+        if parser.has_section("kiosk"):
+            values.update(parser.items("kiosk"))
+    kinds = {f.name: f.type for f in fields(KioskConfig)}
+    unknown = sorted(set(values) - set(kinds))
+    if unknown:
+        raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}.")
+    for name in kinds:
+        if f"KIOSK_{name.upper()}" in env:
+            values[name] = env[f"KIOSK_{name.upper()}"]
+    typed = {name: _coerce(name, raw, str(kinds[name])) for name, raw in values.items()}
+    typed.update(overrides)
+    config = KioskConfig(**typed)  # type: ignore[arg-type]
+    return validate(config)
+
+
+def validate(config: KioskConfig) -> KioskConfig:
+    if not config.backoffice_url.startswith(("http://", "https://")):
+        raise ConfigError("backoffice_url must start with http:// or https://.")
+    if config.rotation not in (0, 90, 180, 270):
+        raise ConfigError("rotation must be 0, 90, 180 or 270.")
+    if config.language not in config.language_list:
+        raise ConfigError(f"language {config.language!r} is not one of languages ({config.languages}).")
+    if not 0.5 <= config.text_scale <= 2.5:
+        raise ConfigError("text_scale must be between 0.5 and 2.5.")
+    if config.idle_timeout_seconds < 10 or config.idle_warning_seconds < 5:
+        raise ConfigError("idle_timeout_seconds must be at least 10 and idle_warning_seconds at least 5.")
+    return replace(config, backoffice_url=config.backoffice_url.rstrip("/"))

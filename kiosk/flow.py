@@ -1,0 +1,478 @@
+"""The visit as an explicit state machine, with no Kivy and no HTTP of its own.
+
+The app forwards touches, scans, server state and clock ticks; the flow
+decides the screen and asks its ``runner`` to do slow work (backoffice calls)
+in the background, receiving the result as another event.  Every personal
+value lives in the visit's part of :class:`FlowState` and is dropped when the
+visit ends: idle timeout, sale closed, or the welcome shown.
+
+    WAITING ──sale opens──▶ HOME ──▶ MOBILE | SCAN | ENTER (→ CHOOSE)
+                                         │
+                                      WORKING ──▶ WELCOME | NOT_FOUND | PENDING | QUEUED | PROBLEM
+    any screen ──sale closes──▶ WAITING;  idle ──"need more time?"──▶ HOME
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .api import BackofficeClient, new_idempotency_key
+from .errors import BackofficeUnavailable, KioskError, NotPaired, RateLimited, Rejected
+from .identity import Identity, TypedInput, classify_typed_input
+from .outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Screen(enum.StrEnum):
+    WAITING = "waiting"
+    HOME = "home"
+    MOBILE = "mobile"
+    SCAN = "scan"
+    ENTER = "enter"
+    CHOOSE = "choose"
+    WORKING = "working"
+    WELCOME = "welcome"
+    NOT_FOUND = "not_found"
+    PENDING = "pending"
+    DECLINED = "declined"
+    QUEUED = "queued"
+    PROBLEM = "problem"
+    VERIFY = "verify"
+
+
+# Screens where nobody is expected to touch for a while, or that end by themselves.
+NO_IDLE_PROMPT = {Screen.WAITING, Screen.HOME, Screen.WORKING, Screen.WELCOME, Screen.DECLINED, Screen.QUEUED,
+                  Screen.VERIFY}
+MAX_TYPED = 20
+POLL_WAIT = 20.0
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Everything about the current customer; replaced by an empty Visit when the visit ends."""
+
+    number: int = 0
+    typed_text: str = ""
+    typed: TypedInput | None = None
+    typed_message: str = ""
+    request: dict | None = None  # the identify/registration fields, kept for "become a member"
+    source: str = ""  # enter | scan
+    first_name: str = ""
+    groups: tuple[dict, ...] = ()
+    reason: str = ""  # why not found / declined / problem
+    registration: str = ""
+    mobile_reference: str = ""
+    mobile_url: str = ""
+    mobile_status: str = ""  # starting | waiting | opened | expired
+    mobile_deadline: float = 0.0
+    scan_hint: str = ""
+    can_register: bool = False
+    last_activity: float = 0.0
+    idle_deadline: float = 0.0  # > 0 while "need more time?" is shown
+    screen_deadline: float = 0.0  # screens that return home by themselves
+
+
+@dataclass(frozen=True)
+class FlowState:
+    screen: Screen = Screen.WAITING
+    language: str = "sv"
+    online: bool = False
+    paired: bool = True
+    sale: str | None = None
+    sale_has_customer: bool = False
+    shop_name: str = ""
+    mode: str = "connect"
+    camera_ok: bool = True
+    camera_message: str = ""
+    outbox: int = 0
+    visit: Visit = field(default_factory=Visit)
+
+    @property
+    def idle_prompt(self) -> bool:
+        return self.visit.idle_deadline > 0
+
+
+@dataclass(frozen=True)
+class Timing:
+    idle_timeout: float = 60.0
+    idle_warning: float = 20.0
+    welcome: float = 8.0
+    result: float = 12.0
+
+
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
+
+
+class VisitFlow:
+    """The customer screen's logic.  Call its methods on the UI thread only."""
+
+    def __init__(
+        self,
+        client: BackofficeClient,
+        runner: Runner,
+        *,
+        outbox: Outbox | None = None,
+        language: str = "sv",
+        timing: Timing = Timing(),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.runner = runner
+        self.outbox = outbox
+        self.default_language = language
+        self.timing = timing
+        self.clock = clock
+        self.state = FlowState(language=language)
+        self._listeners: list[Callable[[FlowState], None]] = []
+        self._visits = 0
+        self.on_outbox_added: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def subscribe(self, listener: Callable[[FlowState], None]) -> None:
+        self._listeners.append(listener)
+
+    def _set(self, **changes: Any) -> None:
+        self.state = replace(self.state, **changes)
+        for listener in self._listeners:
+            listener(self.state)
+
+    def _visit(self, **changes: Any) -> None:
+        self._set(visit=replace(self.state.visit, **changes))
+
+    def _go(self, screen: Screen, **visit_changes: Any) -> None:
+        now = self.clock()
+        deadline = 0.0
+        if screen == Screen.WELCOME:
+            deadline = now + self.timing.welcome
+        elif screen in (Screen.DECLINED, Screen.QUEUED, Screen.PROBLEM):
+            deadline = now + self.timing.result
+        visit = replace(self.state.visit, last_activity=now, idle_deadline=0.0, screen_deadline=deadline, **visit_changes)
+        self._set(screen=screen, visit=visit)
+
+    def _end_visit(self) -> None:
+        """Drop every personal value and go to the screen the sale calls for."""
+        self._visits += 1
+        screen = Screen.VERIFY if self.state.mode == "verify" else (Screen.HOME if self.state.sale else Screen.WAITING)
+        self._set(
+            screen=screen,
+            language=self.default_language,
+            visit=Visit(number=self._visits, last_activity=self.clock()),
+        )
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None]) -> None:
+        """Run ``work`` in the background; drop its answer if the visit has ended meanwhile."""
+        visit = self.state.visit.number
+
+        def on_done(result: Any) -> None:
+            if self.state.visit.number == visit:
+                done(result)
+
+        def on_error(exc: Exception) -> None:
+            if self.state.visit.number == visit:
+                failed(exc)
+            else:
+                log.info("Ignoring a late failure of a finished visit: %s", type(exc).__name__)
+
+        self.runner(work, on_done, on_error)
+
+    # ------------------------------------------------------------------ from the server watcher
+
+    def server_state(self, state: dict) -> None:
+        """The register's state as long-polled from the backoffice."""
+        sale = state.get("sale") or None
+        reference = sale["reference"] if sale else None
+        mode = (state.get("kiosk") or {}).get("mode", "connect")
+        changed_sale = reference != self.state.sale
+        self._set(
+            online=True,
+            paired=True,
+            sale=reference,
+            sale_has_customer=bool(sale and sale.get("customer_connected")),
+            shop_name=state.get("shop_name") or self.state.shop_name,
+            mode=mode,
+        )
+        if mode == "verify":
+            if self.state.screen != Screen.VERIFY:
+                self._end_visit()
+        elif changed_sale or self.state.screen == Screen.VERIFY:
+            self._end_visit()
+
+    def server_unreachable(self) -> None:
+        self._set(online=False)
+
+    def not_paired(self) -> None:
+        self._set(paired=False, online=True)
+        self._end_visit()
+
+    def camera_state(self, ok: bool, message: str = "") -> None:
+        self._set(camera_ok=ok, camera_message=message)
+
+    def outbox_changed(self, count: int) -> None:
+        self._set(outbox=count)
+
+    # ------------------------------------------------------------------ touches
+
+    def touched(self) -> None:
+        """Any touch counts as activity and answers "need more time?"."""
+        self._visit(last_activity=self.clock(), idle_deadline=0.0)
+
+    def more_time(self) -> None:
+        self.touched()
+
+    def set_language(self, language: str) -> None:
+        self._set(language=language)
+        self.touched()
+
+    def home(self) -> None:
+        """Back / Cancel / Done: end the visit."""
+        self._end_visit()
+
+    def choose(self, choice: str) -> None:
+        """One of the three large choices on the home screen."""
+        if self.state.screen != Screen.HOME:
+            return
+        if choice == "mobile":
+            self._start_mobile()
+        elif choice == "scan":
+            self._go(Screen.SCAN, scan_hint="")
+        elif choice == "enter":
+            self._go(Screen.ENTER, typed_text="", typed=None, typed_message="")
+        else:
+            raise ValueError(f"unknown choice {choice!r}")
+
+    # ------------------------------------------------------------------ Enter ID
+
+    def press_key(self, key: str) -> None:
+        if self.state.screen != Screen.ENTER:
+            return
+        text = self.state.visit.typed_text
+        if key == "backspace":
+            text = text[:-1]
+        elif key == "clear":
+            text = ""
+        elif key in "0123456789+" and len(key) == 1 and len(text) < MAX_TYPED:
+            if key == "+" and text:
+                return  # a plus only starts an international number
+            text += key
+        else:
+            return
+        typed = classify_typed_input(text, complete=False) if text else None
+        self._visit(typed_text=text, typed=typed, typed_message="", last_activity=self.clock(), idle_deadline=0.0)
+
+    def submit_typed(self) -> None:
+        if self.state.screen != Screen.ENTER or not self.state.visit.typed_text:
+            return
+        typed = classify_typed_input(self.state.visit.typed_text, complete=True)
+        if typed.kind == "ambiguous":
+            self._go(Screen.CHOOSE, typed=typed)
+        elif typed.kind == "invalid":
+            self._visit(typed=typed, typed_message=typed.message_code)
+        else:
+            self._identify({"method": "enter", "kind": typed.kind, typed.kind: typed.value}, source="enter")
+
+    def choose_kind(self, kind: str) -> None:
+        """The customer said which reading of an ambiguous number they meant."""
+        typed = self.state.visit.typed
+        if self.state.screen != Screen.CHOOSE or typed is None:
+            return
+        for candidate in typed.candidates:
+            if candidate.kind == kind:
+                self._identify({"method": "enter", "kind": kind, kind: candidate.value}, source="enter")
+                return
+
+    def back_to_keypad(self) -> None:
+        if self.state.screen == Screen.CHOOSE:
+            self._go(Screen.ENTER)
+
+    # ------------------------------------------------------------------ Scan ID
+
+    def scanned(self, identity: Identity) -> None:
+        """A code was read by the camera while the scan screen is shown."""
+        if self.state.screen != Screen.SCAN:
+            return
+        if identity.kind == "unrecognised":
+            self._visit(scan_hint=identity.reason or "unknown_format", last_activity=self.clock(), idle_deadline=0.0)
+            return
+        self._identify({"method": "scan", **identity.to_dict()}, source="scan")
+
+    # ------------------------------------------------------------------ identify and its answers
+
+    def _identify(self, request: dict, *, source: str) -> None:
+        request = {k: v for k, v in request.items() if k not in ("reason", "message")}
+        if self.state.sale:
+            request["sale"] = self.state.sale
+        key = new_idempotency_key()
+        self._go(Screen.WORKING, request=request, source=source)
+        self._run(lambda: self.client.identify(request, key), self._identified,
+                  lambda exc: self._failed(exc, "identify", request, key))
+
+    def _identified(self, answer: dict) -> None:
+        result = answer.get("result")
+        if result == "matched":
+            customer = answer.get("customer") or {}
+            self._welcome(customer)
+        elif result == "pending":
+            self._pending(answer["registration"]["reference"])
+        else:
+            self._go(Screen.NOT_FOUND, reason=answer.get("reason", "not_found"),
+                     can_register=bool(answer.get("can_register")))
+
+    def _welcome(self, customer: dict) -> None:
+        self._go(Screen.WELCOME, first_name=customer.get("first_name", ""), groups=tuple(customer.get("groups", ())),
+                 request=None, typed_text="", typed=None)
+
+    def become_member(self) -> None:
+        """Not found: send what the customer gave to the cashier as a pending registration."""
+        visit = self.state.visit
+        if self.state.screen != Screen.NOT_FOUND or not visit.can_register or not visit.request:
+            return
+        fields = {k: v for k, v in visit.request.items() if k not in ("method", "kind", "symbology", "customer_number",
+                                                                       "card_code", "licence_number")}
+        payload = {**fields, "source": visit.source or "enter", "language": self.state.language}
+        key = new_idempotency_key()
+        self._go(Screen.WORKING)
+        self._run(lambda: self.client.register(payload, key), lambda answer: self._pending(answer["reference"]),
+                  lambda exc: self._failed(exc, "registration", payload, key))
+
+    def _pending(self, reference: str) -> None:
+        self._go(Screen.PENDING, registration=reference, request=None, typed_text="", typed=None)
+        self._follow_registration(reference)
+
+    def _follow_registration(self, reference: str) -> None:
+        def done(view: dict) -> None:
+            if self.state.screen != Screen.PENDING or self.state.visit.registration != reference:
+                return
+            status = view.get("status")
+            if status == "confirmed":
+                self._welcome(view.get("customer") or {})
+            elif status in ("aborted", "expired"):
+                self._go(Screen.DECLINED, reason=status, registration="")
+            else:
+                self._follow_registration(reference)
+
+        def failed(exc: Exception) -> None:
+            if self.state.screen == Screen.PENDING and isinstance(exc, BackofficeUnavailable):
+                self._set(online=False)
+                self._follow_registration(reference)  # the client backs off; the cashier's answer is still coming
+            elif self.state.screen == Screen.PENDING:
+                self._problem(exc)
+
+        self._run(lambda: self.client.registration(reference, wait=POLL_WAIT), done, failed)
+
+    def _failed(self, exc: Exception, kind: str, payload: dict, key: str) -> None:
+        """An identify or registration did not go through."""
+        if isinstance(exc, BackofficeUnavailable) and self.outbox is not None:
+            self.outbox.add(kind, payload, key)
+            self._set(online=False, outbox=self.outbox.count())
+            if self.on_outbox_added:
+                self.on_outbox_added()
+            self._go(Screen.QUEUED, reason=kind, request=None, typed_text="", typed=None)
+            return
+        if isinstance(exc, Rejected) and not isinstance(exc, NotPaired | RateLimited) and exc.status == 422:
+            # The server refused the value itself: let the customer correct it where they typed or scanned.
+            if self.state.visit.source == "enter":
+                self._go(Screen.ENTER, typed_message=exc.code)
+                return
+            if self.state.visit.source == "scan":
+                self._go(Screen.SCAN, scan_hint=exc.code)
+                return
+        self._problem(exc)
+
+    def _problem(self, exc: Exception) -> None:
+        if isinstance(exc, NotPaired):
+            self.not_paired()
+            return
+        if isinstance(exc, RateLimited):
+            reason = "rate_limited"
+        elif isinstance(exc, BackofficeUnavailable):
+            reason = "offline"
+            self._set(online=False)
+        else:
+            reason = "error"
+            log.warning("Request refused: %s", exc if isinstance(exc, KioskError) else type(exc).__name__)
+        self._go(Screen.PROBLEM, reason=reason, request=None, typed_text="", typed=None)
+
+    # ------------------------------------------------------------------ Via mobile
+
+    def _start_mobile(self) -> None:
+        if not self.state.online:
+            self._go(Screen.PROBLEM, reason="offline_mobile")
+            return
+        key = new_idempotency_key()
+        self._go(Screen.MOBILE, mobile_status="starting", mobile_url="", mobile_reference="")
+        self._run(lambda: self.client.start_mobile_session(self.state.language, key), self._mobile_started,
+                  self._problem)
+
+    def new_mobile_code(self) -> None:
+        if self.state.screen == Screen.MOBILE and self.state.visit.mobile_status == "expired":
+            self._set(screen=Screen.HOME)
+            self._start_mobile()
+
+    def _mobile_started(self, view: dict) -> None:
+        expires_in = float(view.get("expires_in_seconds", 120))
+        self._go(Screen.MOBILE, mobile_reference=view["reference"], mobile_url=view["url"], mobile_status="waiting",
+                 mobile_deadline=self.clock() + expires_in)
+        self._follow_mobile(view["reference"], "waiting")
+
+    def _follow_mobile(self, reference: str, status: str) -> None:
+        def done(view: dict) -> None:
+            if self.state.screen != Screen.MOBILE or self.state.visit.mobile_reference != reference:
+                return
+            new_status = view.get("status", status)
+            if new_status == "matched":
+                self._welcome(view.get("customer") or {})
+            elif new_status == "pending":
+                self._pending(view["registration"]["reference"])
+            elif new_status == "expired":
+                self._visit(mobile_status="expired", mobile_url="")
+            else:
+                if new_status != status:
+                    expires_in = float(view.get("expires_in_seconds", 0))
+                    self._visit(mobile_status=new_status, last_activity=self.clock(), idle_deadline=0.0,
+                                mobile_deadline=self.clock() + expires_in if expires_in else 0.0)
+                self._follow_mobile(reference, new_status)
+
+        def failed(exc: Exception) -> None:
+            if self.state.screen == Screen.MOBILE and isinstance(exc, BackofficeUnavailable):
+                self._set(online=False)
+                self._follow_mobile(reference, status)
+            elif self.state.screen == Screen.MOBILE:
+                self._problem(exc)
+
+        self._run(lambda: self.client.mobile_session(reference, wait=POLL_WAIT, after=status), done, failed)
+
+    # ------------------------------------------------------------------ time
+
+    def tick(self) -> None:
+        """Called a few times a second: idle prompts, screens that end by themselves, QR expiry."""
+        now = self.clock()
+        state, visit = self.state, self.state.visit
+        if visit.screen_deadline and now >= visit.screen_deadline:
+            self._end_visit()
+            return
+        if state.screen == Screen.MOBILE and visit.mobile_status == "waiting" and visit.mobile_deadline \
+                and now >= visit.mobile_deadline:
+            self._visit(mobile_status="expired", mobile_url="")
+        if state.screen in NO_IDLE_PROMPT or (state.screen == Screen.MOBILE and visit.mobile_status == "opened"):
+            return
+        if visit.idle_deadline:
+            if now >= visit.idle_deadline:
+                self._end_visit()
+        elif now - visit.last_activity >= self.timing.idle_timeout:
+            self._visit(idle_deadline=now + self.timing.idle_warning)
+
+    def seconds_left(self) -> float:
+        """For countdowns on screen: the idle prompt's, else the QR code's."""
+        now = self.clock()
+        if self.state.visit.idle_deadline:
+            return max(0.0, self.state.visit.idle_deadline - now)
+        if self.state.screen == Screen.MOBILE and self.state.visit.mobile_deadline:
+            return max(0.0, self.state.visit.mobile_deadline - now)
+        return 0.0
