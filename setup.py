@@ -31,6 +31,8 @@ SERVER = [
     "personnummer>=3.1",
     "segno>=1.6",
     "vobject>=0.9.7",
+    "Babel>=2.14",
+    "personnummer>=3.1",
 ]
 DEV = [
     "pytest>=8",
@@ -43,6 +45,17 @@ DEV = [
     "psutil>=5.9",
 ]
 
+def _asset_files() -> list[tuple[str, list[str]]]:
+    """assets/ goes to <prefix>/share/counter-kiosk/assets when installed without a checkout (the Pi)."""
+    import os
+
+    out = []
+    for folder, _dirs, files in os.walk("assets"):
+        if files:
+            out.append((os.path.join("share", "counter-kiosk", folder), [os.path.join(folder, f) for f in files]))
+    return out
+
+
 setup(
     name="counter-kiosk",
     version="0.1.0",
@@ -52,11 +65,13 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["kiosk", "kiosk.*", "backoffice", "backoffice.*"]),
     include_package_data=True,
+    data_files=_asset_files(),
     package_data={
-        "kiosk": ["screens/*.kv", "*.kv", "locale/*/LC_MESSAGES/*.mo", "locale/*/LC_MESSAGES/*.po"],
+        "kiosk": ["screens/*.kv", "*.kv", "locale/*/LC_MESSAGES/*.po"],
         "backoffice": [
             "templates/*.html",
-            "templates/**/*.html",
+            "templates/*/*.html",
+            "locale/*/LC_MESSAGES/*.po",
             "static/*",
             "migrations/*.py",
             "migrations/versions/*.py",

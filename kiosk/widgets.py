@@ -1,0 +1,160 @@
+"""Widgets shared by the screens: big buttons, choice tiles, icons, group badges, the top bar.
+
+Looks live in widgets.kv; this module holds only behaviour (blinking,
+spinning, press feedback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.animation import Animation
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from .theme import readable_on, rgba
+
+Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
+
+
+class KioskLabel(Label):
+    """Wrapping, centred text in the screen's ink colour."""
+
+    role = StringProperty("ink")
+
+
+class BigButton(ButtonBehavior, BoxLayout):
+    """A large touch target (at least 12 mm) with a label; ``role`` picks its colours."""
+
+    text = StringProperty("")
+    role = StringProperty("primary")  # primary | secondary | danger | quiet
+    pressed_scale = NumericProperty(1.0)
+
+    def on_press(self) -> None:
+        self.pressed_scale = 0.97
+
+    def on_release(self) -> None:
+        self.pressed_scale = 1.0
+
+    def on_touch_up(self, touch):
+        self.pressed_scale = 1.0
+        return super().on_touch_up(touch)
+
+
+class ChoiceTile(ButtonBehavior, BoxLayout):
+    """One of the home screen's three large choices."""
+
+    title = StringProperty("")
+    hint = StringProperty("")
+    icon = StringProperty("")
+    note = StringProperty("")
+    pressed_scale = NumericProperty(1.0)
+
+    def on_press(self) -> None:
+        self.pressed_scale = 0.97
+
+    def on_touch_up(self, touch):
+        self.pressed_scale = 1.0
+        return super().on_touch_up(touch)
+
+
+class Icon(Widget):
+    """Simple line icons drawn in kv (phone, scan frame, keypad, check, back arrow)."""
+
+    kind = StringProperty("")
+    color = ColorProperty([1, 1, 1, 1])
+    keypad_dots = ListProperty([])
+
+    def on_pos(self, *_args) -> None:
+        self._place_dots()
+
+    def on_size(self, *_args) -> None:
+        self._place_dots()
+
+    def _place_dots(self) -> None:
+        dots = []
+        for i in range(12):
+            dots += [self.x + self.width * (0.33 + 0.17 * (i % 3)), self.y + self.height * (0.17 + 0.2 * (i // 3))]
+        self.keypad_dots = dots
+
+
+class GroupBadge(BoxLayout):
+    """A customer group as scanners show it: a coloured dot and the name; blinking groups blink."""
+
+    name = StringProperty("")
+    colour = ColorProperty([0.1, 0.4, 0.8, 1])
+    text_colour = ColorProperty([1, 1, 1, 1])
+    blink = BooleanProperty(False)
+    dot_opacity = NumericProperty(1.0)
+
+    def __init__(self, group: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._animation: Animation | None = None
+        if group:
+            colour = group.get("colour") or "#2563eb"
+            self.name = group.get("name", "")
+            self.colour = rgba(colour)
+            self.text_colour = rgba(readable_on(colour))
+            self.blink = bool(group.get("blink"))
+
+    def on_blink(self, _instance, value: bool) -> None:
+        if self._animation is not None:
+            self._animation.cancel(self)
+            self._animation = None
+            self.dot_opacity = 1.0
+        if value:
+            self._animation = Animation(dot_opacity=0.15, duration=0.5) + Animation(dot_opacity=1.0, duration=0.5)
+            self._animation.repeat = True
+            self._animation.start(self)
+
+    def stop(self) -> None:
+        self.blink = False
+
+
+class BusySpinner(Widget):
+    """A turning arc: the system is working."""
+
+    angle = NumericProperty(0)
+    color = ColorProperty([1, 1, 1, 1])
+
+    def on_parent(self, _instance, parent) -> None:
+        Animation.cancel_all(self)
+        if parent is not None:
+            self.angle = 0
+            animation = Animation(angle=360, duration=1.2)
+            animation.repeat = True
+            animation.bind(on_progress=self._wrap)
+            animation.start(self)
+
+    def _wrap(self, *_args) -> None:
+        if self.angle >= 359:
+            self.angle = 0
+
+
+class TopBar(BoxLayout):
+    """Shop name on the left, the language buttons on the right."""
+
+    shop_name = StringProperty("")
+    languages = ListProperty([])
+
+
+class LanguageButton(ButtonBehavior, Label):
+    code = StringProperty("")
+    selected = BooleanProperty(False)
+
+
+class IdlePrompt(FloatLayout):
+    """"Need more time?" over the current screen, with a countdown."""
+
+    seconds = NumericProperty(0)
+
+
+class StatusBanner(BoxLayout):
+    """A quiet line at the bottom: no connection, or submissions waiting to be sent."""
+
+    text = StringProperty("")
