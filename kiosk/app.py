@@ -21,7 +21,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from . import i18n, theme
+from . import i18n, systemd, theme
 from .api import BackofficeClient
 from .camera_view import CameraController
 from .config import KioskConfig
@@ -84,6 +84,7 @@ class KioskApp(App):
         self.screens: dict[Screen, object] = {}
         self._idle_prompt = None
         self.on_ready_callbacks: list = []
+        self.watchdog = systemd.Watchdog()
 
     # ------------------------------------------------------------------ helpers used by the kv files
 
@@ -143,11 +144,15 @@ class KioskApp(App):
         Clock.schedule_once(self._first_frame, 0.5)
 
     def _first_frame(self, _dt) -> None:
+        """The first screen is drawn: tell systemd, and from now on feed its watchdog from this (UI) thread."""
         self.ready = True
+        systemd.notify("READY=1", f"STATUS=Showing the {self.flow.state.screen.value} screen")
+        Clock.schedule_interval(lambda _dt: self.watchdog.ping(), 1.0)
         for callback in self.on_ready_callbacks:
             callback()
 
     def on_stop(self) -> None:
+        systemd.notify("STOPPING=1")
         self._stopping.set()
         self.camera.stop()
         if self.sender:
