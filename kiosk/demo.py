@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 DEMO_VIDEO = "demo/camera-demo.avi"
 
 
-def demo_camera(requested: str, base_url: str, data_dir: Path) -> str:
+def demo_camera(requested: str, data_dir: Path) -> str:
     """The demo's camera: the one asked for, a real /dev/video0, or the looping demo video."""
     if requested:
         return requested
@@ -27,19 +27,10 @@ def demo_camera(requested: str, base_url: str, data_dir: Path) -> str:
     if not video.exists():
         video = data_dir / "camera-demo.avi"
         if not video.exists():
-            from .camera.synthetic import demo_frames, write_video
+            from .camera.synthetic import DEMO_PAYLOADS, demo_frames, write_video
 
-            write_video(demo_frames(demo_payloads(base_url), fps=10), video, fps=10, quality=75)
+            write_video(demo_frames(DEMO_PAYLOADS, fps=10), video, fps=10, quality=75)
     return f"file:{video}"
-
-
-def demo_payloads(base_url: str) -> list[str]:
-    """What the demo video shows: Anna's membership card, then the vCard of somebody new."""
-    return [
-        f"{base_url}/c/DEMO-00000001",
-        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nyström;Nina;;;\r\nFN:Nina Nyström\r\nTEL;TYPE=cell:+46 70 999 88 77\r\n"
-        "EMAIL:nina.nystrom@example.se\r\nEND:VCARD\r\n",
-    ]
 
 
 def start_backoffice(args: argparse.Namespace, data_dir: Path):
@@ -109,7 +100,7 @@ def run_demo(args: argparse.Namespace) -> int:
     config = load_config(
         backoffice_url=base_url,
         device_token=token,
-        camera=demo_camera(args.camera, settings.base_url, data_dir),
+        camera=demo_camera(args.camera, data_dir),
         state_dir=str(data_dir / "kiosk"),
         fullscreen=False,
         shop_name=settings.shop_name,

@@ -26,9 +26,14 @@ import zxingcpp
 
 log = logging.getLogger(__name__)
 
-# The cards of backoffice/demo.py: DEMO-00000001 is linked to a customer, DEMO-00000002 is not.
+# What the demo camera shows: the card of backoffice/demo.py's customer 100001 (Scan ID → Welcome),
+# then the vCard of somebody new (Scan ID → a registration for the cashier).
 DEMO_CARD_URL = "http://127.0.0.1:8000/c/DEMO-00000001"
-DEMO_PAYLOADS = (DEMO_CARD_URL, "http://127.0.0.1:8000/c/DEMO-00000002")
+DEMO_VCARD = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nyström;Nina;;;\r\nFN:Nina Nyström\r\nTEL;TYPE=cell:+46 70 999 88 77\r\n"
+    "EMAIL:nina.nystrom@example.se\r\nEND:VCARD\r\n"
+)
+DEMO_PAYLOADS = (DEMO_CARD_URL, DEMO_VCARD)
 
 
 def ean13(first12: str) -> str:
