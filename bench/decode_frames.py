@@ -129,12 +129,12 @@ def read_rate(count: int, seed: int) -> None:
         codes += len(item.codes)
     for name in readers:
         print(f"  {name:30s} {totals[name]:4d}/{codes} = {100 * totals[name] / codes:5.1f} %   wrong texts {wrong[name]:3d}   {percentiles(ms[name])}")
-    short = {name: name.split(" (")[0].replace("decoder ", "").replace("plain ", "") for name in readers}
-    header = "".join(f"{short[n][:16]:>17s}" for n in readers)
+    short = dict(zip(readers, ("still", "live 1 frame", "live held 3", "zxing-cpp", "pyzbar"), strict=True))
+    header = "".join(f"{short[n]:>16s}" for n in readers)
     for title, table in (("format", by_format), ("degradation", by_kind)):
         print(f"\n  by {title:18s}{header}")
         for key in sorted(table):
-            row = "".join(f"{table[key][n][0]:>8d}/{table[key][n][1]:<8d}" for n in readers)
+            row = "".join(f"{table[key][n][0]:>12d}/{table[key][n][1]:<3d}" for n in readers)
             print(f"  {key:21s}{row}")
 
 
