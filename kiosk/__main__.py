@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    for noisy in ("urllib3", "alembic", "kiosk.camera.decoder"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ["KIVY_NO_ARGS"] = "1"
     try:
         if args.command == "demo":

@@ -19,6 +19,8 @@ def kiosk_environment(config: KioskConfig, *, offscreen: bool = False) -> None:
     """
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")  # the journal (or the terminal) has the log; spare the SD card
+    os.environ.setdefault("KIVY_LOG_MODE", "MIXED")  # Kivy logs through Python logging, at our level
     os.environ.setdefault("SDL_VIDEO_ALLOW_SCREENSAVER", "0")
     os.environ.setdefault("KIVY_HOME", str(config.state_path / "kivy"))
     Path(os.environ["KIVY_HOME"]).mkdir(parents=True, exist_ok=True)
