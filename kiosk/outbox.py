@@ -55,6 +55,8 @@ class Outbox:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # A delivered entry's bytes are overwritten, not just unlinked: no personal data stays in free pages.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(SCHEMA)
 
     def add(self, kind: str, payload: dict, key: str) -> int:
@@ -81,6 +83,9 @@ class Outbox:
     def delivered(self, entry_id: int) -> None:
         with self._lock:
             self._db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+            if not self._db.execute("SELECT 1 FROM outbox LIMIT 1").fetchone():
+                # the WAL still holds old page images: fold it back and empty it
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def failed_attempt(self, entry_id: int, error: str) -> None:
         with self._lock:

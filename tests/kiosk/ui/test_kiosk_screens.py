@@ -212,6 +212,8 @@ def test_backoffice_down_mid_visit_then_back_sends_the_submission_exactly_once(t
         events = pos.get(f"/api/v1/customers/{pos.get(f'/api/v1/sales/{sale_ref}').json()['customer']['reference']}/sales")
         assert [s["reference"] for s in events.json()["sales"]] == [sale_ref]
         assert _connections(url, sale_ref) == 1
+        kept = b"".join(p.read_bytes() for p in (tmp_path / "kiosk-state").rglob("*") if p.is_file())
+        assert number.encode() not in kept, "the kiosk kept the customer number after the visit"
     finally:
         server.stop()
 
