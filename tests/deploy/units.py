@@ -55,7 +55,8 @@ def service_settings_for_a_test(unit: str, *, sandbox: bool = True) -> dict[str,
 
     ProtectHome= hides /root and /home, where a developer's (or CI's pyenv)
     interpreter may live: then the home directories become an empty tmpfs with
-    only the interpreter bound in, read-only, which hides as much.
+    only the interpreter bound in, read-only, which hides as much. PrivateTmp=
+    hides a checkout under /tmp the same way, so it is bound in read-only too.
     """
     service = read_unit(UNIT_DIR / unit)["Service"]
     settings = {key: list(values) for key, values in service.items()
@@ -65,5 +66,10 @@ def service_settings_for_a_test(unit: str, *, sandbox: bool = True) -> dict[str,
                      if os.path.realpath(p).startswith(homes)})
     if needed and settings.get("ProtectHome", ["no"])[-1] in ("yes", "true", "read-only"):
         settings["ProtectHome"] = ["tmpfs"]
-        settings["BindReadOnlyPaths"] = needed
+        settings.setdefault("BindReadOnlyPaths", []).extend(needed)
+    # PrivateTmp= gives the unit an empty /tmp: a checkout or venv under /tmp (CI's clean clone) is bound in.
+    in_tmp = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, str(REPO))
+                     if os.path.realpath(p).startswith("/tmp/")})
+    if in_tmp and settings.get("PrivateTmp", ["no"])[-1] in ("yes", "true"):
+        settings.setdefault("BindReadOnlyPaths", []).extend(in_tmp)
     return settings
