@@ -147,9 +147,13 @@ class KioskApp(App):
         """The first screen is drawn: tell systemd, and from now on feed its watchdog from this (UI) thread."""
         self.ready = True
         systemd.notify("READY=1", f"STATUS=Showing the {self.flow.state.screen.value} screen")
-        Clock.schedule_interval(lambda _dt: self.watchdog.ping(), 1.0)
+        Clock.schedule_interval(self._feed_watchdog, 1.0)
         for callback in self.on_ready_callbacks:
             callback()
+
+    def _feed_watchdog(self, _dt) -> None:
+        # returns None on purpose: a Kivy interval callback that returns False is unscheduled
+        self.watchdog.ping()
 
     def on_stop(self) -> None:
         systemd.notify("STOPPING=1")
