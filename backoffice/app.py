@@ -18,6 +18,7 @@ from .api import admin, console, customers, kiosk, registrations, sales
 from .db import migrate
 from .errors import error_body, install_error_handlers
 from .runtime import Runtime
+from .services import lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
@@ -106,9 +107,10 @@ class SecurityHeaders:
 
 
 def housekeeping(rt: Runtime) -> None:
-    """Expire and purge pending registrations and mobile sessions (with their personal data)."""
+    """Expire and purge pending registrations and mobile sessions (with their personal data); prune old hits."""
     with rt.sessions() as db:
         expired = registration_service.purge(db) + mobile_service.purge(db)
+        lockout.prune(db, rt.settings)
         db.commit()
     if expired:
         rt.notifier.notify()

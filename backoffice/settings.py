@@ -38,6 +38,7 @@ class Settings:
     identify_rate_per_minute: int = 30
     identify_lockout_failures: int = 10
     identify_lockout_seconds: int = 300
+    identify_lockout_window_seconds: int = 300  # misses counted over this long; 0 in a rate or count turns it off
     login_rate_per_minute: int = 10
     mail_outbox_dir: Path | None = None
     smtp_url: str = ""

@@ -82,7 +82,7 @@ def _prepare(url: str) -> tuple[int, str, str, str]:
 def _start_server(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "BACKOFFICE_DATA_DIR": str(data_dir), "DATABASE_URL": url, "BACKOFFICE_SECRET_KEY": SECRET,
-           "BACKOFFICE_LOG_LEVEL": "warning"}
+           "BACKOFFICE_LOG_LEVEL": "warning", "BACKOFFICE_IDENTIFY_RATE_PER_MINUTE": "0"}
     log = open(data_dir / "server.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "backoffice", "serve", "--port", str(port), "--workers", str(workers)],

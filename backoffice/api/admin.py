@@ -10,7 +10,7 @@ from ..auth import Principal, manager_or_pos, runtime
 from ..errors import ApiError
 from ..models import Kiosk, Register
 from ..runtime import Runtime
-from ..services import devices, sales
+from ..services import devices, lockout, sales
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -69,3 +69,15 @@ def revoke_kiosk(kiosk_id: int, principal: Principal = Depends(manager_or_pos), 
         devices.revoke_kiosk(db, kiosk, actor=principal.actor)
         db.commit()
         return devices.kiosk_view(kiosk)
+
+
+@router.delete("/kiosks/{kiosk_id}/lockout", summary="Lift a kiosk's lockout after too many misses")
+def lift_lockout(kiosk_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        kiosk = db.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        was_locked = lockout.lift(db, kiosk, actor=principal.actor)
+        db.commit()
+    rt.notifier.notify()
+    return {"kiosk": kiosk_id, "was_locked": was_locked}

@@ -12,7 +12,7 @@ from ..auth import Principal, kiosk_only, runtime
 from ..errors import ApiError
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
-from ..services import events, idempotency, matching, mobile, registrations
+from ..services import events, idempotency, lockout, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
 from ..services.sales import open_sale_of, sale_for_request
 from .waiting import wait_for_change
@@ -142,11 +142,21 @@ def post_identify(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     request = body.model_dump(mode="json", exclude_none=True)
+    who = {"kiosk_id": principal.id, "kiosk_name": principal.name, "register_id": principal.register_id}
 
     def work(db):
-        return 200, matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request)
+        lockout.admit(db, rt.settings, kiosk_id=principal.id, register_id=principal.register_id)
+        answer = matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request)
+        lockout.record(db, rt.settings, **who, missed=answer["result"] == "not_found")
+        return 200, answer
 
-    status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
+    try:
+        status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
+    except ApiError as exc:
+        if matching.is_invalid_identifier(exc):  # a typed number that cannot exist is a miss too
+            lockout.record_apart(rt.sessions, rt.settings, **who, missed=True)
+            rt.notifier.notify()
+        raise
     rt.notifier.notify()
     response.status_code = status
     return answer
@@ -164,6 +174,9 @@ def post_registration(
 
     def work(db):
         kiosk = _kiosk(db, principal)
+        lockout.admit(db, rt.settings, kiosk_id=kiosk.id, register_id=kiosk.register_id)
+        lockout.record(db, rt.settings, kiosk_id=kiosk.id, kiosk_name=kiosk.name, register_id=kiosk.register_id,
+                       missed=False)
         sale = sale_for_request(db, kiosk.register_id, body.sale)
         registration = registrations.create(
             db,
@@ -214,6 +227,9 @@ def post_mobile_session(
 
     def work(db):
         kiosk = _kiosk(db, principal)
+        lockout.admit(db, rt.settings, kiosk_id=kiosk.id, register_id=kiosk.register_id)
+        lockout.record(db, rt.settings, kiosk_id=kiosk.id, kiosk_name=kiosk.name, register_id=kiosk.register_id,
+                       missed=False)
         return 201, mobile.start(db, rt, kiosk, language=language)
 
     status, answer = idempotency.run_once(

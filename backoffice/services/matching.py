@@ -47,6 +47,11 @@ def canonical_identifier(kind: str, raw: object, region: str) -> str:
     raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
 
 
+def is_invalid_identifier(exc: ApiError) -> bool:
+    """Whether a refusal is ``canonical_identifier``'s: a number or code that cannot exist."""
+    return exc.status == 422 and exc.extra.get("field") in IDENTIFIER_KINDS
+
+
 def card_fields(request: dict) -> dict:
     """Cleaned personal fields from a scanned card or a phone form (address flattened)."""
     raw = {k: request.get(k) for k in CARD_FIELDS if request.get(k)}

@@ -16,7 +16,7 @@ from ..errors import ApiError
 from ..models import Customer, Kiosk, MobileSession, PendingRegistration, utcnow
 from ..runtime import Runtime
 from ..security import hash_token, new_token
-from . import consent, events, registrations
+from . import consent, events, lockout, registrations
 from .cards import card_url, digital_card_for
 from .customers import clean_fields, find_by_identifier
 from .sales import connect_customer, open_sale_of
@@ -104,6 +104,9 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
     if session.status not in OPEN_STATES:
         raise ApiError(410, f"mobile_session_{session.status}", "This code has already been used or has expired.")
     fields = clean_form(form, rt.settings.default_region)
+    kiosk = db.get(Kiosk, session.kiosk_id) if session.kiosk_id else None
+    if kiosk is not None:  # a phone form is a lookup at that kiosk, and counts as one
+        lockout.admit(db, rt.settings, kiosk_id=kiosk.id, register_id=session.register_id)
     marketing = bool(form.get("marketing_consent"))
     session.submitted_at = utcnow()
     session.browser_hash = browser_hash
@@ -113,6 +116,9 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
             customer = find_by_identifier(db, rt.vault, kind, fields[kind])
             if customer:
                 break
+    if kiosk is not None:
+        lockout.record(db, rt.settings, kiosk_id=kiosk.id, kiosk_name=kiosk.name, register_id=session.register_id,
+                       missed=customer is None)
     sale = open_sale_of(db, session.register_id)
     if customer is not None:
         session.status = "matched"

@@ -197,6 +197,26 @@
     setTimeout(() => { item.remove(); updateEmpty(); }, INFO_SECONDS * 1000);
   }
 
+  function addLockoutPrompt(data) {
+    const key = String(data.kiosk);
+    const existing = findPrompt("lockout", key);
+    if (existing) existing.remove();
+    const item = fromTemplate("tpl-lockout");
+    item.dataset.lockout = key;
+    $(".prompt-kiosk", item).textContent = data.kiosk_name || "The kiosk";
+    const until = new Date(data.until);
+    $(".prompt-until", item).textContent = isNaN(until) ? data.until
+      : until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    prompts.prepend(item);
+    updateEmpty();
+  }
+
+  function removeLockoutPrompt(kiosk) {
+    const item = findPrompt("lockout", String(kiosk));
+    if (item) item.remove();
+    updateEmpty();
+  }
+
   /* ---------- the event stream ---------- */
 
   function handle(event) {
@@ -217,6 +237,13 @@
         refreshPanel();
         break;
       }
+      case "kiosk_locked_out":
+        addLockoutPrompt(data);
+        break;
+      case "kiosk_lockout_lifted":
+        removeLockoutPrompt(data.kiosk);
+        toast(`${data.kiosk_name || "The kiosk"} can be used again.`, "ok");
+        break;
       case "unlinked_card_shown":
         addCardPrompt(data.card);
         break;

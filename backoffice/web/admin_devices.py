@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,7 +14,7 @@ from ..auth import runtime
 from ..errors import ApiError
 from ..models import Kiosk, Register, utcnow
 from ..runtime import Runtime
-from ..services import devices, sales
+from ..services import devices, lockout, sales
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -40,6 +41,7 @@ def _overview(db) -> list[dict]:
                         "kiosk": k,
                         "online": bool(k.last_seen_at and (now - k.last_seen_at).total_seconds() < STALE_SECONDS),
                         "status": k.last_status or {},
+                        "locked_until": lockout.locked_until(db, k) if k.revoked_at is None else None,
                     }
                     for k in kiosks
                 ],
@@ -107,3 +109,17 @@ def revoke_kiosk(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Run
         db.commit()
         name = kiosk.name
     return RedirectResponse(f"/admin/devices?notice={name}+has+been+unpaired.", status_code=303)
+
+
+@router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
+def lift_lockout(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
+    with rt.sessions() as db:
+        kiosk = db.get(Kiosk, kiosk_id)
+        if kiosk is None:
+            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        lockout.lift(db, kiosk, actor=staff.actor)
+        db.commit()
+        name = kiosk.name
+    rt.notifier.notify()
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)

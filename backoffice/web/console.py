@@ -25,7 +25,7 @@ from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
 from ..models import Register
 from ..runtime import Runtime
 from ..services import console as console_service
-from ..services import customers, events, registrations, sales
+from ..services import customers, events, lockout, registrations, sales
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -60,8 +60,10 @@ def console_page(
         # The newest id first, then the list: see the module docstring.
         after = events.latest_id(db, register.id)
         pending = [registrations.staff_view(r, rt.vault) for r in registrations.list_pending(db, register.id)]
+        lockouts = lockout.active_lockouts(db, register.id)
         snapshot = console_service.snapshot(db, rt, register)
-        return page(request, "console/console.html", section="console", after=after, pending=pending, **snapshot)
+        return page(request, "console/console.html", section="console", after=after, pending=pending,
+                    lockouts=lockouts, **snapshot)
 
 
 @router.get("/console/{register_id}/panel")

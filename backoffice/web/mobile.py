@@ -96,6 +96,8 @@ async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(
                 mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
             except ApiError as exc:
                 db.rollback()
+                if exc.status == 429:
+                    return "limited", lang, exc
                 return ("errors", lang, exc) if exc.status == 422 else ("gone", lang, exc)
             db.commit()
             return "done", lang, None
@@ -104,6 +106,9 @@ async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(
     rt.notifier.notify()
     if outcome == "invalid":
         return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
+    if outcome == "limited":
+        return _message(request, 429, "Please ask at the counter",
+                        "There have been too many attempts at this kiosk. The cashier can help you.", lang)
     if outcome == "gone":
         return _message(request, 410, "This code has been used", "Press Via mobile on the screen to get a new code.", lang)
     if outcome == "errors":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import uuid
 from pathlib import Path
@@ -347,3 +348,17 @@ def test_a_manager_exports_the_customer_list_as_csv(backoffice, open_page, make_
     page.locator("#customer-table tbody tr a").first.click()
     expect(page.locator("#audit")).to_contain_text("customer viewed")
     _shot(page, "14-customer-detail")
+
+
+def test_a_kiosk_locked_out_after_many_misses_prompts_the_cashier_who_can_dismiss_it(backoffice, till, open_page):
+    page = _console(open_page, backoffice, till)
+    for serial in range(10):  # the shared server's default: ten misses lock a kiosk out
+        assert _identify(till, method="enter", kind="customer_number",
+                         customer_number=str(97_000_000 + serial))["result"] == "not_found"
+    prompt = page.locator(".prompt-lockout")
+    expect(prompt).to_be_visible()
+    expect(prompt.locator(".prompt-kiosk")).to_have_text(f"Kiosk {till.name}")
+    expect(prompt.locator(".prompt-until")).to_have_text(re.compile(r"\d\d[:.]\d\d"))
+    _shot(page, "kiosk-locked-out")
+    prompt.locator('[data-action="dismiss"]').click()
+    expect(page.locator(".prompt-lockout")).to_have_count(0)
