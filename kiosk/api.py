@@ -73,17 +73,29 @@ class BackofficeClient:
         self._call("POST", "/api/v1/kiosk/status", json=status, key=None, retry=False)
 
     def verify(self, payload: dict, key: str) -> dict:
+        """Venue scanner: is this customer code in the selected groups? (success | warning | unknown)."""
         return self._call("POST", "/api/v1/kiosk/verify", json=payload, key=key)
 
-    def verify_cache(self) -> dict:
-        return self._call("GET", "/api/v1/kiosk/verify-cache")
+    def verify_cache(self, etag: str = "") -> tuple[dict | None, str]:
+        """The signed offline list, or (None, etag) when the one we have is still current."""
+        response = self._call("GET", "/api/v1/kiosk/verify-cache", headers={"If-None-Match": etag} if etag else None,
+                              raw=True)
+        if response.status_code == 304:
+            return None, etag
+        return self._decode(response), response.headers.get("ETag", "")
+
+    def verify_log(self, payload: dict, key: str) -> dict:
+        """Scans answered from the offline list, reported once the backoffice answers again."""
+        return self._call("POST", "/api/v1/kiosk/verify-log", json=payload, key=key)
 
     def send(self, kind: str, payload: dict, key: str) -> dict:
-        """Send an outbox entry of the given kind (``identify`` or ``registration``)."""
+        """Send an outbox entry of the given kind (``identify``, ``registration`` or ``verify_log``)."""
         if kind == "identify":
             return self.identify(payload, key)
         if kind == "registration":
             return self.register(payload, key)
+        if kind == "verify_log":
+            return self.verify_log(payload, key)
         raise ValueError(f"unknown outbox kind {kind!r}")
 
     # ----------------------------------------------------------------- transport
@@ -98,8 +110,10 @@ class BackofficeClient:
         key: str | None = None,
         extra_timeout: float = 0,
         retry: bool | None = None,
+        headers: dict | None = None,
+        raw: bool = False,
     ) -> Any:
-        headers = {"Idempotency-Key": key} if key else {}
+        headers = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
         may_retry = (method == "GET" or key is not None) if retry is None else retry
         attempts = 1 + (self.retries if may_retry else 0)
         last: Exception | None = None
@@ -123,7 +137,7 @@ class BackofficeClient:
                 last = BackofficeUnavailable(f"the backoffice answered {response.status_code}")
                 log.warning("%s %s answered %d (attempt %d/%d)", method, path, response.status_code, attempt + 1, attempts)
                 continue
-            return self._decode(response)
+            return response if raw and response.status_code < 400 else self._decode(response)
         raise BackofficeUnavailable(f"cannot reach the backoffice at {self.base_url}: {last}") from last
 
     @staticmethod

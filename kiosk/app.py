@@ -30,10 +30,12 @@ from .flow import FlowState, Screen, Timing, VisitFlow
 from .identity import parse_payload
 from .outbox import Outbox, OutboxSender
 from .sound import Beeper
+from .verify_cache import CacheRefused, VerifyCache
 
 log = logging.getLogger(__name__)
 SYMBOL_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CAMERA_SCREENS = {Screen.SCAN, Screen.VERIFY}
+VERIFY_CACHE_REFRESH_SECONDS = 300
 
 
 def on_ui_thread(function, *args) -> None:
@@ -73,9 +75,13 @@ class KioskApp(App):
                 idle_warning=config.idle_warning_seconds,
                 welcome=config.welcome_seconds,
                 result=config.result_seconds,
+                verify_result=config.verify_result_seconds,
             ),
         )
         self.flow.on_outbox_added = self._outbox_added
+        self.verify_cache = VerifyCache(config.state_path / "verify-cache.json", token)
+        self.flow.verify_cache = self.verify_cache
+        self._cache_checked = 0.0
         self.camera = CameraController(config, on_state=self._camera_state, on_scan=self._scanned)
         self.beeper = Beeper(enabled=config.sound)
         self._stopping = threading.Event()
@@ -139,6 +145,8 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        if self.verify_cache.load():  # a venue scanner keeps answering at the door after a restart offline
+            self.flow.resume_verify_mode()
         if self.services:
             self.start_services()
         Clock.schedule_once(self._first_frame, 0.5)
@@ -254,6 +262,7 @@ class KioskApp(App):
             try:
                 state = client.state(wait=25 if version else 0, after=version)
             except NotPaired:
+                self.verify_cache.wipe()  # an unpaired door keeps nothing
                 on_ui_thread(self.flow.not_paired)
                 self._stopping.wait(10)
                 continue
@@ -270,11 +279,28 @@ class KioskApp(App):
             delay = 1.0
             version = state.get("version", version)
             on_ui_thread(self.flow.server_state, state)
+            if (state.get("kiosk") or {}).get("mode") == "verify":
+                self._refresh_verify_cache(client)
             if self.outbox.count() and self.sender:
                 self.sender.wake()
             if time.monotonic() - last_report > self.kiosk_config.status_report_seconds:
                 last_report = time.monotonic()
                 self._report_status(client)
+
+    def _refresh_verify_cache(self, client: BackofficeClient) -> None:
+        """Fetch the signed offline list every few minutes (cheaply: an unchanged list is a 304)."""
+        if time.monotonic() - self._cache_checked < VERIFY_CACHE_REFRESH_SECONDS and self.verify_cache.loaded:
+            return
+        self._cache_checked = time.monotonic()
+        try:
+            document, etag = client.verify_cache(self.verify_cache.etag)
+            if document is not None:
+                self.verify_cache.store(document, etag)
+                log.info("Offline list refreshed: %d codes", self.verify_cache.size)
+        except CacheRefused as exc:
+            log.error("Offline list refused: %s", exc)
+        except (BackofficeUnavailable, ProtocolError, Rejected) as exc:
+            log.warning("Offline list not refreshed: %s", exc)
 
     def _report_status(self, client: BackofficeClient) -> None:
         camera = self.camera.state
@@ -313,4 +339,7 @@ class KioskApp(App):
             widget = self.screens.get(screen)
             if widget is not None and hasattr(widget, "code_seen"):
                 widget.code_seen()
-        self.flow.scanned(identity)
+        if screen == Screen.VERIFY:
+            self.flow.verify_scanned(identity)
+        else:
+            self.flow.scanned(identity)

@@ -76,6 +76,8 @@ class Visit:
     last_activity: float = 0.0
     idle_deadline: float = 0.0  # > 0 while "need more time?" is shown
     screen_deadline: float = 0.0  # screens that return home by themselves
+    verify_result: str = ""  # venue scanner: success | warning | unknown | unavailable
+    verify_offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class FlowState:
     camera_ok: bool = True
     camera_message: str = ""
     outbox: int = 0
+    verify_groups: tuple[dict, ...] = ()  # the groups a venue scanner checks (empty: all)
     visit: Visit = field(default_factory=Visit)
 
     @property
@@ -104,6 +107,7 @@ class Timing:
     idle_warning: float = 20.0
     welcome: float = 8.0
     result: float = 12.0
+    verify_result: float = 4.0
 
 
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
@@ -132,6 +136,7 @@ class VisitFlow:
         self._listeners: list[Callable[[FlowState], None]] = []
         self._visits = 0
         self.on_outbox_added: Callable[[], None] | None = None
+        self.verify_cache = None  # kiosk.verify_cache.VerifyCache, set by the app for venue scanners
 
     # ------------------------------------------------------------------ plumbing
 
@@ -188,9 +193,11 @@ class VisitFlow:
         """The register's state as long-polled from the backoffice."""
         sale = state.get("sale") or None
         reference = sale["reference"] if sale else None
-        mode = (state.get("kiosk") or {}).get("mode", "connect")
+        kiosk = state.get("kiosk") or {}
+        mode = kiosk.get("mode", "connect")
         changed_sale = reference != self.state.sale
         self._set(
+            verify_groups=tuple(kiosk.get("verify_groups") or ()),
             online=True,
             paired=True,
             sale=reference,
@@ -202,6 +209,12 @@ class VisitFlow:
             if self.state.screen != Screen.VERIFY:
                 self._end_visit()
         elif changed_sale or self.state.screen == Screen.VERIFY:
+            self._end_visit()
+
+    def resume_verify_mode(self) -> None:
+        """Started without the backoffice, but with a venue scanner's offline list: keep the door working."""
+        if self.state.mode != "verify":
+            self._set(mode="verify")
             self._end_visit()
 
     def server_unreachable(self) -> None:
@@ -447,6 +460,60 @@ class VisitFlow:
                 self._problem(exc)
 
         self._run(lambda: self.client.mobile_session(reference, wait=POLL_WAIT, after=status), done, failed)
+
+    # ------------------------------------------------------------------ venue scanner (verify mode)
+
+    def verify_scanned(self, identity: Identity) -> None:
+        """A code at the door: answer at once, from the backoffice or, offline, from the signed list."""
+        if self.state.screen != Screen.VERIFY:
+            return
+        from .verify_cache import lookup_key
+
+        key = lookup_key(identity)
+        if key is None:
+            self._verified({"result": "unknown"}, offline=not self.state.online, log=False)
+            return
+        kind = identity.kind
+        payload = {"kind": kind, kind: identity.customer_number if kind == "customer_number" else identity.card_code}
+        if not self.state.online:
+            self._verify_offline(identity)
+            return
+        request_key = new_idempotency_key()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, BackofficeUnavailable):
+                self._set(online=False)
+                self._verify_offline(identity)
+            else:
+                self._problem(exc)
+
+        self._run(lambda: self.client.verify(payload, request_key), self._verified, failed)
+
+    def _verify_offline(self, identity: Identity) -> None:
+        from .verify_cache import VerifyAnswer
+
+        cache = self.verify_cache
+        ids = [int(g["id"]) for g in self.state.verify_groups if "id" in g] or None
+        answer = cache.answer(identity, ids) if cache is not None else VerifyAnswer("unavailable", offline=True)
+        customer = {"first_name": answer.first_name, "groups": list(answer.groups), "reference": answer.reference}
+        self._verified({"result": answer.result, "customer": customer}, offline=True,
+                       log=answer.result != "unavailable")
+
+    def _verified(self, answer: dict, *, offline: bool = False, log: bool = False) -> None:
+        result = answer.get("result", "unknown")
+        customer = answer.get("customer") or {}
+        if result == "unknown":
+            customer = {}
+        self._go(Screen.VERIFY, verify_result=result, verify_offline=offline, first_name=customer.get("first_name", ""),
+                 groups=tuple(customer.get("groups", ())))
+        self._visit(screen_deadline=self.clock() + self.timing.verify_result)
+        if log and self.outbox is not None:
+            at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+            scan = {"at": at, "result": result, "customer_reference": customer.get("reference") or None}
+            self.outbox.add("verify_log", {"scans": [scan]}, new_idempotency_key())
+            self._set(outbox=self.outbox.count())
+            if self.on_outbox_added:
+                self.on_outbox_added()
 
     # ------------------------------------------------------------------ time
 

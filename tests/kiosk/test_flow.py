@@ -405,3 +405,57 @@ def test_verify_mode_replaces_the_three_choices(parts):
     assert flow.state.screen == Screen.VERIFY
     flow.server_state(SALE)
     assert flow.state.screen == Screen.HOME
+
+
+# ---------------------------------------------------------------------- venue scanner
+
+class _Cache:
+    def __init__(self, answer):
+        self.result = answer
+
+    def answer(self, identity, selected):
+        return self.result
+
+
+@pytest.fixture
+def door(parts):
+    flow, client, runner, clock, outbox = parts
+    flow.server_state({**SALE, "kiosk": {"mode": "verify", "verify_groups": [{"id": 1, "name": "Friends"}]}})
+    client.verify = lambda payload, key: client._answer("verify", payload)
+    return flow, client, runner, clock, outbox
+
+
+def test_door_answers_success_with_first_name_and_groups_then_scans_again(door):
+    flow, client, runner, clock, _ = door
+    client.script("verify", {"result": "success", "customer": ANNA, "matched_groups": [1]})
+    flow.verify_scanned(parse_payload("http://127.0.0.1:8000/c/DEMO-00000001"))
+    runner.step()
+    assert client.calls[-1][1][0] == {"kind": "card_code", "card_code": "DEMO-00000001"}
+    visit = flow.state.visit
+    assert flow.state.screen == Screen.VERIFY and visit.verify_result == "success" and visit.first_name == "Anna"
+    clock.advance(4)
+    flow.tick()
+    assert flow.state.screen == Screen.VERIFY and flow.state.visit.verify_result == ""
+    assert flow.state.visit.first_name == ""
+
+
+def test_door_says_code_not_recognised_for_anything_but_a_customer_code(door):
+    flow, client, *_ = door
+    flow.verify_scanned(parse_payload("BEGIN:VCARD\r\nVERSION:3.0\r\nN:X;Y\r\nEND:VCARD"))
+    assert flow.state.visit.verify_result == "unknown" and client.calls == []
+
+
+def test_door_answers_from_the_offline_list_when_the_backoffice_is_down_and_logs_it(door):
+    from kiosk.verify_cache import VerifyAnswer
+
+    flow, client, runner, clock, outbox = door
+    flow.verify_cache = _Cache(VerifyAnswer("warning", "Anna", ({"id": 2, "name": "VIP"},), "cus_1", offline=True))
+    client.script("verify", BackofficeUnavailable("down"))
+    flow.verify_scanned(parse_payload("100001", symbology="QRCode"))
+    runner.step()
+    assert flow.state.visit.verify_result == "warning" and flow.state.visit.verify_offline
+    assert not flow.state.online
+    (entry,) = outbox.entries()
+    assert entry.kind == "verify_log" and entry.payload["scans"][0]["customer_reference"] == "cus_1"
+    flow.verify_scanned(parse_payload("100002", symbology="QRCode"))  # offline now: answered at once
+    assert len(client.calls) == 1 and len(outbox.entries()) == 2
