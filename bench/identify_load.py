@@ -64,13 +64,16 @@ local n = 0
 for line in io.lines("%s") do n = n + 1; bodies[n] = line end
 local i = 0
 local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
--- wrk.format uses only the headers it is given, so carry all of them here
-local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}
+-- one token per kiosk of the chain; wrk.format uses only the headers it is given
+local tokens = {}
+for line in io.lines("%s") do tokens[#tokens + 1] = line end
+local headers = {["Content-Type"] = "application/json"}
 wrk.method = "POST"
 request = function()
   i = i + 1
   -- every request carries its own idempotency key, as the kiosk's client sends
   headers["Idempotency-Key"] = prefix .. "-" .. i
+  headers["Authorization"] = "Bearer " .. tokens[(i %% #tokens) + 1]
   return wrk.format(nil, "/api/v1/identify", headers, bodies[(i %% n) + 1])
 end
 done = function(summary, latency, requests)
@@ -81,10 +84,11 @@ end
 """
 
 
-def run_wrk(base_url: str, token: str, bodies: list[str], seconds: int, connections: int, work: Path) -> dict:
+def run_wrk(base_url: str, tokens: list[str], bodies: list[str], seconds: int, connections: int, work: Path) -> dict:
     (work / "bodies.txt").write_text("\n".join(bodies) + "\n")
+    (work / "tokens.txt").write_text("\n".join(tokens) + "\n")
     script = work / "identify.lua"
-    script.write_text(WRK_SCRIPT % (work / "bodies.txt", token))
+    script.write_text(WRK_SCRIPT % (work / "bodies.txt", work / "tokens.txt"))
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script), base_url],
         capture_output=True, text=True, check=True,
@@ -94,7 +98,7 @@ def run_wrk(base_url: str, token: str, bodies: list[str], seconds: int, connecti
     return {"requests": total, "rps": total / (micros / 1e6), "p50": p50, "p90": p90, "p99": p99, "errors": errors}
 
 
-def run_python(base_url: str, token: str, bodies: list[str], seconds: int, connections: int) -> dict:
+def run_python(base_url: str, tokens: list[str], bodies: list[str], seconds: int, connections: int) -> dict:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -103,7 +107,8 @@ def run_python(base_url: str, token: str, bodies: list[str], seconds: int, conne
     def client(offset: int) -> None:
         nonlocal errors
         http = requests.Session()
-        http.headers.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        http.headers.update({"Authorization": f"Bearer {tokens[offset % len(tokens)]}",
+                             "Content-Type": "application/json"})
         i = offset
         while time.monotonic() < deadline:
             started = time.perf_counter()
@@ -148,6 +153,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kiosks", type=int, default=50, help="kiosks (each at its own register) sending requests")
     args = parser.parse_args()
 
     data_dir = ROOT / "var" / "bench"
@@ -163,8 +169,9 @@ def main() -> None:
     if have < args.customers:
         print(f"Seeding {args.customers - have:,} customers (once) ...", file=sys.stderr)
         seed_customers(url, SECRET, args.customers - have)
-    with engine.begin() as conn:  # a fresh register per run keeps the sale's event stream short
+    with engine.begin() as conn:  # fresh registers per run keep event streams and rate-limit buckets short
         conn.execute(text("DELETE FROM register_events"))
+        conn.execute(text("DELETE FROM rate_limit_hits"))
     engine.dispose()
 
     server = ServerProcess(data_dir=data_dir, database_url=url, workers=args.workers,
@@ -176,11 +183,14 @@ def main() -> None:
         from backoffice.db import make_engine, make_sessionmaker
         from backoffice.services import devices, sales
 
+        tokens = []
         with make_sessionmaker(make_engine(url, pooled=False))() as db:
-            register = devices.create_register(db, f"Bench {int(time.time())}")
-            _, token = devices.pair_kiosk(db, register, "bench kiosk", actor="bench")
-            sales.open_sale(db, register)
+            for n in range(args.kiosks):
+                register = devices.create_register(db, f"Bench {int(time.time())}-{n}")
+                tokens.append(devices.pair_kiosk(db, register, f"bench kiosk {n}", actor="bench")[1])
+                sales.open_sale(db, register)
             db.commit()
+        token = tokens[0]
         bodies = request_bodies(20_000, args.customers)
         # warm-up: page cache, connection pools, imports
         for body in bodies[:200]:
@@ -190,16 +200,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as work:
             if shutil.which("wrk"):
                 tool = "wrk"
-                result = run_wrk(server.base_url, token, bodies, args.seconds, args.connections, Path(work))
+                result = run_wrk(server.base_url, tokens, bodies, args.seconds, args.connections, Path(work))
             else:
                 tool = "python threads"
-                result = run_python(server.base_url, token, bodies, args.seconds, args.connections)
+                result = run_python(server.base_url, tokens, bodies, args.seconds, args.connections)
         result["cpu_ms"] = (server_cpu_seconds(server) - cpu_before) * 1000 / max(result["requests"], 1)
     finally:
         server.stop()
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"identify on {backend}, {args.customers:,} customers, {args.workers} server workers, "
-          f"{args.connections} connections ({tool}, {args.seconds}s, {os.cpu_count()} cores)")
+          f"{args.connections} connections from {args.kiosks} kiosks ({tool}, {args.seconds}s, {os.cpu_count()} cores)")
     print(f"  requests: {result['requests']:,}  errors: {result['errors']}")
     print(f"  throughput: {result['rps']:.0f} requests/s")
     print(f"  latency: p50 {result['p50']:.1f} ms  p90 {result['p90']:.1f} ms  p99 {result['p99']:.1f} ms")
