@@ -265,7 +265,28 @@ def offline_then_back(d: Driver):
     yield from d.sleep(1)
 
 
-SCENARIOS = {f.__name__: f for f in (enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
+def touch_targets(d: Driver):
+    """Every button on every screen and state is at least 12 mm by 12 mm (at the screen's own size)."""
+    from kivy.uix.behaviors import ButtonBehavior
+
+    from kiosk.gallery import scenes
+
+    minimum = d.app.mm(12) - 1
+    small = []
+    for name, state in scenes(d.app.shop_name):
+        d.app.flow.state = state
+        d.app.render(state)
+        yield
+        yield
+        for widget in d.widgets():
+            if isinstance(widget, ButtonBehavior) and not widget.disabled and widget.opacity > 0 \
+                    and widget.get_root_window() is not None and min(widget.size) < minimum:
+                small.append((name, type(widget).__name__, d.label_of(widget), tuple(round(v) for v in widget.size)))
+    if small:
+        raise ScenarioFailed(f"touch targets under 12 mm ({minimum:.0f} px): {small}")
+
+
+SCENARIOS = {f.__name__: f for f in (touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
                                      offline_then_back)}
 
 
@@ -284,6 +305,7 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=60)
     parser.add_argument("--welcome", type=float, default=3)
     parser.add_argument("--language", default="en")
+    parser.add_argument("--no-services", action="store_true", help="no backoffice watcher (states set by the scenario)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     config = load_config(environ={}, backoffice_url=args.base_url, device_token=args.token, camera=args.camera,
@@ -295,7 +317,9 @@ def main() -> int:
 
     from kiosk.app import KioskApp
 
-    app = KioskApp(config)
+    app = KioskApp(config, services=not args.no_services)
+    if args.no_services:
+        app.flow.tick = lambda: None
     driver = Driver(app, args)
     steps = SCENARIOS[args.scenario](driver)
     outcome = {"code": 1}

@@ -37,7 +37,7 @@ class KioskRun:
                    "--token", token, "--status", str(self.status_path), "--shots", str(self.shots),
                    "--state-dir", str(tmp / "kiosk-state")]
         for key, value in options.items():
-            command += [f"--{key.replace('_', '-')}", str(value)]
+            command += [f"--{key.replace('_', '-')}"] + ([] if value is True else [str(value)])
         env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_HOME": str(tmp / "kivy"), "SDL_AUDIODRIVER": "dummy"}
         self.log = open(tmp / "driver.log", "wb")
         self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -110,6 +110,12 @@ def test_enter_id_by_touch_welcomes_the_customer_and_then_forgets_them(backoffic
     assert connected["reference"] == customer["reference"]
     for shot in ("01-home", "02-enter-typed", "03-welcome", "04-home-after"):
         assert (run.shots / f"{shot}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("size", ["800x480", "1280x800"])
+def test_every_touch_target_is_at_least_12_mm_on_both_screens(kiosk, size):
+    run = kiosk("touch_targets", "http://127.0.0.1:9", "kd_none", size=size, no_services=True)
+    run.finish()
 
 
 def test_language_switches_with_one_touch(backoffice, till, kiosk):
