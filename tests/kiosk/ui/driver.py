@@ -286,7 +286,26 @@ def touch_targets(d: Driver):
         raise ScenarioFailed(f"touch targets under 12 mm ({minimum:.0f} px): {small}")
 
 
-SCENARIOS = {f.__name__: f for f in (touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
+def camera_missing(d: Driver):
+    yield from d.until_screen("home")
+    d.tap(d.app.tr("Scan ID"))
+    yield from d.until_screen("scan")
+    yield from d.until(lambda: not d.app.flow.state.camera_ok, "the camera failure to be reported", timeout=20)
+    message = d.app.tr("The camera is not working right now")
+    yield from d.until(lambda: message in d.visible_texts(), "the camera message")
+    d.shot("01-camera-missing")
+    yield from d.until_screen("scan", timeout=1)
+    d.tap(d.app.tr("Enter ID instead"))
+    yield from d.until_screen("enter")
+    yield from d.until(lambda: d.app.camera.capture is None, "the camera to be released")
+    d.tap(d.app.tr("Back"))
+    yield from d.until_screen("home")
+    if d.app.tr("Camera not available") not in d.visible_texts():
+        raise ScenarioFailed("the home screen does not say the camera is unavailable")
+    d.shot("02-home-no-camera")
+
+
+SCENARIOS = {f.__name__: f for f in (camera_missing, touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
                                      offline_then_back)}
 
 

@@ -118,6 +118,11 @@ def test_every_touch_target_is_at_least_12_mm_on_both_screens(kiosk, size):
     run.finish()
 
 
+def test_a_missing_camera_is_said_plainly_and_enter_id_still_works(backoffice, till, kiosk):
+    till.open_sale()
+    kiosk("camera_missing", backoffice.base_url, till.kiosk_token, camera="/dev/video-unplugged").finish()
+
+
 def test_language_switches_with_one_touch(backoffice, till, kiosk):
     till.open_sale()
     kiosk("language", backoffice.base_url, till.kiosk_token).finish()
