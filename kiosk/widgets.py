@@ -116,6 +116,15 @@ class GroupBadge(BoxLayout):
         self.blink = False
 
 
+def show_group_badges(box, groups) -> None:
+    """Fill ``box`` with one badge per group, in the order given (priority order from the backoffice)."""
+    for badge in box.children:
+        badge.stop()
+    box.clear_widgets()
+    for group in groups:
+        box.add_widget(GroupBadge(group))
+
+
 class BusySpinner(Widget):
     """A turning arc: the system is working."""
 

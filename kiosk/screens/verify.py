@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from ..i18n import N_
-from ..widgets import GroupBadge
+from ..widgets import show_group_badges
 from .base import KioskScreen
 
 RESULTS = {
@@ -38,15 +38,7 @@ class VerifyScreen(KioskScreen):
         self.checking = self.tr("Checking: {groups}", groups=names) if names else self.tr("Checking: all customer groups")
         if visit.groups != self._groups:
             self._groups = visit.groups
-            self._show_groups(visit.groups)
-
-    def _show_groups(self, groups) -> None:
-        box = self.ids.groups
-        for badge in box.children:
-            badge.stop()
-        box.clear_widgets()
-        for group in groups:
-            box.add_widget(GroupBadge(group))
+            show_group_badges(self.ids.groups, visit.groups)
 
     def code_seen(self) -> None:
         """The answer itself is the feedback at a door."""
@@ -55,4 +47,4 @@ class VerifyScreen(KioskScreen):
         self.preview = None
         self.first_name = ""
         self._groups = ()
-        self._show_groups(())
+        show_group_badges(self.ids.groups, ())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
-from ..widgets import GroupBadge
+from ..widgets import show_group_badges
 from .base import KioskScreen
 
 
@@ -17,17 +17,9 @@ class WelcomeScreen(KioskScreen):
         self.first_name = visit.first_name
         if visit.groups != self._groups:
             self._groups = visit.groups
-            self._show_groups(visit.groups)
-
-    def _show_groups(self, groups) -> None:
-        box = self.ids.groups
-        for badge in box.children:
-            badge.stop()
-        box.clear_widgets()
-        for group in groups:  # already in priority order from the backoffice
-            box.add_widget(GroupBadge(group))
+            show_group_badges(self.ids.groups, visit.groups)
 
     def clear(self) -> None:
         self.first_name = ""
         self._groups = ()
-        self._show_groups(())
+        show_group_badges(self.ids.groups, ())

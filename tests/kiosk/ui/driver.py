@@ -127,6 +127,16 @@ class Driver:
 # ---------------------------------------------------------------------- scenarios
 
 
+def type_on_keypad(d: Driver, digits: str):
+    """From the home screen: Enter ID, then each digit touched on the number pad."""
+    yield from d.until_screen("home")
+    d.tap(d.app.tr("Enter ID"))
+    yield from d.until_screen("enter")
+    for digit in digits:
+        d.tap(digit)
+        yield
+
+
 def enter_id(d: Driver):
     number, first_name = d.args.value, d.args.first_name
     yield from d.until_screen("home")
@@ -180,12 +190,7 @@ def scan_pending(d: Driver):
 
 
 def become_member(d: Driver):
-    yield from d.until_screen("home")
-    d.tap(d.app.tr("Enter ID"))
-    yield from d.until_screen("enter")
-    for digit in d.args.value:
-        d.tap(digit)
-        yield
+    yield from type_on_keypad(d, d.args.value)
     d.tap("OK")
     yield from d.until_screen("not_found")
     d.shot("01-not-found")
@@ -215,12 +220,7 @@ def via_mobile(d: Driver):
 
 
 def idle(d: Driver):
-    yield from d.until_screen("home")
-    d.tap(d.app.tr("Enter ID"))
-    yield from d.until_screen("enter")
-    for digit in "1985":
-        d.tap(digit)
-        yield
+    yield from type_on_keypad(d, "1985")
     yield from d.until(lambda: d.app.flow.state.idle_prompt, "the idle prompt", timeout=d.args.idle + 5)
     d.shot("01-idle-prompt")
     d.tap(d.app.tr("Yes, more time"))
@@ -234,12 +234,7 @@ def idle(d: Driver):
 
 
 def sale_closes(d: Driver):
-    yield from d.until_screen("home")
-    d.tap(d.app.tr("Enter ID"))
-    yield from d.until_screen("enter")
-    for digit in d.args.value:
-        d.tap(digit)
-        yield
+    yield from type_on_keypad(d, d.args.value)
     d.report("typing")
     yield from d.until_screen("waiting", timeout=30)
     d.assert_forgotten(d.args.value)
@@ -247,12 +242,7 @@ def sale_closes(d: Driver):
 
 
 def offline_then_back(d: Driver):
-    yield from d.until_screen("home")
-    d.tap(d.app.tr("Enter ID"))
-    yield from d.until_screen("enter")
-    for digit in d.args.value:
-        d.tap(digit)
-        yield
+    yield from type_on_keypad(d, d.args.value)
     d.report("typed")
     yield from d.until(lambda: not d.app.flow.state.online, "the kiosk to notice the backoffice is gone", timeout=60)
     d.tap("OK")
