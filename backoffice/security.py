@@ -4,7 +4,11 @@ One server secret derives three independent keys (HKDF): the Fernet key that
 encrypts personal identifiers, the HMAC key for their lookup hashes, and the
 key that signs offline caches.  Device tokens, API keys, session cookies and
 mobile-session tokens are random; only their SHA-256 is stored, so a stolen
-database does not let anybody act as a kiosk.
+database does not let anybody act as a kiosk.  Each kind has its own prefix
+(``kd_``, ``pk_``, ``m_``) and is looked up only where that kind is accepted.
+A token is found by an index lookup of its hash, which tells a timing
+attacker nothing about the token; anything compared in Python (CSRF tokens,
+browser cookies, signatures) goes through ``tokens_equal``.
 """
 
 from __future__ import annotations

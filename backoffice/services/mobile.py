@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import ApiError
 from ..models import Customer, Kiosk, MobileSession, PendingRegistration, utcnow
 from ..runtime import Runtime
-from ..security import hash_token, new_token
+from ..security import hash_token, new_token, tokens_equal
 from . import consent, events, lockout, registrations
 from .cards import card_url, digital_card_for
 from .customers import clean_fields, find_by_identifier
@@ -96,10 +96,12 @@ def mark_opened(db: Session, session: MobileSession) -> None:
         events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status="opened")
 
 
-def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, browser_hash: str) -> None:
+def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, browser_hash: str) -> str:
     """Validate the phone form, then match the customer or hand a registration to the cashier.
 
-    Raises ApiError(422) with field errors; the caller shows them on the form.
+    Returns the name proof (see ``name_proof``) when a known customer was
+    matched and the names typed are theirs, else "".  Raises ApiError(422)
+    with field errors; the caller shows them on the form.
     """
     if session.status not in OPEN_STATES:
         raise ApiError(410, f"mobile_session_{session.status}", "This code has already been used or has expired.")
@@ -144,6 +146,25 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
         session.registration_id = registration.id
     db.flush()
     events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status=session.status)
+    return name_proof(rt, session, customer) if customer is not None and _names_agree(customer, fields) else ""
+
+
+def _names_agree(customer: Customer, fields: dict) -> bool:
+    def same(typed: object, stored: str) -> bool:
+        return str(typed or "").casefold() == (stored or "").casefold()
+
+    return same(fields.get("first_name"), customer.first_name) and same(fields.get("last_name"), customer.last_name)
+
+
+def name_proof(rt: Runtime, session: MobileSession, customer: Customer) -> str:
+    """A signed note that this phone typed the customer's own names in this session.
+
+    A phone number (or a personal ID) is no secret, so matching one is
+    enough to connect the purchase and greet by first name, as the kiosk
+    does, but not to hand out the customer's membership code: that phone
+    could be anybody's.
+    """
+    return rt.vault.sign(f"mobile-card:{session.reference}:{customer.reference}".encode())
 
 
 def clean_form(form: dict, region: str) -> dict:
@@ -164,12 +185,19 @@ def clean_form(form: dict, region: str) -> dict:
     return fields
 
 
-def result_for_phone(db: Session, rt: Runtime, session: MobileSession) -> dict:
-    """What the phone shows after submitting: the first name and, once a customer, their membership QR."""
+def result_for_phone(db: Session, rt: Runtime, session: MobileSession, *, proof: str = "") -> dict:
+    """What the phone shows after submitting: the first name and, when it is theirs to see, the membership QR.
+
+    A customer the cashier has just confirmed gets the code; a known customer
+    matched by phone or personal ID only with the name proof from ``submit``.
+    """
     customer = None
+    show_card = False
     status = session.status
     if session.status == "matched" and session.customer_id:
         customer = db.get(Customer, session.customer_id)
+        if customer is not None and proof:
+            show_card = tokens_equal(proof, name_proof(rt, session, customer))
     elif session.status == "pending" and session.registration_id:
         registration = db.get(PendingRegistration, session.registration_id)
         if registration is not None:
@@ -177,8 +205,9 @@ def result_for_phone(db: Session, rt: Runtime, session: MobileSession) -> dict:
             status = registration.status
             if registration.status == "confirmed" and registration.customer_id:
                 customer = db.get(Customer, registration.customer_id)
+                show_card = True
     out: dict = {"status": status, "first_name": customer.first_name if customer else ""}
-    if customer is not None:
+    if customer is not None and show_card:
         card = digital_card_for(db, customer)
         out["card_code"] = card.code
         out["card_url"] = card_url(rt.settings.base_url, card.code)

@@ -14,13 +14,14 @@ from ..auth import runtime
 from ..errors import ApiError
 from ..models import IdCard
 from ..runtime import Runtime
-from ..security import hash_token
+from ..security import hash_token, tokens_equal
 from ..services import mobile
 from .i18n import pick_language, translator
 from .templates import templates
 
 router = APIRouter(include_in_schema=False)
 BROWSER_COOKIE = "m_browser"
+CARD_COOKIE = "m_card"  # the phone that typed the customer's own names may see their membership code
 FIELD_MESSAGES = {
     "required": "This field is required.",
     "invalid_phone": "Enter a mobile number, e.g. 070 123 45 67 or +46 70 123 45 67.",
@@ -62,8 +63,9 @@ def phone_form(token: str, request: Request, rt: Runtime = Depends(runtime)) -> 
         lang = _language(request, session)
         browser = request.cookies.get(BROWSER_COOKIE, "")
         if session.status in ("matched", "pending"):
-            if browser and session.browser_hash == hash_token(browser):
-                result = mobile.result_for_phone(db, rt, session)
+            if browser and session.browser_hash and tokens_equal(session.browser_hash, hash_token(browser)):
+                proof = request.cookies.get(CARD_COOKIE, "")
+                result = mobile.result_for_phone(db, rt, session, proof=proof)
                 db.commit()
                 return _result_page(request, lang, result)
             db.commit()
@@ -93,16 +95,16 @@ async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(
                 return "invalid", None, None
             lang = pick_language(form.get("lang") or session.language)
             try:
-                mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
+                proof = mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
             except ApiError as exc:
                 db.rollback()
                 if exc.status == 429:
                     return "limited", lang, exc
                 return ("errors", lang, exc) if exc.status == 422 else ("gone", lang, exc)
             db.commit()
-            return "done", lang, None
+            return "done", lang, proof
 
-    outcome, lang, error = await run_in_threadpool(work)
+    outcome, lang, detail = await run_in_threadpool(work)
     rt.notifier.notify()
     if outcome == "invalid":
         return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
@@ -115,13 +117,15 @@ async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(
         gettext = translator(lang)
         errors = {
             f["field"]: gettext(FIELD_MESSAGES.get(f["code"], FIELD_MESSAGES["required"]))
-            for f in error.extra.get("fields", [])
+            for f in detail.extra.get("fields", [])
         }
         values = {k: form.get(k, "") for k in ("first_name", "last_name", "phone", "personal_id")}
         values["marketing_consent"] = bool(form.get("marketing_consent"))
         return _page(request, "mobile/form.html", status=422, lang=lang, token=token, values=values, errors=errors)
     response = RedirectResponse(f"/m/{token}?lang={lang}", status_code=303)
     response.set_cookie(BROWSER_COOKIE, browser, httponly=True, samesite="lax", path="/m")
+    if detail:  # the proof that the names typed are the customer's own
+        response.set_cookie(CARD_COOKIE, detail, httponly=True, samesite="lax", path="/m", max_age=mobile.FORM_SECONDS)
     return response
 
 
