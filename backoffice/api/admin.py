@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from ..auth import Principal, manager_or_pos, runtime
 from ..errors import ApiError
 from ..models import Kiosk, Register
 from ..runtime import Runtime
-from ..services import devices, lockout, sales
+from ..services import audit, customers, devices, lockout, sales
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -81,3 +81,20 @@ def lift_lockout(kiosk_id: int, principal: Principal = Depends(manager_or_pos), 
         db.commit()
     rt.notifier.notify()
     return {"kiosk": kiosk_id, "was_locked": was_locked}
+
+
+@router.get("/audit-events", summary="The audit log, newest first: who saw or changed what (filter and page by id)")
+def list_audit_events(
+    customer: str = Query("", max_length=40, description="Customer reference or number"),
+    actor: str = Query("", max_length=80, description="Who, e.g. staff:anna or api_key:till-1"),
+    action: str = Query("", max_length=40, description="What, e.g. customer_viewed"),
+    before: int | None = Query(None, ge=1, le=2**62, description="The last id of the previous page"),
+    limit: int = Query(100, ge=1, le=500),
+    principal: Principal = Depends(manager_or_pos),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    with rt.read_sessions() as db:
+        customer_id = customers.customer_id_for_filter(db, customer) if customer else None
+        rows = audit.entries(db, customer_id=customer_id, actor=actor, action=action, before=before, limit=limit)
+        events = [audit.view(event, person) for event, person in rows]
+    return {"events": events, "next_before": events[-1]["id"] if len(events) == limit else None}

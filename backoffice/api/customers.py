@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..auth import Principal, manager_or_pos, runtime, staff_or_pos
 from ..models import Sale
 from ..runtime import Runtime
-from ..services import audit, consent, customers, sales
+from ..services import audit, consent, customers, privacy, sales
 from ..services.groups import groups_of
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -56,7 +56,9 @@ def search_customers(
 ) -> dict:
     with rt.read_sessions() as db:
         found = customers.search(db, rt.vault, q, limit=limit)
-        return {"customers": [customers.staff_view(c, rt.vault) for c in found]}
+        views = [customers.staff_view(c, rt.vault) for c in found]
+    customers.audit_identifier_search(rt.sessions, principal.actor, q, found)
+    return {"customers": views}
 
 
 @router.post("", status_code=201, summary="Create a customer")
@@ -98,14 +100,39 @@ def edit_customer(
         return _view(db, rt, customer)
 
 
-@router.delete("/{reference}", status_code=204, summary="Delete a customer; their sales stay without the link")
+@router.delete(
+    "/{reference}", status_code=204,
+    summary="Erase a customer (GDPR): the person goes, their sales stay without the link (same as POST .../erase)",
+)
 def delete_customer(
-    reference: str, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
+    reference: str,
+    erase: bool = Query(True, description="Deleting always erases; accepted so that callers can say so"),
+    principal: Principal = Depends(manager_or_pos),
+    rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        customers.delete_customer(db, customers.get_by_reference(db, reference), actor=principal.actor)
-        db.commit()
+    _erase(reference, principal, rt)
     return Response(status_code=204)
+
+
+@router.post("/{reference}/erase", summary="Erase a customer (GDPR) and say what was removed and what was kept")
+def erase_customer(reference: str, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    return {"erased": True, **_erase(reference, principal, rt)}
+
+
+def _erase(reference: str, principal: Principal, rt: Runtime) -> dict:
+    with rt.sessions() as db:
+        counts = privacy.erase_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
+        db.commit()
+    rt.notifier.notify()
+    return counts
+
+
+@router.get("/{reference}/export", summary="Everything stored about a customer, identifiers unmasked (GDPR; audited)")
+def export_customer(reference: str, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+    with rt.sessions() as db:
+        data = privacy.export_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
+        db.commit()
+    return data
 
 
 @router.get("/{reference}/sales", summary="Purchase history: the sales connected to this customer")

@@ -186,18 +186,23 @@ def update_customer(db: Session, vault: Vault, customer: Customer, fields: dict,
     return customer
 
 
-def delete_customer(db: Session, customer: Customer, *, actor: str) -> None:
-    """Remove the person; sales keep their accounting rows with the customer link cleared."""
-    audit.record(db, actor, "customer_deleted", None, customer_number=customer.customer_number)
-    db.delete(customer)
-    db.flush()
-
-
 def get_by_reference(db: Session, reference: str) -> Customer:
     customer = db.execute(select(Customer).where(Customer.reference == reference)).scalar_one_or_none()
     if customer is None:
         raise ApiError(404, "customer_not_found", "No customer has this reference.")
     return customer
+
+
+def customer_id_for_filter(db: Session, reference_or_number: str) -> int:
+    """The customer a filter names by reference or number; 404 when there is none."""
+    text = reference_or_number.strip()
+    if text.isdigit() and len(text) <= 12:
+        found = db.execute(select(Customer.id).where(Customer.customer_number == int(text))).scalar_one_or_none()
+    else:
+        found = db.execute(select(Customer.id).where(Customer.reference == text)).scalar_one_or_none()
+    if found is None:
+        raise ApiError(404, "customer_not_found", "No customer has this reference or number.")
+    return found
 
 
 # Prebuilt, parametrised statements: building a statement costs more than running
@@ -267,6 +272,17 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
         for customer in db.execute(stmt).scalars():
             seen.setdefault(customer.id, customer)
     return sorted(seen.values(), key=lambda c: (c.search_last, c.customer_number))[:limit]
+
+
+def audit_identifier_search(sessions, actor: str, q: str, found: list[Customer]) -> None:
+    """A search by personal ID or phone is a look-up of a person: it goes on the audit trail (names do not)."""
+    exact = _exact_identifier(normalize_name(q)[:100])
+    if not exact or exact[0] not in ("personal_id", "phone"):
+        return
+    with sessions() as db:
+        audit.record(db, actor, "customer_searched", found[0].id if len(found) == 1 else None, by=exact[0],
+                     found=len(found))
+        db.commit()
 
 
 def _exact_identifier(q: str) -> tuple[str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -14,7 +15,7 @@ from ..auth import runtime
 from ..errors import ApiError
 from ..models import AuditEvent, IdCard, Label, MailMessage, Sale
 from ..runtime import Runtime
-from ..services import audit, consent, customer_list, customers, export
+from ..services import audit, consent, customer_list, customers, export, privacy
 from ..services.groups import groups_of
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -70,6 +71,8 @@ def customer_list_page(
         result = customer_list.list_page(db, rt.vault, q=q, sort=sort, after=after, before=before)
         rows = [customers.staff_view(c, rt.vault) for c in result.customers]
         total = customer_list.approximate_total(db)
+    if q:
+        customers.audit_identifier_search(rt.sessions, staff.actor, q, result.customers)
     return page(request, "admin/customers.html", section="customers", rows=rows, result=result, q=q,
                 sort=sort if sort in customer_list.SORTS else customer_list.DEFAULT_SORT, sorts=customer_list.SORTS,
                 total=total)
@@ -220,6 +223,36 @@ def customer_detail(
         return page(request, "admin/customer_detail.html", section="customers", **context)
 
 
+@router.post("/admin/customers/{reference}/reveal")
+def reveal_identifiers(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    """The detail page with phone and personal ID in full (checking a person's identity); audited."""
+    with rt.sessions() as db:
+        customer = customers.get_by_reference(db, reference)
+        audit.record(db, staff.actor, "identifiers_unmasked", customer.id, page="detail")
+        db.commit()
+        context = _detail(db, rt, reference)
+        context["customer"].update(customers.full_identifiers(customer, rt.vault))
+        return page(request, "admin/customer_detail.html", section="customers", revealed=True, **context)
+
+
+@router.get("/admin/customers/{reference}/export.json")
+def export_customer(reference: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    """Everything stored about the customer as a JSON download (GDPR access request); audited."""
+    with rt.sessions() as db:
+        customer = customers.get_by_reference(db, reference)
+        data = privacy.export_customer(db, rt.vault, customer, actor=staff.actor)
+        db.commit()
+        number = customer.customer_number
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body, media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="customer-{number}-{dt.date.today():%Y%m%d}.json"',
+                 "Cache-Control": "no-store"},
+    )
+
+
 @router.get("/admin/customers/{reference}/edit")
 def edit_customer_form(
     reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
@@ -288,8 +321,9 @@ def delete_customer(
     with rt.sessions() as db:
         customer = customers.get_by_reference(db, reference)
         number = customer.customer_number
-        customers.delete_customer(db, customer, actor=staff.actor)
+        privacy.erase_customer(db, rt.vault, customer, actor=staff.actor)
         db.commit()
+    rt.notifier.notify()
     customer_list.count_cache.forget()
     return RedirectResponse(f"/admin/customers?deleted={number}", status_code=303)
 

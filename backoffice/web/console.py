@@ -88,6 +88,8 @@ def console_search(
         sales.get_register(db, register_id)
         found = customers.search(db, rt.vault, q, limit=SEARCH_LIMIT) if q.strip() else []
         views = [customers.staff_view(c, rt.vault) for c in found]
+    if found:  # live search types a number digit by digit: only a hit is a look-up worth recording
+        customers.audit_identifier_search(rt.sessions, staff.actor, q, found)
     return page(request, "console/_results.html", q=q, results=views)
 
 

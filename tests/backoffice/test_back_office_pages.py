@@ -46,7 +46,7 @@ def test_a_manager_creates_edits_and_deletes_a_customer_with_labels(backoffice, 
     assert "Record consent" in saved.text  # unticked consent box: withdrawn
     assert manager.get(f"/admin/customers/{reference}/delete").status_code == 200
     deleted = manager.post_form(f"/admin/customers/{reference}/delete")
-    assert deleted.status_code == 200 and "was deleted" in deleted.text
+    assert deleted.status_code == 200 and "was erased" in deleted.text
     assert manager.get(f"/admin/customers/{reference}").status_code == 404
 
 

@@ -104,3 +104,17 @@ def test_the_phone_form_shows_a_membership_code_only_to_who_typed_the_customers_
     browser.cookies.set("m_card", "0" * 64, path="/m")
     again = browser.get(url + "?lang=en", timeout=30)
     assert "membership code" not in again.text
+
+
+def test_a_kiosk_cannot_read_audit_exports_or_erase(till, make_customer):
+    customer = make_customer()
+    for method, path in (
+        ("GET", f"/api/v1/customers/{customer['reference']}/export"),
+        ("POST", f"/api/v1/customers/{customer['reference']}/erase"),
+        ("DELETE", f"/api/v1/customers/{customer['reference']}?erase=true"),
+        ("GET", "/api/v1/audit-events"),
+        ("GET", f"/api/v1/customers/{customer['reference']}/sales"),
+        ("GET", f"/api/v1/customers?q={customer['customer_number']}"),
+    ):
+        response = till.kiosk.call(method, path)
+        assert response.status_code == 403 and error_code(response) == "kiosk_not_allowed", path
