@@ -22,6 +22,7 @@ from .services import lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
+from .services import retention as retention_service
 from .settings import Settings, ensure_secret, load_settings
 from .web import STATIC_DIR
 from .web import errors as page_errors
@@ -106,8 +107,11 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
-def housekeeping(rt: Runtime) -> None:
-    """Expire and purge pending registrations and mobile sessions (with their personal data); prune old hits."""
+def housekeeping(rt: Runtime, *, retention: bool | None = None) -> None:
+    """Expire and purge pending registrations and mobile sessions (with their personal data); prune old hits.
+
+    Rows past their retention go too, once an hour (or when ``retention`` says so).
+    """
     with rt.sessions() as db:
         expired = registration_service.purge(db) + mobile_service.purge(db)
         lockout.prune(db, rt.settings)
@@ -115,6 +119,12 @@ def housekeeping(rt: Runtime) -> None:
     if expired:
         rt.notifier.notify()
         log.info("Housekeeping expired %d registrations/sessions", expired)
+    if retention if retention is not None else retention_service.due():
+        with rt.sessions() as db:
+            removed = retention_service.purge_old_rows(db, rt.settings)
+            db.commit()
+        if removed:
+            log.info("Housekeeping removed rows past their retention: %s", removed)
 
 
 def deliver_mail(rt: Runtime) -> None:

@@ -43,6 +43,12 @@ class Settings:
     mail_outbox_dir: Path | None = None
     smtp_url: str = ""
     purge_interval_seconds: int = 60
+    # How long rows are kept, in days (0: for ever); see services/retention.py.
+    retention_days_audit: int = 365
+    retention_days_verify_scans: int = 90
+    retention_days_idempotency: int = 7
+    retention_days_register_events: int = 7
+    retention_days_mail: int = 90
     workers: int = 1
     log_level: str = "info"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import RegisterEvent, utcnow
@@ -29,3 +29,15 @@ def events_after(db: Session, register_id: int, after_id: int, limit: int = 100)
         .limit(limit)
     )
     return list(db.execute(stmt).scalars())
+
+
+def forget_name(db: Session, register_id: int, type_: str, **match: str) -> None:
+    """Take the customer's name out of a register's events once the prompt it was for is over."""
+    stmt = select(RegisterEvent).where(RegisterEvent.register_id == register_id, RegisterEvent.type == type_)
+    for value in match.values():
+        stmt = stmt.where(cast(RegisterEvent.data, Text).contains(value))
+    for event in db.execute(stmt).scalars():
+        data = dict(event.data or {})
+        if data.get("name") and all(data.get(k) == v for k, v in match.items()):
+            data["name"] = ""
+            event.data = data

@@ -207,6 +207,7 @@ def _finish(db: Session, registration: PendingRegistration, status: str, staff_i
     if status != "confirmed":
         registration.payload_enc = None  # the personal data goes with the registration
     db.flush()
+    events.forget_name(db, registration.register_id, "registration_created", registration=registration.reference)
     events.publish(db, registration.register_id, "registration_resolved", registration=registration.reference, status=status)
     audit.record(db, f"staff:{staff_id}" if staff_id else "system", f"registration_{status}", registration.customer_id)
 
