@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .api import admin, console, customers, kiosk, registrations, sales
+from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers
 from .runtime import Runtime
@@ -159,16 +160,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(migrate, settings.database_url)
-        rt = Runtime.build(settings)
-        app.state.runtime = rt
-        tasks = [asyncio.create_task(_housekeeping_loop(rt)), asyncio.create_task(_mail_loop(rt))]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            rt.engine.dispose()
+        with contextlib.ExitStack() as stack:
+            if settings.sqlite_path is not None:  # tells `backoffice restore` that a server has the file open
+                stack.enter_context(serving(settings.sqlite_path))
+            await run_in_threadpool(migrate, settings.database_url)
+            rt = Runtime.build(settings)
+            app.state.runtime = rt
+            tasks = [asyncio.create_task(_housekeeping_loop(rt)), asyncio.create_task(_mail_loop(rt))]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                rt.engine.dispose()
 
     app = FastAPI(
         title="Counter kiosk backoffice",

@@ -1,4 +1,4 @@
-"""The ``backoffice`` command: serve, migrate, seed-demo, create-staff, pair-kiosk, create-api-key."""
+"""The ``backoffice`` command: serve, migrate, backup, restore, seed-demo, create-staff, pair-kiosk, create-api-key."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import getpass
 import logging
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
+from . import backup as backups
 from .db import make_engine, make_sessionmaker, migrate
 from .errors import ApiError
 from .models import Kiosk
@@ -53,6 +55,46 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     migrate(settings.database_url)
     print("Database is up to date.")
+    return 0
+
+
+def _sqlite_only(settings: Settings, what: str) -> Path | None:
+    path = settings.sqlite_path
+    if path is None:
+        print(f"backoffice: the database is not SQLite; {what} it with PostgreSQL's own tools: "
+              "pg_dump --format=custom --file=backoffice.dump \"$DATABASE_URL\" to back up, "
+              "pg_restore --clean --if-exists --dbname=\"$DATABASE_URL\" backoffice.dump to restore.",
+              file=sys.stderr)
+    return path
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    database = _sqlite_only(settings, "back up")
+    if database is None:
+        return 2
+    keep = args.keep if args.keep is not None else settings.backup_keep
+    target = Path(args.path) if args.path else None
+    if target is not None and target.is_dir():
+        result = backups.backup(database, directory=target, keep=keep)
+    else:
+        result = backups.backup(database, target, keep=keep)
+    print(f"Backed up {database} to {result.path} ({result.size:,} bytes).")
+    for path in result.removed:
+        print(f"Removed the old backup {path.name}.")
+    print("Phone numbers and personal IDs in it are encrypted with the server's secret key "
+          f"({settings.data_dir / 'secret.key'} or BACKOFFICE_SECRET_KEY): keep a copy of the key apart from "
+          "the backups, or they cannot be read.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    database = _sqlite_only(settings, "restore")
+    if database is None:
+        return 2
+    kept = backups.restore(Path(args.path), database, settings.database_url, force=args.force)
+    print(f"Restored {database} from {args.path}.")
+    if kept.exists():
+        print(f"The database as it was is kept at {kept}.")
     return 0
 
 
@@ -126,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="Create or upgrade the database")
     p.set_defaults(func=cmd_migrate)
 
+    p = sub.add_parser("backup", help="Copy the SQLite database while the server runs (timestamped, 0600)")
+    p.add_argument("path", nargs="?", help="A file or directory (default: the data dir's backups/)")
+    p.add_argument("--keep", type=int, help="How many timestamped backups to keep in the directory")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="Replace the SQLite database with a backup (checked first)")
+    p.add_argument("path", help="The backup file")
+    p.add_argument("--force", action="store_true", help="Restore even while a server runs on this data dir")
+    p.set_defaults(func=cmd_restore)
+
     p = sub.add_parser("seed-demo", help="Fill a demo register, kiosk, staff and customers")
     p.add_argument("--customers", type=int, default=300)
     p.set_defaults(func=cmd_seed_demo)
@@ -161,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {"data_dir": args.data_dir} if args.data_dir else {}
         settings = ensure_secret(load_settings(**overrides))
         return args.func(args, settings)
-    except (SettingsError, ApiError) as exc:
+    except (SettingsError, ApiError, backups.BackupError) as exc:
         print(f"backoffice: {exc}", file=sys.stderr)
         return 2
 

@@ -49,6 +49,7 @@ class Settings:
     retention_days_idempotency: int = 7
     retention_days_register_events: int = 7
     retention_days_mail: int = 90
+    backup_keep: int = 14  # `backoffice backup` keeps this many timestamped files in data_dir/backups
     workers: int = 1
     log_level: str = "info"
 
