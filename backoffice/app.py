@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .api import admin, console, customers, kiosk, registrations, sales
 from .backup import serving
 from .db import migrate
-from .errors import error_body, install_error_handlers
+from .errors import error_body, install_error_handlers, is_storage_full
 from .runtime import Runtime
 from .services import lockout
 from .services import mail as mail_service
@@ -136,13 +136,20 @@ def deliver_mail(rt: Runtime) -> None:
     mail_service.deliver_due(rt.sessions, rt.settings)
 
 
+def _log_round_failure(what: str, exc: Exception) -> None:
+    if is_storage_full(exc):  # expected until someone frees space: one line, no traceback
+        log.error("%s could not write: the disk is full; it tries again next round", what)
+    else:
+        log.exception("%s failed", what)
+
+
 async def _mail_loop(rt: Runtime) -> None:
     """Deliver queued e-mail (card links) and retry failures, for as long as the app runs."""
     while True:
         try:
             await run_in_threadpool(deliver_mail, rt)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("Mail delivery failed")
+        except Exception as exc:  # keep the loop alive; the next round retries
+            _log_round_failure("Mail delivery", exc)
         await asyncio.sleep(MAIL_INTERVAL_SECONDS)
 
 
@@ -150,8 +157,8 @@ async def _housekeeping_loop(rt: Runtime) -> None:
     while True:
         try:
             await run_in_threadpool(housekeeping, rt)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("Housekeeping failed")
+        except Exception as exc:  # keep the loop alive; the next round retries
+            _log_round_failure("Housekeeping", exc)
         await asyncio.sleep(rt.settings.purge_interval_seconds)
 
 

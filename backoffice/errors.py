@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,41 @@ _STATUS_CODES = {
     413: ("body_too_large", "The request is too large."),
     415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
     429: ("rate_limited", "Too many requests; wait a moment and try again."),
+    503: ("unavailable", "The server cannot answer just now; try again shortly."),
 }
+
+
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+STORAGE_FULL_MESSAGE = (
+    "The server's disk is full, so nothing was saved. Free some space on the server (or tell whoever runs it), "
+    "then try again."
+)
+STORAGE_RETRY_SECONDS = 30
+# A full disk is answered 503, not 507: kiosks retry a 503 from their outbox, so nothing a customer
+# submitted is lost, and it goes through once there is space again.
+STORAGE_FULL_STATUS = 503
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether an error (or what caused it) is a full disk: SQLite's SQLITE_FULL, PostgreSQL's 53100, ENOSPC."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", 0) & 0xFF == SQLITE_FULL
+                                               or "database or disk is full" in str(exc)):
+            return True
+        if getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def log_storage_full(request: Request, exc: BaseException) -> None:
+    log.error("Storage full: %s %s was not saved (%s: %s)", request.method, request.url.path,
+              type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict]:
@@ -77,8 +114,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_storage_full(exc):
+            return _storage_full(request, exc)
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(
             error_body("internal_error", "Something went wrong on the server; it has been logged."),
             status_code=500,
         )
+
+    # Registered apart from Exception, whose handler Starlette runs outermost and then re-raises (a
+    # traceback per request): a full disk is expected, said once in the log, and answered plainly.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(OSError)
+    async def _database_or_file_error(request: Request, exc: Exception) -> JSONResponse:
+        return await _unexpected(request, exc)
+
+
+def _storage_full(request: Request, exc: BaseException) -> JSONResponse:
+    log_storage_full(request, exc)
+    return JSONResponse(
+        error_body("storage_full", STORAGE_FULL_MESSAGE, retry_after=STORAGE_RETRY_SECONDS),
+        status_code=STORAGE_FULL_STATUS,
+        headers={"Retry-After": str(STORAGE_RETRY_SECONDS)},
+    )

@@ -113,8 +113,12 @@ def _write_outbox(directory: Path, message_id: int, email: EmailMessage) -> Path
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"{utcnow():%Y%m%dT%H%M%S}-{message_id:06d}.eml"
     partial = final.with_suffix(".part")
-    partial.write_bytes(bytes(email))
-    os.replace(partial, final)  # a reader never sees half a message
+    try:
+        partial.write_bytes(bytes(email))
+        os.replace(partial, final)  # a reader never sees half a message
+    except OSError:
+        partial.unlink(missing_ok=True)  # a full disk leaves no half message behind
+        raise
     return final
 
 

@@ -15,9 +15,10 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ApiError
+from ..errors import STORAGE_FULL_STATUS, ApiError, is_storage_full, log_storage_full
 from .render import page
 from .staff_auth import SignInRequired
 
@@ -41,6 +42,8 @@ FRIENDLY: dict[str, tuple[str, str]] = {
     "staff_not_found": ("Unknown staff account", "This staff account does not exist."),
     "body_too_large": ("Too much data", "The form sent too much data at once."),
     "internal_error": ("Something went wrong", "Something went wrong on the server; it has been logged. Try again."),
+    "storage_full": ("The server's disk is full", "Nothing was saved. Free some space on the server (or tell whoever "
+                     "runs it), then try again."),
 }
 STATUS_CODES = {400: "invalid_request", 403: "csrf_failed", 404: "not_found", 405: "method_not_allowed"}
 FRAGMENT_HEADER = "x-fragment"
@@ -107,6 +110,9 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         if not is_page_request(request):
             return await json_handlers[Exception](request, exc)
+        if is_storage_full(exc):
+            log_storage_full(request, exc)
+            return error_page(request, STORAGE_FULL_STATUS, "storage_full")
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
         try:
             return error_page(request, 500, "internal_error")
@@ -119,3 +125,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(OperationalError, unexpected)
+    app.add_exception_handler(OSError, unexpected)
