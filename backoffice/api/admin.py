@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..auth import Principal, manager_or_pos, runtime
 from ..errors import ApiError
 from ..models import Kiosk, Register
+from ..params import MAX_ROW_ID, RowId
 from ..runtime import Runtime
 from ..services import audit, customers, devices, lockout, sales
 
@@ -44,11 +45,16 @@ def create_register(body: RegisterIn, principal: Principal = Depends(manager_or_
         return {"id": register.id, "name": register.name, "open_sale": None}
 
 
-@router.get("/kiosks", summary="Kiosks, their register, last contact and reported state")
+@router.get("/kiosks", summary="Kiosks, their register, last contact, reported state and any lockout")
 def list_kiosks(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         kiosks = db.execute(select(Kiosk).order_by(Kiosk.id)).scalars()
-        return {"kiosks": [devices.kiosk_view(k) for k in kiosks]}
+        return {"kiosks": [_with_lockout(db, k) for k in kiosks]}
+
+
+def _with_lockout(db, kiosk: Kiosk) -> dict:
+    until = lockout.locked_until(db, kiosk) if kiosk.revoked_at is None else None
+    return {**devices.kiosk_view(kiosk), "locked_until": until.isoformat(timespec="seconds") if until else None}
 
 
 @router.post("/kiosks", status_code=201, summary="Pair a new kiosk with a register; the token is shown only now")
@@ -61,7 +67,7 @@ def pair_kiosk(body: PairIn, principal: Principal = Depends(manager_or_pos), rt:
 
 
 @router.post("/kiosks/{kiosk_id}/revoke", summary="Unpair a kiosk: its token stops working at once")
-def revoke_kiosk(kiosk_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+def revoke_kiosk(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -72,7 +78,7 @@ def revoke_kiosk(kiosk_id: int, principal: Principal = Depends(manager_or_pos), 
 
 
 @router.delete("/kiosks/{kiosk_id}/lockout", summary="Lift a kiosk's lockout after too many misses")
-def lift_lockout(kiosk_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+def lift_lockout(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -88,7 +94,7 @@ def list_audit_events(
     customer: str = Query("", max_length=40, description="Customer reference or number"),
     actor: str = Query("", max_length=80, description="Who, e.g. staff:anna or api_key:till-1"),
     action: str = Query("", max_length=40, description="What, e.g. customer_viewed"),
-    before: int | None = Query(None, ge=1, le=2**62, description="The last id of the previous page"),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="The last id of the previous page"),
     limit: int = Query(100, ge=1, le=500),
     principal: Principal = Depends(manager_or_pos),
     rt: Runtime = Depends(runtime),

@@ -183,9 +183,11 @@ def test_a_manager_lifts_the_lock_from_the_devices_page(counter):
     assert "kiosk_lockout_lifted" in actions
 
 
-def test_a_pos_integration_can_lift_the_lock_too(counter):
+def test_a_pos_integration_sees_the_lock_and_can_lift_it(counter):
     for _ in range(3):
         _miss(counter.kiosk)
+    listed = next(k for k in counter.pos.get("/api/v1/kiosks").json()["kiosks"] if k["id"] == counter.kiosk_id)
+    assert dt.datetime.fromisoformat(listed["locked_until"]) > utcnow()
     lifted = counter.pos.delete(f"/api/v1/kiosks/{counter.kiosk_id}/lockout")
     assert lifted.status_code == 200 and lifted.json()["was_locked"] is True
     assert _find(counter.kiosk, counter.customer_number).json()["result"] == "matched"
