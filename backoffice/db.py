@@ -15,13 +15,35 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from .errors import ApiError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Text with a NUL character is refused before it reaches either database.
+
+    PostgreSQL cannot store it (a DataError, then a 500) and SQLite would store
+    it silently; no name, code or number a person types contains one.
+    """
+    if _has_nul(parameters):
+        raise ApiError(422, "invalid_characters", "Text cannot contain the NUL character (\\0).")
+
+
 def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys; text with NUL is refused."""
     pool_args = {"pool_size": pool_size, "max_overflow": 20} if pooled else {"poolclass": NullPool}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -35,8 +57,11 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine
         # pysqlite's own transaction handling defers BEGIN until the first write,
         # which lets two writers deadlock; BEGIN IMMEDIATE on write paths avoids it.
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool_args)
+    engine = create_engine(url, pool_pre_ping=True, **pool_args)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

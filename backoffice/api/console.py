@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, require, runtime
+from ..params import RowId
 from ..runtime import Runtime
 from ..services import console, customers, sales
 
@@ -43,7 +44,7 @@ class LinkIn(BaseModel):
 
 
 @router.post("/{register_id}/scan", summary="Act on a scanned or typed code at the register")
-def scan(register_id: int, body: ScanIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)) -> dict:
+def scan(register_id: RowId, body: ScanIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
         register = sales.get_register(db, register_id)
         outcome = console.scan(db, rt, register, body.text, actor=principal.actor)
@@ -54,7 +55,7 @@ def scan(register_id: int, body: ScanIn, principal: Principal = Depends(staff_on
 
 @router.post("/{register_id}/customers", status_code=201, summary="Create a customer at the register and connect them")
 def create_customer(
-    register_id: int, body: NewCustomerIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+    register_id: RowId, body: NewCustomerIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
 ) -> dict:
     data = body.model_dump(exclude_none=True, exclude={"marketing_consent"})
     with rt.sessions() as db:
@@ -70,7 +71,7 @@ def create_customer(
 
 @router.post("/{register_id}/cards/{code}/link", summary="Link an unlinked card to a customer and connect them")
 def link_card(
-    register_id: int, code: str, body: LinkIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+    register_id: RowId, code: str, body: LinkIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
 ) -> dict:
     with rt.sessions() as db:
         register = sales.get_register(db, register_id)

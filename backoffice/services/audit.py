@@ -13,11 +13,15 @@ NON_PERSONAL_DETAIL = frozenset({
     "scope", "by", "found", "was_locked", "seconds",
 })
 PAGE_SIZE = 100
+ACTOR_LENGTH = AuditEvent.__table__.c.actor.type.length
 
 
 def record(db: Session, actor: str, action: str, customer_id: int | None = None, **detail: object) -> None:
-    """Add an audit event to the caller's transaction (never personal values in ``detail``)."""
-    db.add(AuditEvent(actor=actor, action=action, customer_id=customer_id, detail=detail or None))
+    """Add an audit event to the caller's transaction (never personal values in ``detail``).
+
+    The actor is cut to the column's size: "staff:" or "kiosk:" before an 80-character name is longer.
+    """
+    db.add(AuditEvent(actor=actor[:ACTOR_LENGTH], action=action, customer_id=customer_id, detail=detail or None))
 
 
 def entries(

@@ -9,6 +9,7 @@ from ..models import ConsentRecord, Customer, utcnow
 from . import audit
 
 WORDING_VERSIONS = {"marketing": "marketing-2026-01"}
+SOURCE_LENGTH = ConsentRecord.__table__.c.source.type.length  # who recorded it: "staff:" + a name may be longer
 
 
 def give(db: Session, customer: Customer, *, purpose: str, channel: str, source: str) -> ConsentRecord:
@@ -21,7 +22,7 @@ def give(db: Session, customer: Customer, *, purpose: str, channel: str, source:
         purpose=purpose,
         channel=channel,
         wording_version=WORDING_VERSIONS.get(purpose, "unversioned"),
-        source=source,
+        source=source[:SOURCE_LENGTH],
     )
     db.add(record)
     db.flush()

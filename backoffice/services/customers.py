@@ -22,6 +22,7 @@ from kiosk.identity.normalize import (
 
 from ..errors import ApiError
 from ..models import Customer, CustomerLabel, CustomerTag, IdCard, Label
+from ..params import is_number
 from ..security import Vault
 from . import audit
 from .counters import next_value
@@ -196,7 +197,7 @@ def get_by_reference(db: Session, reference: str) -> Customer:
 def customer_id_for_filter(db: Session, reference_or_number: str) -> int:
     """The customer a filter names by reference or number; 404 when there is none."""
     text = reference_or_number.strip()
-    if text.isdigit() and len(text) <= 12:
+    if is_number(text) and len(text) <= 12:
         found = db.execute(select(Customer.id).where(Customer.customer_number == int(text))).scalar_one_or_none()
     else:
         found = db.execute(select(Customer.id).where(Customer.reference == text)).scalar_one_or_none()
@@ -225,7 +226,7 @@ def _identifier_value(vault: Vault, kind: str, canonical: str) -> object | None:
     if kind not in _IDENTIFIER_CONDITIONS:
         return None
     if kind == "customer_number":
-        return int(canonical) if canonical.isdigit() and len(canonical) <= 12 else None
+        return int(canonical) if is_number(canonical) and len(canonical) <= 12 else None
     if kind in ("phone", "personal_id"):
         return vault.lookup(kind, canonical)
     return canonical

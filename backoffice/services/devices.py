@@ -11,6 +11,7 @@ from ..security import hash_password, new_token
 from . import audit
 
 ROLES = ("cashier", "manager")
+KIOSK_NAME_LENGTH = Kiosk.__table__.c.name.type.length
 
 
 def create_register(db: Session, name: str) -> Register:
@@ -28,7 +29,8 @@ def create_register(db: Session, name: str) -> Register:
 def pair_kiosk(db: Session, register: Register, name: str, *, actor: str) -> tuple[Kiosk, str]:
     """Create a kiosk for a register; return it and its device token (shown once, stored hashed)."""
     token, digest, hint = new_token("kd")
-    kiosk = Kiosk(name=name or f"Kiosk at {register.name}", register_id=register.id, token_hash=digest, token_hint=hint)
+    name = " ".join((name or f"Kiosk at {register.name}").split())[:KIOSK_NAME_LENGTH]  # a long register name too
+    kiosk = Kiosk(name=name, register_id=register.id, token_hash=digest, token_hint=hint)
     db.add(kiosk)
     db.flush()
     audit.record(db, actor, "kiosk_paired", kiosk=kiosk.id, register=register.name)

@@ -14,6 +14,7 @@ from kiosk.identity.normalize import InvalidIdentifier, normalize_personal_id, n
 
 from ..errors import ApiError
 from ..models import IdCard
+from ..params import is_number
 from ..runtime import Runtime
 from . import events, registrations
 from .customers import clean_fields, find_summary_by_identifier
@@ -30,7 +31,7 @@ def canonical_identifier(kind: str, raw: object, region: str) -> str:
     text = str(raw or "").strip()
     try:
         if kind == "customer_number":
-            if not text.isdigit() or len(text) > 12 or text.startswith("0"):
+            if not is_number(text) or len(text) > 12 or text.startswith("0"):
                 raise InvalidIdentifier("invalid_customer_number", "A customer number has 1 to 12 digits.")
             return text
         if kind == "card_code":

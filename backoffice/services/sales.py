@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from ..errors import ApiError
 from ..models import Register, Sale, SaleLine, utcnow
+from ..params import fits_row_id, is_number
 from . import events
 from .counters import next_value
 
 
 def get_register(db: Session, name_or_id: str | int) -> Register:
     stmt = select(Register)
-    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+    if (isinstance(name_or_id, int) or is_number(str(name_or_id))) and fits_row_id(int(name_or_id)):
         stmt = stmt.where((Register.id == int(name_or_id)) | (Register.name == str(name_or_id)))
     else:
         stmt = stmt.where(Register.name == str(name_or_id))

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from ..auth import runtime
 from ..errors import ApiError
+from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers
 from .render import page
@@ -21,7 +22,7 @@ def audit_log(
     customer: str = Query("", max_length=40),
     actor: str = Query("", max_length=80),
     action: str = Query("", max_length=40),
-    before: int | None = Query(None, ge=1, le=2**62),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:

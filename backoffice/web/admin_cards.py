@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import CardBatch, Customer, IdCard
+from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
 from ..services import cards, customers, mail
 from .render import page, qr
@@ -71,7 +72,7 @@ def create_batch(
 ) -> Response:
     with rt.sessions() as db:
         try:
-            if not size.strip().isdigit():
+            if not is_number(size.strip()) or len(size.strip()) > 6:
                 raise ApiError(422, "invalid_batch_size", "Enter how many cards the batch has (1 to 10,000).")
             batch = cards.create_batch(db, prefix, int(size), name=name.strip())
         except ApiError as exc:
@@ -100,10 +101,10 @@ def _cards_stmt(batch_id: int, state: str):
 
 @router.get("/admin/cards/batches/{batch_id}")
 def batch_page(
-    batch_id: int,
+    batch_id: RowId,
     request: Request,
     state: str = Query("all", pattern="^(all|linked|unlinked)$"),
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_ROW_ID),
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
@@ -126,10 +127,10 @@ def batch_page(
 
 @router.get("/admin/cards/batches/{batch_id}/print")
 def print_sheet(
-    batch_id: int,
+    batch_id: RowId,
     request: Request,
     state: str = Query("unlinked", pattern="^(all|linked|unlinked)$"),
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_ROW_ID),
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import Kiosk, Register, utcnow
+from ..params import RowId
 from ..runtime import Runtime
 from ..services import devices, lockout, sales
 from .render import page, qr
@@ -100,7 +101,7 @@ def pair_kiosk(
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
-def revoke_kiosk(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -112,7 +113,7 @@ def revoke_kiosk(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Run
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
-def lift_lockout(kiosk_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth import runtime
 from ..models import Register, Sale
+from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers, sales
 from .render import page
@@ -23,9 +24,9 @@ PAGE_SIZE = 50
 @router.get("/admin/sales")
 def sales_list(
     request: Request,
-    register: int | None = Query(None, ge=1),
+    register: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     untracked: bool = False,
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import MailMessage, Register
+from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, mail
 from ..services import staff as staff_service
@@ -52,7 +53,7 @@ def create_staff(
 ) -> Response:
     with rt.sessions() as db:
         try:
-            target = db.get(Register, int(register_id)) if register_id.isdigit() else None
+            target = db.get(Register, row_id(register_id)) if row_id(register_id) else None
             user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
                                         register=target)
         except ApiError as exc:
@@ -64,7 +65,7 @@ def create_staff(
 
 
 @router.get("/admin/staff/{user_id}")
-def staff_member(user_id: int, request: Request, staff: Staff = Depends(current_manager),
+def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                  rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
         user = staff_service.get_user(db, user_id)
@@ -83,7 +84,7 @@ def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) ->
 
 @router.post("/admin/staff/{user_id}")
 def update_staff(
-    user_id: int,
+    user_id: RowId,
     request: Request,
     role: Annotated[str, Form(max_length=20)] = "cashier",
     register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
@@ -94,7 +95,7 @@ def update_staff(
     with rt.sessions() as db:
         user = staff_service.get_user(db, user_id)
         try:
-            staff_service.update_user(db, user, role=role, register_id=int(register_id) if register_id.isdigit() else None,
+            staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
                                       display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
         except ApiError as exc:
             db.rollback()
@@ -105,7 +106,7 @@ def update_staff(
 
 @router.post("/admin/staff/{user_id}/password")
 def reset_password(
-    user_id: int,
+    user_id: RowId,
     request: Request,
     password: Annotated[str, Form(max_length=400)] = "",
     staff: Staff = Depends(current_manager),
@@ -125,7 +126,7 @@ def reset_password(
 
 @router.post("/admin/staff/{user_id}/{action}")
 def enable_or_disable(
-    user_id: int, action: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    user_id: RowId, action: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
 ) -> Response:
     if action not in ("disable", "enable"):
         raise ApiError(404, "not_found", "There is nothing here.")
@@ -152,7 +153,7 @@ def mail_page(request: Request, staff: Staff = Depends(current_manager), rt: Run
 
 @router.post("/admin/mail/{message_id}/retry")
 def retry_mail(
-    message_id: int, background: BackgroundTasks, staff: Staff = Depends(current_manager),
+    message_id: RowId, background: BackgroundTasks, staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.sessions() as db:

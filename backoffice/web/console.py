@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
 from ..models import Register
+from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
 from ..services import console as console_service
 from ..services import customers, events, lockout, registrations, sales
@@ -53,7 +54,7 @@ def choose_register(request: Request, staff: Staff = Depends(current_staff), rt:
 
 @router.get("/console/{register_id}")
 def console_page(
-    register_id: int, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
+    register_id: RowId, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
 ) -> Response:
     with rt.read_sessions() as db:
         register = sales.get_register(db, register_id)
@@ -68,7 +69,7 @@ def console_page(
 
 @router.get("/console/{register_id}/panel")
 def console_panel(
-    register_id: int, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
+    register_id: RowId, request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)
 ) -> Response:
     """The sale and customer panel alone, re-fetched by the page when the sale changes."""
     with rt.read_sessions() as db:
@@ -78,7 +79,7 @@ def console_panel(
 
 @router.get("/console/{register_id}/search")
 def console_search(
-    register_id: int,
+    register_id: RowId,
     request: Request,
     q: str = Query("", max_length=200),
     staff: Staff = Depends(current_staff),
@@ -99,9 +100,9 @@ def _event_lines(event) -> str:
 
 
 def _start_after(request: Request, after: int | None, rt: Runtime, register_id: int) -> int:
-    resumed = request.headers.get("last-event-id", "").strip()
-    if resumed.isdigit():
-        return int(resumed)
+    resumed = row_id(request.headers.get("last-event-id", ""))
+    if resumed is not None:
+        return resumed
     if after is not None:
         return after
     with rt.read_sessions() as db:
@@ -143,9 +144,9 @@ async def _stream(rt: Runtime, register_id: int, after: int, cookie: str) -> Asy
 
 @router.get("/console/{register_id}/events")
 def console_events(
-    register_id: int,
+    register_id: RowId,
     request: Request,
-    after: int | None = Query(None, ge=0),
+    after: int | None = Query(None, ge=0, le=MAX_ROW_ID),
     staff: Staff = Depends(current_staff),
     rt: Runtime = Depends(runtime),
 ) -> Response:
