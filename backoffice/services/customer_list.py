@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, not_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from kiosk.identity.normalize import normalize_name
-
 from ..models import Customer
 from ..security import Vault
-from .customers import _exact_identifier, find_by_identifier
+from .customers import _exact_identifier, find_by_identifier, search_text
 
 PAGE_SIZE = 50
 COUNT_TTL_SECONDS = 60.0
@@ -92,6 +90,8 @@ def decode_cursor(cursor: str, streams: list[Stream]) -> tuple[int, list] | None
         wanted = str if column.key in ("search_last", "search_name") else int
         if not isinstance(value, wanted) or isinstance(value, bool):
             return None
+        if wanted is int and not -(2**63) <= value < 2**63:  # beyond any integer column: SQLite cannot bind it
+            return None
     return stream, values
 
 
@@ -159,7 +159,7 @@ def list_page(
     size: int = PAGE_SIZE,
 ) -> Page:
     """One page of the customer list: by identifier, by name prefix, or the whole list sorted."""
-    q = normalize_name(q)[:100]
+    q = search_text(q)
     if q:
         exact = _exact_identifier(q)
         if exact:

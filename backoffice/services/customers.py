@@ -84,7 +84,10 @@ def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> di
             values = data[name]
             if isinstance(values, str):
                 values = [v for v in values.split(",")]
-            out[name] = sorted({normalize_name(v)[:60] for v in values if normalize_name(v)})
+            try:
+                out[name] = sorted({normalize_name(v)[:60] for v in values if normalize_name(v)})
+            except InvalidIdentifier:
+                problems.append(FieldProblem(name, "too_long", "A label or tag has at most 60 characters."))
     if not partial and not (out.get("first_name") or out.get("last_name")):
         problems.append(FieldProblem("first_name", "name_required", "Enter at least a first or last name."))
     if problems:
@@ -248,6 +251,20 @@ def find_summary_by_identifier(db: Session, vault: Vault, kind: str, canonical: 
     return db.connection().execute(_FIND_SUMMARY[kind], {"value": value}).first()
 
 
+def search_text(q: str) -> str:
+    """What a search box holds, normalised like names and cut to 100 characters; never refused.
+
+    Normalising can lengthen text (NFC spells some letters as two), so text
+    that comes out over a name's limit is shortened until it fits.
+    """
+    text = q[:200]
+    while True:
+        try:
+            return normalize_name(text)[:100]
+        except InvalidIdentifier:
+            text = text[: len(text) // 2]
+
+
 def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Customer]:
     """Find customers by name prefix, number, phone, e-mail, card code or personal ID.
 
@@ -256,7 +273,7 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
     indexed, case-folded columns, read as two index range scans, so the search
     stays fast at a million customers.
     """
-    q = normalize_name(q)[:100]
+    q = search_text(q)
     if not q:
         stmt = select(Customer).order_by(Customer.customer_number.desc()).limit(limit)
         return list(db.execute(stmt).scalars())
@@ -277,7 +294,7 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
 
 def audit_identifier_search(sessions, actor: str, q: str, found: list[Customer]) -> None:
     """A search by personal ID or phone is a look-up of a person: it goes on the audit trail (names do not)."""
-    exact = _exact_identifier(normalize_name(q)[:100])
+    exact = _exact_identifier(search_text(q))
     if not exact or exact[0] not in ("personal_id", "phone"):
         return
     with sessions() as db:

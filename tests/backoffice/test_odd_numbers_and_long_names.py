@@ -101,3 +101,19 @@ def test_text_with_a_nul_character_is_refused_alike_on_both_databases(pos):
         pos.get("/api/v1/audit-events", params={"actor": "staff:\x00"}),
     ):
         assert response.status_code == 422 and error_code(response) == "invalid_characters", response.text
+
+
+def test_a_search_that_grows_when_normalised_or_runs_long_finds_nothing_instead_of_failing(backoffice, till, pos):
+    grows = "\u0958" * 100  # NFC spells each of these as two characters: 200, over a name's 100
+    assert pos.get("/api/v1/customers", params={"q": grows}).json() == {"customers": []}
+    manager = new_staff(backoffice, "manager")
+    assert manager.get("/admin/customers", params={"q": grows}).status_code == 200
+    console = new_staff(backoffice, "cashier")
+    register = register_id(backoffice, till.name)
+    assert console.get(f"/console/{register}/search", params={"q": "Lång " * 40}).status_code == 200
+
+
+def test_a_label_longer_than_a_name_is_refused_with_a_reason(pos):
+    response = pos.post("/api/v1/customers", {"first_name": "Lab", "labels": ["x" * 150]})
+    assert response.status_code == 422 and error_code(response) == "invalid_fields"
+    assert response.json()["error"]["fields"][0]["field"] == "labels"
