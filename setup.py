@@ -40,7 +40,9 @@ DEV = [
     "hypothesis>=6.100",
     "playwright>=1.44",
     "httpx>=0.27",
-    "schemathesis>=3.30",
+    "schemathesis>=4.0",
+    # coverage-guided fuzzing of the input parsers; binary wheels for x86-64 only (skipped elsewhere)
+    "atheris>=2.3; platform_machine == 'x86_64' and python_version < '3.13'",
     "ruff>=0.5",
     "psutil>=5.9",
 ]
