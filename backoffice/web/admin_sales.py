@@ -62,9 +62,13 @@ def sale_detail(
 ) -> Response:
     with rt.read_sessions() as db:
         sale = sales.get_sale(db, reference)
-        found = [customers.staff_view(c, rt.vault) for c in customers.search(db, rt.vault, q, limit=10)] if q else []
-        return page(request, "admin/sale_detail.html", section="sales", sale=sale, q=q, found=found,
-                    tracked=request.query_params.get("tracked"))
+        matches = customers.search(db, rt.vault, q, limit=10) if q else []
+        found = [customers.staff_view(c, rt.vault) for c in matches]
+        response = page(request, "admin/sale_detail.html", section="sales", sale=sale, q=q, found=found,
+                        tracked=request.query_params.get("tracked"))
+    if q:
+        customers.audit_identifier_search(rt.sessions, staff.actor, q, matches)
+    return response
 
 
 @router.post("/admin/sales/{reference}/track")
