@@ -157,7 +157,8 @@ class Customer(Base):
     created_by: Mapped[str] = mapped_column(String(20), default="cashier", nullable=False)
     language: Mapped[str] = mapped_column(String(5), default="", nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # indexed: the venue scanners' offline list checks the latest change cheaply
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     # loaded on access: the kiosk's hot path (identify) never needs them
     labels: Mapped[list[Label]] = relationship(secondary="customer_labels", order_by="Label.name")
     tags: Mapped[list[CustomerTag]] = relationship(cascade="all, delete-orphan")
@@ -197,11 +198,16 @@ class Membership(Base):
 
     __tablename__ = "memberships"
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     plan: Mapped[str] = mapped_column(String(60), nullable=False)
     starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    __table_args__ = (Index("ix_memberships_plan_dates", "plan", "starts_on", "ends_on", "customer_id"),)
+    # (customer, plan, dates): group criteria probe one customer's memberships; SQLite's planner, without
+    # statistics, would otherwise walk the plan index for every customer
+    __table_args__ = (
+        Index("ix_memberships_plan_dates", "plan", "starts_on", "ends_on", "customer_id"),
+        Index("ix_memberships_customer_plan", "customer_id", "plan", "starts_on", "ends_on"),
+    )
 
 
 class CustomerGroup(Base):
@@ -249,7 +255,7 @@ class IdCard(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("card_batches.id", ondelete="SET NULL"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
-    linked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    linked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     customer: Mapped[Customer | None] = relationship()
 
