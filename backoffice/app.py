@@ -14,12 +14,12 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import admin, console, customers, kiosk, registrations, sales
+from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales
 from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
 from .runtime import Runtime
-from .services import lockout
+from .services import group_members, lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
@@ -143,6 +143,21 @@ def _log_round_failure(what: str, exc: Exception) -> None:
         log.exception("%s failed", what)
 
 
+def refresh_groups(rt: Runtime) -> None:
+    """Once a day (after the shop's midnight) re-evaluate every group: ages and membership dates move on.
+
+    Checked with a read first, so that an idle server never takes SQLite's write lock for it.
+    """
+    with rt.read_sessions() as db:
+        if not group_members.due_groups(db, group_members.last_midnight()):
+            return
+    with rt.sessions() as db:
+        refreshed = group_members.refresh_due(db)
+    if refreshed:
+        rt.notifier.notify()
+        log.info("Refreshed %d customer groups for the new day", len(refreshed))
+
+
 async def _mail_loop(rt: Runtime) -> None:
     """Deliver queued e-mail (card links) and retry failures, for as long as the app runs."""
     while True:
@@ -159,6 +174,10 @@ async def _housekeeping_loop(rt: Runtime) -> None:
             await run_in_threadpool(housekeeping, rt)
         except Exception as exc:  # keep the loop alive; the next round retries
             _log_round_failure("Housekeeping", exc)
+        try:
+            await run_in_threadpool(refresh_groups, rt)
+        except Exception as exc:  # keep the loop alive; the next round retries
+            _log_round_failure("Refreshing customer groups", exc)
         await asyncio.sleep(rt.settings.purge_interval_seconds)
 
 
@@ -191,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     page_errors.install(app)
-    for module in (kiosk, sales, customers, registrations, admin, console):
+    for module in (kiosk, sales, customers, memberships, groups, registrations, admin, console):
         app.include_router(module.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

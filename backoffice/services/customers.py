@@ -24,7 +24,7 @@ from ..errors import ApiError
 from ..models import Customer, CustomerLabel, CustomerTag, IdCard, Label
 from ..params import is_number
 from ..security import Vault
-from . import audit
+from . import audit, group_members
 from .counters import next_value
 
 PERSONAL_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "birth_date")
@@ -178,6 +178,7 @@ def create_customer(db: Session, vault: Vault, fields: dict, *, created_by: str,
     db.add(customer)
     db.flush()
     audit.record(db, actor, "customer_created", customer.id, created_by=created_by)
+    group_members.refresh_customer(db, customer.id)
     return customer
 
 
@@ -187,6 +188,7 @@ def update_customer(db: Session, vault: Vault, customer: Customer, fields: dict,
     customer.updated_at = dt.datetime.now(dt.UTC)
     db.flush()
     audit.record(db, actor, "customer_updated", customer.id, fields=sorted(fields))
+    group_members.refresh_customer(db, customer.id)
     return customer
 
 

@@ -1,11 +1,22 @@
-"""Customer groups as shown to customers and staff: visible groups in priority order."""
+"""Customer groups: what scanners and staff see (visible groups in priority order) and how managers keep them.
+
+Membership itself (criteria evaluation, hand-picked customers) is in
+``group_members``; the criteria language is in ``criteria``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+import re
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..models import CustomerGroup, GroupMember
+from kiosk.identity.normalize import InvalidIdentifier, normalize_name
+
+from ..errors import ApiError
+from ..models import CustomerGroup, GroupMember, Kiosk
+from . import events, group_members
+from .criteria import describe, parse_criteria
 
 _GROUPS_OF = (
     select(CustomerGroup.id, CustomerGroup.name, CustomerGroup.colour, CustomerGroup.blink)
@@ -13,6 +24,8 @@ _GROUPS_OF = (
     .order_by(CustomerGroup.priority, CustomerGroup.id)
 )
 _VISIBLE_GROUPS_OF = _GROUPS_OF.where(CustomerGroup.visible_in_scanners.is_(True))
+COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+MAX_DESCRIPTION = 500
 
 
 def groups_of(db: Session, customer_id: int, *, scanner_only: bool = True) -> list[dict]:
@@ -27,8 +40,171 @@ def group_badge(group) -> dict:
 
 
 def selected_groups(db: Session, kiosk) -> list[CustomerGroup]:
-    """The groups a verify-mode kiosk checks: its selection, or every scanner-visible group."""
+    """The groups a verify-mode kiosk checks: its selection (``None``: every scanner-visible group).
+
+    An empty selection (its only groups were deleted) checks nothing, so
+    that deleting a group never widens who a door lets in.
+    """
     stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
-    if kiosk.verify_group_ids:
+    if kiosk.verify_group_ids is not None:
         stmt = stmt.where(CustomerGroup.id.in_([int(i) for i in kiosk.verify_group_ids]))
     return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
+# ---------------------------------------------------------------- managing groups
+
+
+def list_groups(db: Session) -> list[CustomerGroup]:
+    return list(db.execute(select(CustomerGroup).order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
+def get_group(db: Session, group_id: int) -> CustomerGroup:
+    group = db.get(CustomerGroup, group_id)
+    if group is None:
+        raise ApiError(404, "group_not_found", "There is no such customer group.")
+    return group
+
+
+def group_view(group: CustomerGroup) -> dict:
+    """A group as the API and the manager's pages describe it."""
+    criteria = parse_criteria(group.criteria) if group.criteria else None
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "colour": group.colour,
+        "blink": group.blink,
+        "visible_in_scanners": group.visible_in_scanners,
+        "priority": group.priority,
+        "criteria": criteria.to_json() if criteria else None,
+        "criteria_text": describe(criteria),
+        "member_count": group.member_count,
+        "refreshed_at": group.refreshed_at.isoformat() if group.refreshed_at else None,
+    }
+
+
+def clean_group_fields(data: dict, *, partial: bool = False) -> dict:
+    """Validate a group's fields; raise one ApiError 422 ``invalid_group`` listing every mistake by field."""
+    problems: list[dict] = []
+    out: dict = {}
+
+    def problem(field: str, code: str, message: str) -> None:
+        problems.append({"field": field, "code": code, "message": message})
+
+    if "name" in data or not partial:
+        try:
+            name = normalize_name(str(data.get("name") or ""))
+        except InvalidIdentifier:
+            name = ""
+        if not 1 <= len(name) <= 60:
+            problem("name", "invalid_name", "A group's name has 1 to 60 characters.")
+        out["name"] = name
+    if "description" in data:
+        description = str(data.get("description") or "").strip()
+        if len(description) > MAX_DESCRIPTION:
+            problem("description", "too_long", f"At most {MAX_DESCRIPTION} characters.")
+        out["description"] = description
+    if "colour" in data:
+        colour = str(data.get("colour") or "").strip()
+        if not COLOUR_RE.fullmatch(colour):
+            problem("colour", "invalid_colour", "Pick a colour such as #15803d.")
+        out["colour"] = colour.lower()
+    for flag in ("blink", "visible_in_scanners"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                problem(flag, "invalid_value", "Use true or false.")
+            out[flag] = bool(data[flag])
+    if "criteria" in data:
+        try:
+            criteria = parse_criteria(data["criteria"])
+            out["criteria"] = criteria.to_json() if criteria else None
+        except ApiError as exc:
+            problems.extend(exc.extra["fields"])
+    if problems:
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        raise ApiError(422, "invalid_group", f"Please correct: {summary}", fields=problems)
+    return out
+
+
+def _check_name_free(db: Session, name: str, group_id: int | None = None) -> None:
+    existing = db.execute(select(CustomerGroup.id).where(CustomerGroup.name == name)).scalar_one_or_none()
+    if existing is not None and existing != group_id:
+        raise ApiError(409, "group_name_taken", f"There is already a group called {name!r}.",
+                       fields=[{"field": "name", "code": "group_name_taken", "message": "This name is taken."}])
+
+
+def create_group(db: Session, fields: dict) -> CustomerGroup:
+    """Create a group from cleaned fields (last in priority) and evaluate its criteria at once."""
+    _check_name_free(db, fields["name"])
+    lowest = db.execute(select(func.max(CustomerGroup.priority))).scalar_one()
+    group = CustomerGroup(**fields, priority=(lowest + 1) if lowest is not None else 0)
+    db.add(group)
+    db.flush()
+    group_members.refresh_group(db, group)
+    publish_to_verify_kiosks(db)
+    return group
+
+
+def update_group(db: Session, group: CustomerGroup, fields: dict) -> CustomerGroup:
+    """Apply cleaned fields; criteria that changed are re-evaluated over every customer before this returns."""
+    if "name" in fields:
+        _check_name_free(db, fields["name"], group.id)
+    criteria_changed = "criteria" in fields and fields["criteria"] != group.criteria
+    for name, value in fields.items():
+        setattr(group, name, value)
+    db.flush()
+    if criteria_changed:
+        group_members.refresh_group(db, group)
+    publish_to_verify_kiosks(db)
+    return group
+
+
+def delete_group(db: Session, group: CustomerGroup) -> None:
+    """Delete a group and its memberships; kiosks that checked it keep checking the rest of their selection."""
+    for kiosk in db.execute(select(Kiosk)).scalars():
+        if kiosk.verify_group_ids and group.id in kiosk.verify_group_ids:
+            kiosk.verify_group_ids = [i for i in kiosk.verify_group_ids if i != group.id]
+    db.delete(group)
+    db.flush()
+    group_members.bump_version(db)
+    _renumber(db, list_groups(db))
+    publish_to_verify_kiosks(db)
+
+
+def _renumber(db: Session, ordered: list[CustomerGroup]) -> None:
+    for priority, group in enumerate(ordered):
+        if group.priority != priority:
+            group.priority = priority
+    db.flush()
+
+
+def move_group(db: Session, group: CustomerGroup, direction: str) -> None:
+    """Swap a group with its neighbour (``up``: shown earlier); priorities become 0, 1, 2, ..."""
+    ordered = list_groups(db)
+    index = ordered.index(group)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    _renumber(db, ordered)
+    publish_to_verify_kiosks(db)
+
+
+def reorder_groups(db: Session, group_ids: list[int]) -> list[CustomerGroup]:
+    """Put every group in the given order (it must name each group exactly once)."""
+    groups = {g.id: g for g in list_groups(db)}
+    if sorted(group_ids) != sorted(groups):
+        raise ApiError(422, "invalid_order", "List every group's id exactly once, highest priority first.",
+                       fields=[{"field": "group_ids", "code": "invalid_order", "message": "List every group once."}])
+    ordered = [groups[i] for i in group_ids]
+    _renumber(db, ordered)
+    publish_to_verify_kiosks(db)
+    return ordered
+
+
+def publish_to_verify_kiosks(db: Session) -> None:
+    """Tell verify-mode kiosks their groups changed (names, colours, order): their long-polled state answers."""
+    registers = db.execute(
+        select(Kiosk.register_id).where(Kiosk.mode == "verify", Kiosk.revoked_at.is_(None)).distinct()
+    ).scalars()
+    for register_id in registers:
+        events.publish(db, register_id, "kiosk_changed")

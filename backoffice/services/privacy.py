@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..security import Vault
-from . import audit, consent
+from . import audit, consent, group_members
 from .customers import full_identifiers, staff_view
 from .groups import groups_of
 
@@ -170,6 +170,7 @@ def erase_customer(db: Session, vault: Vault, customer: Customer, *, actor: str)
         "audit_entries_kept": _anonymise_audit(db, cid),
     }
     db.execute(update(VerifyScan).where(VerifyScan.customer_reference == reference).values(customer_reference=None))
+    group_members.forget_customer(db, cid)  # their groups count one member less
     for table in (ConsentRecord, Membership, GroupMember, CustomerTag, CustomerLabel):
         db.execute(delete(table).where(table.customer_id == cid))
     db.expunge(customer)
