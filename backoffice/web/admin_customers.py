@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -13,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
 from ..errors import ApiError
-from ..models import AuditEvent, IdCard, Label, MailMessage, Sale
+from ..models import AuditEvent, CustomerGroup, GroupMember, IdCard, Label, MailMessage, Sale
 from ..runtime import Runtime
-from ..services import audit, consent, customer_list, customers, export, privacy
+from ..services import audit, consent, customer_list, customers, export, memberships, privacy
 from ..services.groups import groups_of
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -199,6 +200,7 @@ def _detail(db, rt: Runtime, reference: str) -> dict:
         .scalars()
     )
     return {
+        **_groups_and_memberships(db, customer.id),
         "customer": view,
         "customer_row": customer,
         "history": history,
@@ -207,6 +209,23 @@ def _detail(db, rt: Runtime, reference: str) -> dict:
         "marketing": consent.active(db, customer.id, "marketing") is not None,
         "trail": trail,
         "mails": mails,
+    }
+
+
+def _groups_and_memberships(db, customer_id: int) -> dict:
+    """Every group with whether the customer is in it (by criteria, by hand), and their memberships."""
+    rows = db.execute(select(GroupMember.group_id, GroupMember.manual).where(GroupMember.customer_id == customer_id))
+    how: dict[int, set[bool]] = {}
+    for group_id, manual in rows:
+        how.setdefault(group_id, set()).add(bool(manual))
+    all_groups = db.execute(select(CustomerGroup).order_by(CustomerGroup.priority, CustomerGroup.id)).scalars()
+    group_rows = [{"group": g, "member": g.id in how, "manual": True in how.get(g.id, ()),
+                   "by_criteria": False in how.get(g.id, ())} for g in all_groups]
+    return {
+        "group_rows": group_rows,
+        "memberships": [memberships.membership_view(m) for m in memberships.memberships_of(db, customer_id)],
+        "plans": memberships.plan_names(db),
+        "today": dt.date.today().isoformat(),
     }
 
 
@@ -345,3 +364,44 @@ async def change_consent(
 
     await run_in_threadpool(work)
     return RedirectResponse(f"/admin/customers/{reference}#consents", status_code=303)
+
+
+@router.post("/admin/customers/{reference}/memberships")
+async def add_membership(
+    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    """Record a membership (plan, start, optional end); the customer's groups follow at once."""
+    form = await request.form()
+
+    def work():
+        with rt.sessions() as db:
+            customer = customers.get_by_reference(db, reference)
+            try:
+                starts = dt.date.fromisoformat(str(form.get("starts_on", "")).strip())
+                ends_text = str(form.get("ends_on", "")).strip()
+                ends = dt.date.fromisoformat(ends_text) if ends_text else None
+            except ValueError:
+                return "Use dates such as 2026-01-31."
+            try:
+                memberships.add_membership(db, customer, plan=str(form.get("plan", ""))[:200], starts_on=starts,
+                                           ends_on=ends, actor=staff.actor)
+            except ApiError as exc:
+                db.rollback()
+                return exc.message
+            db.commit()
+            return None
+
+    problem = await run_in_threadpool(work)
+    query = f"?membership_error={quote(problem)}" if problem else "?membership_added=1"
+    return RedirectResponse(f"/admin/customers/{reference}{query}#memberships", status_code=303)
+
+
+@router.post("/admin/customers/{reference}/memberships/{membership_id}/remove")
+def remove_membership(
+    reference: str, membership_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+) -> Response:
+    with rt.sessions() as db:
+        customer = customers.get_by_reference(db, reference)
+        memberships.remove_membership(db, customer, membership_id, actor=staff.actor)
+        db.commit()
+    return RedirectResponse(f"/admin/customers/{reference}#memberships", status_code=303)

@@ -1,0 +1,110 @@
+"""The group editor in a real browser (Debian's chromium through Playwright).
+
+Screenshots go to test-artifacts/groups/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "groups"
+SCREEN = {"width": 1280, "height": 900}
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    expect.set_options(timeout=5000)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def manager_page(chromium, backoffice):
+    """A signed-in manager's page; fails the test on any JavaScript error."""
+    contexts, errors = [], []
+
+    def open_at(path: str):
+        username, password = backoffice.staff("manager")
+        context = chromium.new_context(viewport=SCREEN)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{backoffice.base_url}/login?next={path}")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled")
+
+
+def test_the_criteria_editor_builds_an_and_or_tree_previews_and_saves(manager_page, pos, make_customer):
+    tag, plan = f"vip-{uuid.uuid4().hex[:6]}", f"Friend-{uuid.uuid4().hex[:6]}"
+    make_customer(first_name="Vilma", last_name="Webb", tags=[tag])
+    friend = make_customer(first_name="Folke", last_name="Webb")
+    make_customer(first_name="Nils", last_name="Nobody")
+    pos.post(f"/api/v1/customers/{friend['reference']}/memberships",
+             {"plan": plan, "starts_on": (dt.date.today() - dt.timedelta(days=10)).isoformat()})
+    page = manager_page("/admin/groups/new")
+    expect(page.locator("#criteria-raw")).to_be_hidden()  # the structured editor replaces the JSON box
+    page.fill("#name", f"Webb {tag}")
+    page.click("text=+ Add criteria")
+    editor = page.locator("#criteria-editor")
+    editor.locator("select[aria-label=Match]").first.select_option("any")
+    editor.locator("input[aria-label='Tag value']").fill(tag)
+    editor.locator("text=+ Group of rules").first.click()
+    nested = editor.locator(".rule-group.depth-2")
+    nested.locator("select[aria-label=Field]").select_option("membership")
+    nested.locator("input[aria-label=Plan]").fill(plan)
+    nested.locator("select[aria-label=Operator]").select_option("active")
+    nested.locator("text=+ Rule").click()
+    nested.locator("select[aria-label=Field]").nth(1).select_option("age")
+    nested.locator("input[aria-label='Age value']").fill("x")
+    page.click("#preview-button")
+    expect(nested.locator(".field-error")).to_contain_text("Enter an age in years")
+    _shot(page, "01-editor-mistake")
+    nested.locator("button[aria-label='Remove rule']").nth(1).click()
+    page.click("#preview-button")
+    expect(page.locator(".preview-count")).to_have_text("2")
+    expect(page.locator("#preview")).to_contain_text("Folke Webb")
+    expect(page.locator("#preview")).to_contain_text("Vilma Webb")
+    _shot(page, "02-editor-preview")
+    page.click("button[value=save]")
+    expect(page.locator("#criteria-text")).to_have_text(f"has tag {tag} OR {plan} membership active today")
+    expect(page.locator("#member-count")).to_have_text("2")
+    _shot(page, "03-group-page")
+    group_id = int(re.search(r"/admin/groups/(\d+)", page.url).group(1))
+    saved = pos.get(f"/api/v1/groups/{group_id}").json()["criteria"]
+    assert saved == {"match": "any", "rules": [
+        {"field": "tag", "op": "has", "value": tag},
+        {"match": "all", "rules": [{"field": "membership", "op": "active", "plan": plan}]}]}
+    page.goto(page.url.split("?")[0] + "/edit")
+    expect(page.locator("#criteria-editor input[aria-label=Plan]")).to_have_value(plan)  # rebuilt from the JSON
+    page.goto(page.url.rsplit("/", 2)[0])
+    expect(page.locator(f"#group-{group_id} .dot")).to_be_visible()
+    _shot(page, "04-group-list")
+
