@@ -14,7 +14,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales
+from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales, verify
 from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     page_errors.install(app)
-    for module in (kiosk, sales, customers, memberships, groups, registrations, admin, console):
+    for module in (kiosk, verify, sales, customers, memberships, groups, registrations, admin, console):
         app.include_router(module.router)
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

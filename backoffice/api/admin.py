@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from ..errors import ApiError
 from ..models import Kiosk, Register
 from ..params import MAX_ROW_ID, RowId
 from ..runtime import Runtime
-from ..services import audit, customers, devices, lockout, sales
+from ..services import audit, customers, devices, lockout, sales, verify
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -25,6 +27,14 @@ class PairIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     register_name: str = Field(..., alias="register", min_length=1, max_length=80)
     name: str = Field("", max_length=80)
+
+
+class KioskModeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["connect", "verify"]
+    verify_group_ids: list[int] | None = Field(
+        None, max_length=200, description="Verify mode: the groups to check; null: every scanner-visible group"
+    )
 
 
 @router.get("/registers", summary="Registers and whether a sale is open on each")
@@ -104,3 +114,18 @@ def list_audit_events(
         rows = audit.entries(db, customer_id=customer_id, actor=actor, action=action, before=before, limit=limit)
         events = [audit.view(event, person) for event, person in rows]
     return {"events": events, "next_before": events[-1]["id"] if len(events) == limit else None}
+
+
+@router.patch("/kiosks/{kiosk_id}", summary="Set a kiosk's mode (connect or verify) and the groups it verifies")
+def configure_kiosk(
+    kiosk_id: RowId, body: KioskModeIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        kiosk = db.get(Kiosk, kiosk_id)
+        if kiosk is None or kiosk.revoked_at is not None:
+            raise ApiError(404, "kiosk_not_found", "There is no such kiosk (or it has been unpaired).")
+        verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
+        db.commit()
+        view = devices.kiosk_view(kiosk)
+    rt.notifier.notify()
+    return view

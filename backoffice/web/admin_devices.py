@@ -1,21 +1,23 @@
-"""Back office: registers and kiosks: create a register, pair a kiosk (token and QR shown once), revoke, last contact."""
+"""Back office: registers and kiosks: create a register, pair a kiosk (token and QR shown once), revoke, last contact,
+and each kiosk's mode (connect, or verify: the venue scanner) with the groups it verifies."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
 from ..errors import ApiError
-from ..models import Kiosk, Register, utcnow
+from ..models import CustomerGroup, Kiosk, Register, utcnow
 from ..params import RowId
 from ..runtime import Runtime
-from ..services import devices, lockout, sales
+from ..services import devices, lockout, sales, verify
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -51,9 +53,15 @@ def _overview(db) -> list[dict]:
     return out
 
 
+def _visible_groups(db) -> list[CustomerGroup]:
+    stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
+    return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
 def _devices_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
     with rt.read_sessions() as db:
         overview = _overview(db)
+        context["groups"] = _visible_groups(db)
     context.setdefault("message", "")
     context.setdefault("notice", request.query_params.get("notice", ""))
     return page(request, "admin/devices.html", status=status, section="devices", overview=overview, **context)
@@ -124,3 +132,55 @@ def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
         name = kiosk.name
     rt.notifier.notify()
     return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)
+
+
+def _paired_kiosk(db, kiosk_id: int) -> Kiosk:
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+    return kiosk
+
+
+def _mode_page(request: Request, rt: Runtime, kiosk_id: int, *, mode: str | None = None,
+               selection: list[int] | None | str = "stored", message: str = "", status: int = 200) -> Response:
+    with rt.read_sessions() as db:
+        kiosk = _paired_kiosk(db, kiosk_id)
+        context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": _visible_groups(db),
+                   "mode": mode or kiosk.mode,
+                   "selection": kiosk.verify_group_ids if selection == "stored" else selection}
+    return page(request, "admin/kiosk_mode.html", status=status, section="devices", message=message, **context)
+
+
+@router.get("/admin/devices/kiosks/{kiosk_id}/mode")
+def kiosk_mode_form(kiosk_id: int, request: Request, staff: Staff = Depends(current_manager),
+                    rt: Runtime = Depends(runtime)) -> Response:
+    return _mode_page(request, rt, kiosk_id)
+
+
+@router.post("/admin/devices/kiosks/{kiosk_id}/mode")
+async def set_kiosk_mode(kiosk_id: int, request: Request, staff: Staff = Depends(current_manager),
+                         rt: Runtime = Depends(runtime)) -> Response:
+    """Connect (the counter) or verify (a door): which groups, or All; the kiosk follows at once."""
+    form = await request.form()
+    mode = str(form.get("mode", "connect"))
+    selected = [int(v) for v in form.getlist("group_id") if str(v).isdigit()]
+    group_ids = None if form.get("groups", "all") == "all" else selected
+
+    def work():
+        with rt.sessions() as db:
+            kiosk = _paired_kiosk(db, kiosk_id)
+            try:
+                verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
+            except ApiError as exc:
+                db.rollback()
+                return None, exc.message
+            db.commit()
+            return kiosk.name, None
+
+    name, problem = await run_in_threadpool(work)
+    if problem:
+        return _mode_page(request, rt, kiosk_id, mode=mode, selection=group_ids, message=problem,
+                          status=422)
+    rt.notifier.notify()
+    what = "connects customers to sales" if mode == "connect" else "is a venue scanner"
+    return RedirectResponse(f"/admin/devices?notice={quote(f'{name} now {what}.')}", status_code=303)

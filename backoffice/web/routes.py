@@ -9,6 +9,7 @@ from . import (
     admin_devices,
     admin_groups,
     admin_sales,
+    admin_scans,
     admin_staff,
     console,
     login,
@@ -19,5 +20,6 @@ router = APIRouter()
 router.include_router(mobile.router)
 router.include_router(login.router)
 router.include_router(console.router)
-for module in (admin_customers, admin_groups, admin_sales, admin_cards, admin_devices, admin_staff, admin_audit):
+for module in (admin_customers, admin_groups, admin_sales, admin_cards, admin_devices, admin_scans, admin_staff,
+               admin_audit):
     router.include_router(module.router)

@@ -1,4 +1,4 @@
-"""The group editor in a real browser (Debian's chromium through Playwright).
+"""The group editor and the scan log in a real browser (Debian's chromium through Playwright).
 
 Screenshots go to test-artifacts/groups/.
 """
@@ -11,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.support.api import Api
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -108,3 +110,26 @@ def test_the_criteria_editor_builds_an_and_or_tree_previews_and_saves(manager_pa
     expect(page.locator(f"#group-{group_id} .dot")).to_be_visible()
     _shot(page, "04-group-list")
 
+
+def test_the_scan_log_shows_counts_and_filters_by_result(backoffice, manager_page, pos, make_customer):
+    tag = f"door-{uuid.uuid4().hex[:6]}"
+    group = pos.post("/api/v1/groups", {"name": f"Door {tag}", "colour": "#15803d", "criteria": {
+        "match": "all", "rules": [{"field": "tag", "op": "has", "value": tag}]}}).json()
+    member, outsider = make_customer(first_name="Maja", tags=[tag]), make_customer(first_name="Otto")
+    _, token = backoffice.register_with_kiosk()
+    door = Api(backoffice.base_url, token)
+    kiosk_id = next(k["id"] for k in pos.get("/api/v1/kiosks").json()["kiosks"] if token.startswith(k["token_hint"]))
+    pos.patch(f"/api/v1/kiosks/{kiosk_id}", {"mode": "verify", "verify_group_ids": [group["id"]]})
+    for number in (member["customer_number"], outsider["customer_number"], 98765429):
+        door.post("/api/v1/kiosk/verify", {"kind": "customer_number", "customer_number": str(number)})
+    page = manager_page(f"/admin/scans?kiosk={kiosk_id}")
+    table = page.locator("#scan-table tbody tr")
+    expect(table).to_have_count(3)
+    expect(page.locator("#counts-today")).to_contain_text("Success")
+    _shot(page, "05-scan-log")
+    page.select_option("#result", "warning")
+    page.click("#scan-filter button[type=submit]")
+    expect(table).to_have_count(1)
+    expect(table.first).to_contain_text("Not in the groups")
+    expect(table.first.locator("a")).to_have_text(f"No. {outsider['customer_number']}")
+    _shot(page, "06-scan-log-filtered")

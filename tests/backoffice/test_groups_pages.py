@@ -144,3 +144,4 @@ def test_the_cashier_console_shows_the_connected_customers_groups_with_their_col
 def test_cashiers_cannot_open_the_group_pages(backoffice):
     cashier = new_staff(backoffice, "cashier")
     assert cashier.get("/admin/groups").status_code == 403
+    assert cashier.get("/admin/scans").status_code == 403

@@ -1,0 +1,99 @@
+"""The venue scanner's endpoints (verify mode): check a scan, the signed offline list, scans answered offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth import Principal, kiosk_only, runtime
+from ..errors import ApiError
+from ..runtime import Runtime
+from ..services import idempotency, verify, verify_cache
+
+router = APIRouter(prefix="/api/v1/kiosk", tags=["verify"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+
+
+class VerifyIn(BaseModel):
+    """What the door's camera read, as the kiosk parsed it (a card link's code is sent as a card code)."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: Literal["customer_number", "card_code"]
+    customer_number: str | int | None = Field(None, description="With kind customer_number")
+    card_code: str | None = Field(None, max_length=300, description="With kind card_code: a code or a card link")
+
+
+class OfflineScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: dt.datetime
+    result: Literal["success", "warning", "unknown"]
+    customer_reference: str | None = Field(None, pattern=r"^cus_[0-9a-f]{1,28}$")
+
+
+class VerifyLogIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scans: list[OfflineScanIn] = Field(..., max_length=1000)
+
+
+@router.post("/verify", summary="Verify mode: is the scanned customer in the groups this kiosk checks?")
+def post_verify(
+    body: VerifyIn,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    """``success`` (in a selected group), ``warning`` (known, in none) or ``unknown``; logged once per key."""
+    request = body.model_dump(mode="json", exclude_none=True)
+
+    def work(db):
+        raw = body.customer_number if body.kind == "customer_number" else body.card_code
+        return 200, verify.verify(db, rt.vault, principal.id, body.kind, raw, region=rt.settings.default_region)
+
+    status, answer = idempotency.run_once(rt.sessions, f"verify:{principal.id}", idempotency_key, request, work)
+    response.status_code = status
+    return answer
+
+
+@router.get("/verify-cache", summary="Verify mode: the signed offline list of customers and their groups (ETag)")
+def get_verify_cache(
+    request: Request,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    with rt.read_sessions() as db:
+        kiosk = verify.verify_kiosk(db, principal.id)
+        document = verify_cache.cache_document(
+            db, kiosk, if_none_match=request.headers.get("if-none-match"),
+            gzip_ok="gzip" in request.headers.get("accept-encoding", ""),
+        )
+    headers = {"ETag": document.etag, "Cache-Control": "no-cache, private", "Vary": "Accept-Encoding"}
+    if document.body is None:
+        return Response(status_code=304, headers=headers)
+    if document.gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(document.body, media_type="application/json", headers=headers)
+
+
+@router.post("/verify-log", status_code=201, summary="Verify mode: scans the kiosk answered offline, stored once per key")
+def post_verify_log(
+    body: VerifyLogIn,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+    principal: Principal = Depends(kiosk_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    if not idempotency_key:
+        raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key so that an upload is stored once.")
+    request = body.model_dump(mode="json")
+
+    def work(db):
+        stored = verify.log_offline_scans(db, principal.id, [s.model_dump() for s in body.scans])
+        return 201, {"stored": stored}
+
+    status, answer = idempotency.run_once(rt.sessions, f"verify-log:{principal.id}", idempotency_key, request, work)
+    response.status_code = status
+    return answer
