@@ -1,8 +1,10 @@
-"""Demo data: a register with a paired kiosk, staff logins, groups, cards and realistic customers.
+"""Demo data: a register with a paired kiosk, a door with a venue scanner, staff logins, groups, cards and customers.
 
 Deterministic (fixed seed) so the README and the demo video can name them:
 customer 100001 is Anna Andersson, whose card DEMO-00000001 the demo camera
-shows; card DEMO-00000002 is not linked to anybody.
+shows; card DEMO-00000002 is not linked to anybody.  Anna is a Friend (an
+active Friend membership) and a VIP (added by hand), so the door scanner
+"Entré", which verifies Friends, answers Success for her card.
 """
 
 from __future__ import annotations
@@ -17,14 +19,28 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import CardBatch, Customer, CustomerGroup, GroupMember, IdCard, Kiosk, Membership, Register, StaffUser
+from .models import (
+    CardBatch,
+    Customer,
+    CustomerGroup,
+    CustomerTag,
+    GroupMember,
+    IdCard,
+    Kiosk,
+    Membership,
+    Register,
+    StaffUser,
+)
 from .security import Vault
-from .services import consent, devices, sales
+from .services import consent, devices, group_members, sales, verify
 from .services.customers import clean_fields, create_customer
 from .settings import Settings
 
 DEMO_REGISTER = "Kassa 1"
 DEMO_KIOSK = "Kiosk vid Kassa 1"
+DOOR_REGISTER = "Dörren"
+DOOR_KIOSK = "Entré"
+DOOR_TOKEN_FILE = "demo-door.token"
 DEMO_STAFF = (("manager", "manager-demo", "manager", "Maja Manager"), ("cashier", "cashier-demo", "cashier", "Kalle Kassör"))
 DEMO_CARD_LINKED = "DEMO-00000001"
 DEMO_CARD_UNLINKED = "DEMO-00000002"
@@ -53,11 +69,15 @@ PRODUCTS = (
     ("Tote bag", "Linnea", "Natural", "149.00"),
 )
 GROUPS = (
-    # name, colour, blink, visible in scanners, description
-    ("Friends", "#15803d", False, True, "Members of the Friends scheme: 10% off in the café"),
-    ("VIP", "#b45309", True, True, "Offer a free programme and a seat reservation"),
-    ("Access needs", "#0369a1", False, True, "Offer help with doors, seating and the lift"),
-    ("Staff", "#7c3aed", False, False, "Staff discount; not shown in scanners"),
+    # name, colour, blink, visible in scanners, description, criteria (besides customers added by hand)
+    ("Friends", "#15803d", False, True, "Members of the Friends scheme: 10% off in the café",
+     {"match": "all", "rules": [{"field": "membership", "op": "active", "plan": "Friend"}]}),
+    ("VIP", "#b45309", True, True, "Offer a free programme and a seat reservation",
+     {"match": "any", "rules": [{"field": "tag", "op": "has", "value": "vip"}]}),
+    ("Access needs", "#0369a1", False, True, "Offer help with doors, seating and the lift",
+     {"match": "any", "rules": [{"field": "tag", "op": "has", "value": "access"}]}),
+    ("Staff", "#7c3aed", False, False, "Staff discount; not shown in scanners",
+     {"match": "any", "rules": [{"field": "tag", "op": "has", "value": "staff"}]}),
 )
 
 
@@ -68,12 +88,16 @@ class DemoResult:
     api_key: str | None
     customers_created: int
     notes: list[str] = field(default_factory=list)
+    door_token: str | None = None
 
     def summary(self) -> str:
         lines = [f"Demo register: {self.register}", f"Customers created: {self.customers_created}"]
         lines += [f"Staff login: {u} / {p} ({r})" for u, p, r, _ in DEMO_STAFF]
         if self.kiosk_token:
             lines.append(f"Demo kiosk token: {self.kiosk_token}")
+        if self.door_token:
+            lines.append(f"Demo door scanner token ({DOOR_KIOSK} at {DOOR_REGISTER}, verify mode, Friends): "
+                         f"{self.door_token}")
         if self.api_key:
             lines.append(f"Demo POS API key: {self.api_key}")
         lines += self.notes
@@ -98,19 +122,31 @@ def _write_secret_file(path: Path, value: str) -> None:
         handle.write(value + "\n")
 
 
-def _ensure_register_and_kiosk(db: Session, data_dir: Path) -> tuple[Register, str | None]:
-    register = db.execute(select(Register).where(Register.name == DEMO_REGISTER)).scalar_one_or_none()
+def _ensure_register_and_kiosk(
+    db: Session, data_dir: Path, register_name: str = DEMO_REGISTER, kiosk_name: str = DEMO_KIOSK,
+    token_file: str = TOKEN_FILE,
+) -> tuple[Register, Kiosk | None, str]:
+    """The register and its paired kiosk; the kiosk is returned only when it was paired now."""
+    register = db.execute(select(Register).where(Register.name == register_name)).scalar_one_or_none()
     if register is None:
-        register = devices.create_register(db, DEMO_REGISTER)
-    token_path = data_dir / TOKEN_FILE
+        register = devices.create_register(db, register_name)
+    token_path = data_dir / token_file
     kiosk = db.execute(select(Kiosk).where(Kiosk.register_id == register.id, Kiosk.revoked_at.is_(None))).scalars().first()
     if kiosk is not None and token_path.exists():
-        return register, token_path.read_text().strip()
+        return register, None, token_path.read_text().strip()
     if kiosk is not None:
         devices.revoke_kiosk(db, kiosk, actor="seed-demo")  # its token is lost; pair afresh
-    _, token = devices.pair_kiosk(db, register, DEMO_KIOSK, actor="seed-demo")
+    kiosk, token = devices.pair_kiosk(db, register, kiosk_name, actor="seed-demo")
     _write_secret_file(token_path, token)
-    return register, token
+    return register, kiosk, token
+
+
+def _ensure_door(db: Session, data_dir: Path, friends: CustomerGroup) -> str:
+    """The venue scanner at the door: verify mode, checking Friends (set when it is paired, then left alone)."""
+    _, kiosk, token = _ensure_register_and_kiosk(db, data_dir, DOOR_REGISTER, DOOR_KIOSK, DOOR_TOKEN_FILE)
+    if kiosk is not None:
+        verify.configure_kiosk(db, kiosk, mode="verify", group_ids=[friends.id], actor="seed-demo")
+    return token
 
 
 def _ensure_staff(db: Session, register: Register) -> None:
@@ -129,14 +165,19 @@ def _ensure_api_key(db: Session, data_dir: Path) -> str:
 
 
 def _ensure_groups(db: Session) -> list[CustomerGroup]:
+    """The demo groups; one without criteria (from an older demo) gets them, and is evaluated."""
     groups = []
-    for priority, (name, colour, blink, visible, description) in enumerate(GROUPS):
+    for priority, (name, colour, blink, visible, description, criteria) in enumerate(GROUPS):
         group = db.execute(select(CustomerGroup).where(CustomerGroup.name == name)).scalar_one_or_none()
         if group is None:
             group = CustomerGroup(
                 name=name, colour=colour, blink=blink, visible_in_scanners=visible, description=description, priority=priority
             )
             db.add(group)
+        if not group.criteria:
+            group.criteria = criteria
+            db.flush()
+            group_members.refresh_group(db, group)
         groups.append(group)
     db.flush()
     return groups
@@ -168,12 +209,13 @@ def _customer_fields(rng: random.Random, index: int, today: dt.date) -> dict:
 
 def seed_demo(db: Session, vault: Vault, *, customers: int = 300, settings: Settings) -> DemoResult:
     """Create what the demo needs; running it again adds nothing twice."""
-    register, token = _ensure_register_and_kiosk(db, settings.data_dir)
+    register, _, token = _ensure_register_and_kiosk(db, settings.data_dir)
     _ensure_staff(db, register)
     api_key = _ensure_api_key(db, settings.data_dir)
     groups = _ensure_groups(db)
+    door_token = _ensure_door(db, settings.data_dir, groups[0])
     existing = db.execute(select(func.count(Customer.id))).scalar_one()
-    result = DemoResult(register.name, token, api_key, 0)
+    result = DemoResult(register.name, token, api_key, 0, door_token=door_token)
     if existing:
         result.notes.append(f"{existing} customers already present; none added.")
         return result
@@ -196,27 +238,26 @@ def seed_demo(db: Session, vault: Vault, *, customers: int = 300, settings: Sett
 
 
 def _seed_groups_and_memberships(db, rng, created, groups, today) -> None:
-    friends, vip, access, staff = groups
+    """Friend memberships and vip/access/staff tags, which the groups' criteria pick up; Anna is a VIP by hand."""
+    vip = groups[1]
     for index, customer in enumerate(created):
-        chosen = []
+        tags = []
         if index == 0 or rng.random() < 0.3:
-            chosen.append(friends)
             db.add(Membership(customer_id=customer.id, plan="Friend", starts_on=today - dt.timedelta(days=200),
                               ends_on=today + dt.timedelta(days=165)))
         if index == 0 or rng.random() < 0.05:
-            chosen.append(vip)
+            if index == 0:
+                db.add(GroupMember(group_id=vip.id, customer_id=customer.id, manual=True))
+            else:
+                tags.append("vip")
         if rng.random() < 0.04:
-            chosen.append(access)
+            tags.append("access")
         if rng.random() < 0.03:
-            chosen.append(staff)
-        for group in chosen:
-            db.add(GroupMember(group_id=group.id, customer_id=customer.id, manual=True))
+            tags.append("staff")
+        customer.tags.extend(CustomerTag(tag=tag) for tag in tags)
     db.flush()
     for group in groups:
-        group.member_count = db.execute(
-            select(func.count()).select_from(GroupMember).where(GroupMember.group_id == group.id)
-        ).scalar_one()
-        group.refreshed_at = dt.datetime.now(dt.UTC)
+        group_members.refresh_group(db, group)
 
 
 def _seed_cards(db: Session, created: list[Customer]) -> None:
