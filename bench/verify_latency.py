@@ -112,12 +112,12 @@ def drive(base_url: str, token: str, payloads: list[str], seconds: float, connec
             "p90": q[89], "p99": q[98], "results": dict(results)}
 
 
-def fetch_cache(base_url: str, token: str, **headers) -> tuple[requests.Response, float, int]:
-    """(response, seconds, bytes on the wire)."""
+def fetch_cache(base_url: str, token: str, **headers) -> tuple[requests.Response, float, bytes]:
+    """(response, seconds, the bytes on the wire)."""
     started = time.perf_counter()
     response = requests.get(f"{base_url}/api/v1/kiosk/verify-cache", timeout=600, stream=True,
                             headers={"Authorization": f"Bearer {token}", **headers})
-    wire = len(response.raw.read(decode_content=False))
+    wire = response.raw.read(decode_content=False)
     return response, time.perf_counter() - started, wire
 
 
@@ -174,8 +174,8 @@ def main() -> None:
     for label, result in (("1 connection", single), (f"{args.connections} connections", loaded)):
         print(f"  {label:<14} {result['requests']:>6,} requests  {result['rps']:>5.0f}/s  p50 {result['p50']:.1f} ms  "
               f"p90 {result['p90']:.1f} ms  p99 {result['p99']:.1f} ms  {result['results']}")
-    size, gz = plain[-1][2], zipped[-1][2]
-    entries = len(json.loads(plain[-1][0].content)["entries"])
+    size, gz = len(plain[-1][2]), len(zipped[-1][2])
+    entries = len(json.loads(plain[-1][2])["entries"])
     print(f"  offline list: {entries:,} entries ({have:,} customer numbers + {len(codes):,} cards); "
           f"{size / 1e6:.1f} MB plain, {gz / 1e6:.1f} MB gzip")
     print(f"    per 100,000 customers: {size * 100_000 / have / 1e6:.2f} MB plain, "
