@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, exists, false, func, literal, select, update
+from sqlalchemy import case, delete, exists, false, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -36,6 +36,9 @@ from .criteria_sql import condition
 
 MEMBERS_VERSION = "group_members_version"
 _GM = GroupMember.__table__
+# After a refresh that moved this many rows, PostgreSQL's statistics are brought up to date at once:
+# planned with a new group's stale estimate ("no rows"), the next refresh's anti-join can take minutes.
+ANALYZE_AFTER_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class RefreshResult:
 def today() -> dt.date:
     """The shop's date (the server's local time zone): memberships and ages turn over at local midnight."""
     return dt.date.today()
+
+
+_COUNTED = {"preserve_rowcount": True}  # psycopg reports no row count for INSERT ... SELECT otherwise
 
 
 def _insert_ignoring_duplicates(db: Session):
@@ -76,19 +82,23 @@ def refresh_group(db: Session, group: CustomerGroup, *, on: dt.date | None = Non
     criteria = _criteria_of(group)
     matched_rows = (GroupMember.group_id == group.id) & GroupMember.manual.is_(False)
     if criteria is None:
-        removed = db.execute(delete(GroupMember).where(matched_rows)).rowcount
+        removed = db.execute(delete(GroupMember).where(matched_rows), execution_options=_COUNTED).rowcount
         added = 0
     else:
         matches = condition(criteria, day)
         still_matches = exists().where(Customer.id == GroupMember.customer_id, matches)
-        removed = db.execute(delete(GroupMember).where(matched_rows, ~still_matches)).rowcount
+        removed = db.execute(delete(GroupMember).where(matched_rows, ~still_matches),
+                             execution_options=_COUNTED).rowcount
         already = exists().where(
             _GM.c.group_id == group.id, _GM.c.customer_id == Customer.id, _GM.c.manual.is_(False)
         )
         new_matches = select(literal(group.id), Customer.id, false()).where(matches, ~already)
         added = db.execute(
-            _insert_ignoring_duplicates(db).from_select(["group_id", "customer_id", "manual"], new_matches)
+            _insert_ignoring_duplicates(db).from_select(["group_id", "customer_id", "manual"], new_matches),
+            execution_options=_COUNTED,
         ).rowcount
+    if added + removed >= ANALYZE_AFTER_ROWS and db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ANALYZE group_members"))
     group.member_count = count_members(db, group.id)
     group.refreshed_at = utcnow()
     if added or removed:
