@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..auth import Principal, manager_or_pos, runtime
 from ..errors import ApiError
 from ..models import Customer, GroupMember
+from ..params import RowId
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups
 from ..services.criteria import FIELDS, parse_criteria
@@ -102,14 +103,14 @@ def reorder(body: ReorderIn, principal: Principal = Depends(manager_or_pos), rt:
 
 
 @router.get("/{group_id}", summary="One group")
-def get_group(group_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+def get_group(group_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return groups.group_view(groups.get_group(db, group_id))
 
 
 @router.patch("/{group_id}", summary="Edit a group; changed criteria are re-evaluated before the answer")
 def update_group(
-    group_id: int, body: GroupIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
+    group_id: RowId, body: GroupIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
     with rt.sessions() as db:
         group = groups.update_group(db, groups.get_group(db, group_id), _fields(body, partial=True))
@@ -120,7 +121,7 @@ def update_group(
 
 
 @router.delete("/{group_id}", status_code=204, summary="Delete a group (customers stay; only the grouping goes)")
-def delete_group(group_id: int, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
+def delete_group(group_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
     with rt.sessions() as db:
         groups.delete_group(db, groups.get_group(db, group_id))
         db.commit()
@@ -129,7 +130,7 @@ def delete_group(group_id: int, principal: Principal = Depends(manager_or_pos), 
 
 
 @router.post("/{group_id}/move", summary="Move a group one place up (shown earlier) or down")
-def move(group_id: int, body: MoveIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
+def move(group_id: RowId, body: MoveIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
     with rt.sessions() as db:
         groups.move_group(db, groups.get_group(db, group_id), body.direction)
         db.commit()
@@ -140,7 +141,7 @@ def move(group_id: int, body: MoveIn, principal: Principal = Depends(manager_or_
 
 @router.get("/{group_id}/members", summary="The group's customers by name, 50 a page; manual: picked by hand")
 def members(
-    group_id: int,
+    group_id: RowId,
     after: str | None = Query(None, max_length=300, description="next from the previous page"),
     limit: int = Query(50, ge=1, le=200),
     principal: Principal = Depends(manager_or_pos),
@@ -154,7 +155,7 @@ def members(
 
 @router.post("/{group_id}/members", status_code=201, summary="Add a customer by hand")
 def add_member(
-    group_id: int, body: MemberIn, response: Response, principal: Principal = Depends(manager_or_pos),
+    group_id: RowId, body: MemberIn, response: Response, principal: Principal = Depends(manager_or_pos),
     rt: Runtime = Depends(runtime),
 ) -> dict:
     with rt.sessions() as db:
@@ -172,7 +173,7 @@ def add_member(
 
 @router.delete("/{group_id}/members/{reference}", status_code=204,
                summary="Remove a hand-picked customer (they stay if they meet the criteria)")
-def remove_member(group_id: int, reference: str, principal: Principal = Depends(manager_or_pos),
+def remove_member(group_id: RowId, reference: str, principal: Principal = Depends(manager_or_pos),
                   rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         group = groups.get_group(db, group_id)

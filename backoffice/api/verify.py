@@ -13,7 +13,7 @@ from ..errors import ApiError
 from ..runtime import Runtime
 from ..services import idempotency, verify, verify_cache
 
-router = APIRouter(prefix="/api/v1/kiosk", tags=["verify"])
+router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
 
 

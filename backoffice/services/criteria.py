@@ -44,7 +44,7 @@ VALUE_KINDS = {
     "age": "an age in years (0 to 150)",
     "ages": "two ages in years, lowest first",
     "days": "a number of days (0 to 36500)",
-    "date": "a date such as 2026-01-31",
+    "date": "a date such as 2026-01-31 (1900 to 2200)",
     "bool": "true or false",
     "postcode": "a postcode (letters, digits, hyphen)",
     "postcodes": f"a list of 1 to {MAX_LIST} postcodes",
@@ -76,10 +76,14 @@ def _int(low: int, high: int):
 
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        day = dt.date.fromisoformat(value.strip())
+    else:
         raise ValueError
-    return dt.date.fromisoformat(value.strip())
+    if not 1900 <= day.year <= 2200:  # beyond, a date names nothing here (and year 1 cannot move time zones)
+        raise ValueError
+    return day
 
 
 def _bool(value: Any) -> bool:

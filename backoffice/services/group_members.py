@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Customer, CustomerGroup, GroupMember, utcnow
+from ..params import row_id
 from .counters import next_value
 from .criteria import Criteria, parse_criteria
 from .criteria_sql import condition
@@ -271,9 +272,10 @@ def members_page(db: Session, group_id: int, *, after: str | None = None, limit:
         stmt = stmt.where(GroupMember.customer_id.in_(
             select(hand.customer_id).where(hand.group_id == group_id, hand.manual.is_(True))))
     if after:
-        if not after.isdigit():
+        after_id = row_id(after)
+        if after_id is None:
             return [], None
-        stmt = stmt.where(GroupMember.customer_id > int(after))
+        stmt = stmt.where(GroupMember.customer_id > after_id)
     rows = db.execute(stmt).all()
     page = [{"reference": r.reference, "customer_number": r.customer_number, "first_name": r.first_name,
              "last_name": r.last_name, "manual": bool(r[5]), "by_criteria": bool(r[6])} for r in rows[:limit]]

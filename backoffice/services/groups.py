@@ -42,8 +42,8 @@ def group_badge(group) -> dict:
 def selected_groups(db: Session, kiosk) -> list[CustomerGroup]:
     """The groups a verify-mode kiosk checks: its selection (``None``: every scanner-visible group).
 
-    An empty selection (its only groups were deleted) checks nothing, so
-    that deleting a group never widens who a door lets in.
+    An empty selection checks nothing (never "all"), so that no change to the
+    groups can widen who a door lets in.
     """
     stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
     if kiosk.verify_group_ids is not None:
@@ -160,10 +160,18 @@ def update_group(db: Session, group: CustomerGroup, fields: dict) -> CustomerGro
 
 
 def delete_group(db: Session, group: CustomerGroup) -> None:
-    """Delete a group and its memberships; kiosks that checked it keep checking the rest of their selection."""
-    for kiosk in db.execute(select(Kiosk)).scalars():
-        if kiosk.verify_group_ids and group.id in kiosk.verify_group_ids:
-            kiosk.verify_group_ids = [i for i in kiosk.verify_group_ids if i != group.id]
+    """Delete a group and its memberships (the customers stay).
+
+    Refused while a venue scanner verifies this group alone: its selection
+    would be left empty, which a door must never read as "all groups".
+    """
+    kiosks = [k for k in db.execute(select(Kiosk)).scalars() if k.verify_group_ids and group.id in k.verify_group_ids]
+    only_this = [k.name for k in kiosks if k.mode == "verify" and k.revoked_at is None and k.verify_group_ids == [group.id]]
+    if only_this:
+        raise ApiError(409, "group_verified_by_kiosk",
+                       f"{', '.join(only_this)} verifies only this group; choose other groups for it first.")
+    for kiosk in kiosks:
+        kiosk.verify_group_ids = [i for i in kiosk.verify_group_ids if i != group.id]
     db.delete(group)
     db.flush()
     group_members.bump_version(db)

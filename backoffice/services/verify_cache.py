@@ -168,9 +168,9 @@ def cache_document(db: Session, kiosk: VerifyKiosk, *, if_none_match: str | None
     etag = _etag(entries, kiosk)
     if _matches(if_none_match, etag):
         return CacheDocument(etag, None, False)
-    selected = None
-    if kiosk.selection is not None:
-        selected = [i for i in kiosk.selection if str(i) in entries.groups]
+    # The selection as configured, even a group since hidden from scanners: no entry lists a hidden
+    # group, so it matches nobody, as online; filtered, the list could become [], which reads as "all".
+    selected = list(kiosk.selection) if kiosk.selection is not None else None
     rest = {
         "expires_at": (entries.generated_at + VALID_FOR).isoformat(),
         "generated_at": entries.generated_at.isoformat(),

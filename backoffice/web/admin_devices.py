@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import CustomerGroup, Kiosk, Register, utcnow
-from ..params import RowId
+from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
 from .render import page, qr
@@ -152,18 +152,18 @@ def _mode_page(request: Request, rt: Runtime, kiosk_id: int, *, mode: str | None
 
 
 @router.get("/admin/devices/kiosks/{kiosk_id}/mode")
-def kiosk_mode_form(kiosk_id: int, request: Request, staff: Staff = Depends(current_manager),
+def kiosk_mode_form(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                     rt: Runtime = Depends(runtime)) -> Response:
     return _mode_page(request, rt, kiosk_id)
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/mode")
-async def set_kiosk_mode(kiosk_id: int, request: Request, staff: Staff = Depends(current_manager),
+async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                          rt: Runtime = Depends(runtime)) -> Response:
     """Connect (the counter) or verify (a door): which groups, or All; the kiosk follows at once."""
     form = await request.form()
     mode = str(form.get("mode", "connect"))
-    selected = [int(v) for v in form.getlist("group_id") if str(v).isdigit()]
+    selected = [i for i in (row_id(str(v)) for v in form.getlist("group_id")) if i is not None]
     group_ids = None if form.get("groups", "all") == "all" else selected
 
     def work():

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import CustomerTag, Label
+from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
 from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, parse_criteria
@@ -168,7 +169,7 @@ async def create_group(request: Request, staff: Staff = Depends(current_manager)
 
 @router.get("/admin/groups/{group_id}")
 def group_page(
-    group_id: int,
+    group_id: RowId,
     request: Request,
     after: str | None = Query(None, max_length=20),
     staff: Staff = Depends(current_manager),
@@ -184,7 +185,7 @@ def group_page(
 
 
 @router.get("/admin/groups/{group_id}/edit")
-def edit_group_form(group_id: int, request: Request, staff: Staff = Depends(current_manager),
+def edit_group_form(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                     rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
         group = groups.get_group(db, group_id)
@@ -195,13 +196,13 @@ def edit_group_form(group_id: int, request: Request, staff: Staff = Depends(curr
 
 
 @router.post("/admin/groups/{group_id}/edit")
-async def edit_group(group_id: int, request: Request, staff: Staff = Depends(current_manager),
+async def edit_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                      rt: Runtime = Depends(runtime)) -> Response:
     return await _save(request, staff, rt, group_id)
 
 
 @router.get("/admin/groups/{group_id}/delete")
-def delete_confirm(group_id: int, request: Request, staff: Staff = Depends(current_manager),
+def delete_confirm(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                    rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
         group = groups.group_view(groups.get_group(db, group_id))
@@ -209,18 +210,25 @@ def delete_confirm(group_id: int, request: Request, staff: Staff = Depends(curre
 
 
 @router.post("/admin/groups/{group_id}/delete")
-def delete_group(group_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         group = groups.get_group(db, group_id)
         name = group.name
-        groups.delete_group(db, group)
+        try:
+            groups.delete_group(db, group)
+        except ApiError as exc:
+            db.rollback()
+            view = groups.group_view(groups.get_group(db, group_id))
+            return page(request, "admin/group_delete.html", status=exc.status, section="groups", group=view,
+                        message=exc.message)
         db.commit()
     rt.notifier.notify()
     return RedirectResponse(f"/admin/groups?notice=Group+{name}+deleted.", status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/move")
-async def move_group(group_id: int, request: Request, staff: Staff = Depends(current_manager),
+async def move_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                      rt: Runtime = Depends(runtime)) -> Response:
     direction = "up" if (await request.form()).get("direction") == "up" else "down"
 
@@ -241,7 +249,7 @@ def _back(form, group_id: int) -> str:
 
 
 @router.post("/admin/groups/{group_id}/members")
-async def add_by_hand(group_id: int, request: Request, staff: Staff = Depends(current_manager),
+async def add_by_hand(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                       rt: Runtime = Depends(runtime)) -> Response:
     """Add a customer by hand (customer number, e-mail, phone or reference)."""
     form = await request.form()
@@ -269,7 +277,7 @@ async def add_by_hand(group_id: int, request: Request, staff: Staff = Depends(cu
 
 
 @router.post("/admin/groups/{group_id}/members/{reference}/remove")
-async def remove_by_hand(group_id: int, reference: str, request: Request, staff: Staff = Depends(current_manager),
+async def remove_by_hand(group_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_manager),
                          rt: Runtime = Depends(runtime)) -> Response:
     back = _back(await request.form(), group_id)
 
@@ -304,14 +312,14 @@ def _with(path: str, **query: str) -> str:
 async def add_customer_to_group(reference: str, request: Request, staff: Staff = Depends(current_manager),
                                 rt: Runtime = Depends(runtime)) -> Response:
     """From the customer's page: add them by hand to the chosen group."""
-    group_id = str((await request.form()).get("group_id", ""))
+    group_id = row_id(str((await request.form()).get("group_id", "")))
     back = f"/admin/customers/{reference}"
-    if not group_id.isdigit():
+    if group_id is None:
         return RedirectResponse(_with(back, group_message="Choose a group."), status_code=303)
 
     def work():
         with rt.sessions() as db:
-            group = groups.get_group(db, int(group_id))
+            group = groups.get_group(db, group_id)
             customer = customers.get_by_reference(db, reference)
             if group_members.add_by_hand(db, group, customer.id):
                 audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)

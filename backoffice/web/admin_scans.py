@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..auth import runtime
 from ..models import Customer, Kiosk
+from ..params import MAX_ROW_ID, row_id
 from ..runtime import Runtime
 from ..services import verify
 from ..services.group_members import last_midnight
@@ -25,11 +26,11 @@ def scan_log(
     request: Request,
     kiosk: str = Query("", max_length=12),
     result: str = Query("", max_length=12),
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    kiosk_id = int(kiosk) if kiosk.isdigit() else None
+    kiosk_id = row_id(kiosk)
     result = result if result in verify.RESULTS else ""
     today = last_midnight()
     with rt.read_sessions() as db:

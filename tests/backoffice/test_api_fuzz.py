@@ -74,7 +74,7 @@ def test_kiosk_endpoints_never_fail_and_refuse_in_the_error_shape(case, fuzzed):
     assert_answer_is_sound(case, response)
 
 
-@schema.include(tag_regex="^(customers|sales|registrations|admin|health)$").parametrize()
+@schema.include(tag_regex="^(customers|sales|registrations|admin|groups|health)$").parametrize()
 @FUZZ
 def test_pos_and_staff_endpoints_with_an_api_key_never_fail_and_refuse_in_the_error_shape(case, fuzzed):
     response = case.call(base_url=fuzzed.base_url, headers={"Authorization": f"Bearer {fuzzed.pos_key}"}, timeout=30)

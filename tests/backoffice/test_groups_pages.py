@@ -141,6 +141,16 @@ def test_the_cashier_console_shows_the_connected_customers_groups_with_their_col
     assert f'<span class="dot blink" style="background: #b45309"></span>{name}' in panel
 
 
+def test_deleting_a_group_a_door_verifies_alone_is_refused_with_a_reason(backoffice, manager, pos):
+    group_id = _group_id(manager.post_form("/admin/groups/new", _form(f"Door {_tag()}", None)))
+    _, token = backoffice.register_with_kiosk()
+    kiosk_id = next(k["id"] for k in pos.get("/api/v1/kiosks").json()["kiosks"] if token.startswith(k["token_hint"]))
+    pos.patch(f"/api/v1/kiosks/{kiosk_id}", {"mode": "verify", "verify_group_ids": [group_id]})
+    refused = manager.post_form(f"/admin/groups/{group_id}/delete")
+    assert refused.status_code == 409 and "verifies only this group" in refused.text
+    assert manager.get(f"/admin/groups/{group_id}").status_code == 200
+
+
 def test_cashiers_cannot_open_the_group_pages(backoffice):
     cashier = new_staff(backoffice, "cashier")
     assert cashier.get("/admin/groups").status_code == 403

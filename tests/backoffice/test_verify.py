@@ -231,16 +231,32 @@ def test_the_selection_only_takes_groups_visible_in_scanners(pos, door, group):
     assert bad_mode.status_code == 422
 
 
-def test_deleting_the_only_selected_group_never_widens_the_door(pos, door, group, make_customer):
+def test_a_group_a_door_verifies_alone_cannot_be_deleted_and_others_leave_its_selection(pos, door, group,
+                                                                                         make_customer):
     tag = _tag()
     selected, other = group(tag), group(tag)
     customer = make_customer(tags=[tag])
     door.configure([selected["id"]])
-    pos.delete(f"/api/v1/groups/{selected['id']}")
+    refused = pos.delete(f"/api/v1/groups/{selected['id']}")
+    assert refused.status_code == 409 and error_code(refused) == "group_verified_by_kiosk"
+    door.configure([selected["id"], other["id"]])
+    assert pos.delete(f"/api/v1/groups/{other['id']}").status_code == 204
     kiosk = next(k for k in pos.get("/api/v1/kiosks").json()["kiosks"] if k["id"] == door.id)
-    assert kiosk["verify_group_ids"] == []
-    answer = door.verify(**_number(customer)).json()
-    assert answer["result"] == "warning" and [g["id"] for g in answer["customer"]["groups"]] == [other["id"]]
+    assert kiosk["verify_group_ids"] == [selected["id"]]
+    assert door.verify(**_number(customer)).json()["matched_groups"] == [selected["id"]]
+
+
+def test_hiding_a_verified_group_from_scanners_turns_its_members_to_warnings_online_and_offline(pos, door, group,
+                                                                                                make_customer):
+    tag = _tag()
+    selected = group(tag)
+    customer = make_customer(tags=[tag])
+    door.configure([selected["id"]])
+    pos.patch(f"/api/v1/groups/{selected['id']}", {"visible_in_scanners": False})
+    assert door.verify(**_number(customer)).json()["result"] == "warning"
+    document = door.api.get("/api/v1/kiosk/verify-cache").json()
+    assert document["selected_group_ids"] == [selected["id"]]  # never [], which a kiosk could read as "all"
+    assert document["entries"][f"n:{customer['customer_number']}"]["g"] == []
 
 
 # ---------------------------------------------------------------- the offline list
