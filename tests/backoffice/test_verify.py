@@ -427,3 +427,27 @@ def test_the_kiosk_mode_is_set_on_the_devices_pages(backoffice, door, group):
     state = door.api.get("/api/v1/kiosk/state").json()
     assert state["kiosk"]["mode"] == "verify" and [g["id"] for g in state["kiosk"]["verify_groups"]] == [members["id"]]
     assert "Venue scanner" in manager.get("/admin/devices").text
+
+
+def test_the_kiosks_own_offline_store_accepts_the_list_and_answers_like_the_server(tmp_path, backoffice, door, group,
+                                                                                  make_customer):
+    from kiosk.verify_cache import VerifyCache
+
+    tag = _tag()
+    members = group(tag)
+    member, outsider = make_customer(first_name="Mira", tags=[tag]), make_customer(first_name="Otto")
+    code = _linked_card(backoffice, member)
+    door.configure([members["id"]])
+    response = door.api.get("/api/v1/kiosk/verify-cache")
+    store = VerifyCache(tmp_path / "verify-cache.sqlite3", door.token)
+    store.store(response.json(), etag=response.headers["ETag"])
+    for scanned in (parse_payload(str(member["customer_number"])), parse_payload(f"https://shop.example/c/{code}"),
+                    parse_payload(str(outsider["customer_number"])), parse_payload("98765428")):
+        online = door.verify(kind=scanned.kind, customer_number=scanned.customer_number,
+                             card_code=scanned.card_code).json()
+        offline = store.answer(scanned, None)
+        assert offline.result == online["result"], scanned
+        if "customer" in online:
+            assert offline.first_name == online["customer"]["first_name"]
+            assert offline.reference == online["customer"]["reference"]
+            assert [g["id"] for g in offline.groups] == [g["id"] for g in online["customer"]["groups"]]
