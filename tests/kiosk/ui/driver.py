@@ -295,7 +295,27 @@ def camera_missing(d: Driver):
     d.shot("02-home-no-camera")
 
 
-SCENARIOS = {f.__name__: f for f in (camera_missing, touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
+def door(d: Driver):
+    """A venue scanner: the camera video shows a member's, a non-member's and an unknown code in turn."""
+    yield from d.until_screen("verify", timeout=30)
+    d.shot("00-scanning")
+    seen: list[list[str]] = []
+    deadline = time.monotonic() + 90
+    while len({r for r, _ in seen}) < 3:
+        visit = d.app.flow.state.visit
+        if visit.verify_result and (not seen or seen[-1] != [visit.verify_result, visit.first_name]):
+            seen.append([visit.verify_result, visit.first_name])
+            for _ in range(3):
+                yield
+            d.shot(f"{len(seen):02d}-{visit.verify_result}")
+            d.report("answer", answers=seen)
+        if time.monotonic() > deadline:
+            raise ScenarioFailed(f"answers seen: {seen}")
+        yield
+    d.report("answers", answers=seen)
+
+
+SCENARIOS = {f.__name__: f for f in (door, camera_missing, touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
                                      offline_then_back)}
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from kiosk.api import BackofficeClient
 from kiosk.camera.synthetic import clip_frames, write_video
 from tests.support.api import Api
 from tests.support.server import ServerProcess
@@ -248,3 +249,93 @@ def _connections(url: str, sale_ref: str) -> int:
         rows = conn.execute(text("SELECT data FROM register_events WHERE type = 'customer_connected'")).all()
     engine.dispose()
     return sum(1 for (data,) in rows if sale_ref in str(data))
+
+
+def _door(backoffice, till) -> tuple[dict, dict, dict]:
+    """Members group, one member, one non-member with a card, and the till's kiosk switched to verify it."""
+    pos = till.pos
+    group = pos.post("/api/v1/groups", {"name": f"Members {uuid.uuid4().hex[:6]}", "colour": "#15803d"}).json()
+    member = _customer(till, first_name="Maja")
+    other = _customer(till, first_name="Otto")
+    assert pos.post(f"/api/v1/groups/{group['id']}/members", {"customer": member["reference"]}).status_code in (200, 201)
+    kiosk_id = next(k["id"] for k in pos.get("/api/v1/kiosks").json()["kiosks"] if k["register"] == till.name)
+    changed = pos.patch(f"/api/v1/kiosks/{kiosk_id}", {"mode": "verify", "verify_group_ids": [group["id"]]})
+    assert changed.status_code == 200, changed.text
+    return group, member, other
+
+
+def test_venue_scanner_answers_member_non_member_and_unknown_codes_from_a_played_video(backoffice, till, kiosk,
+                                                                                      tmp_path):
+    _group, member, other = _door(backoffice, till)
+    video = write_video(clip_frames([
+        (None, 1.0), ((str(member["customer_number"]), "QRCode"), 2.5), (None, 1.0),
+        ((f"{backoffice.base_url}/?customer={other['customer_number']}",
+          "QRCode"), 2.5),
+        (None, 1.0), (("99999998", "QRCode"), 2.5), (None, 1.0),
+    ], fps=10), tmp_path / "door.avi", fps=10)
+    run = kiosk("door", backoffice.base_url, till.kiosk_token, camera=f"file:{video}", size="1280x800")
+    status = run.finish(timeout=150)
+    answers = {result: name for result, name in status["answers"]}
+    assert answers == {"success": "Maja", "warning": "Otto", "unknown": ""}, status["answers"]
+
+
+def test_venue_scanner_keeps_answering_offline_from_its_signed_list_and_reports_the_scans_later(tmp_path):
+    from kiosk.flow import Screen, Timing, VisitFlow
+    from kiosk.identity import parse_payload
+    from kiosk.outbox import Outbox, OutboxSender
+    from kiosk.verify_cache import VerifyCache
+
+    data = tmp_path / "backoffice"
+    data.mkdir()
+    url = f"sqlite:///{data / 'backoffice.sqlite3'}"
+    server = ServerProcess(data_dir=data, database_url=url).start()
+    try:
+        pos = Api(server.base_url, _api_key(url))
+        register = pos.post("/api/v1/registers", {"name": "Door"}).json()["name"]
+        paired = pos.post("/api/v1/kiosks", {"register": register, "name": "Entrance"}).json()
+        group = pos.post("/api/v1/groups", {"name": "Friends", "colour": "#15803d"}).json()
+        maja = pos.post("/api/v1/customers", {"first_name": "Maja"}).json()
+        otto = pos.post("/api/v1/customers", {"first_name": "Otto"}).json()
+        pos.post(f"/api/v1/groups/{group['id']}/members", {"customer": maja["reference"]})
+        pos.patch(f"/api/v1/kiosks/{paired['id']}", {"mode": "verify", "verify_group_ids": [group["id"]]})
+        client = BackofficeClient(server.base_url, paired["token"], timeout=2, retries=0)
+        cache = VerifyCache(tmp_path / "kiosk" / "verify-cache.json", paired["token"])
+        document, etag = client.verify_cache()
+        cache.store(document, etag)
+        assert client.verify_cache(etag) == (None, etag)  # unchanged: nothing downloaded
+        outbox = Outbox(tmp_path / "kiosk" / "outbox.sqlite3")
+
+        def immediately(work, done, failed):
+            try:
+                done(work())
+            except Exception as exc:  # noqa: BLE001
+                failed(exc)
+
+        flow = VisitFlow(client, immediately, outbox=outbox, timing=Timing())
+        flow.verify_cache = cache
+        flow.server_state(client.state())
+        assert flow.state.screen == Screen.VERIFY
+        flow.verify_scanned(parse_payload(str(maja["customer_number"]), symbology="QRCode"))
+        assert (flow.state.visit.verify_result, flow.state.visit.verify_offline) == ("success", False)
+        server.kill()
+        answers = []
+        for code in (maja["customer_number"], otto["customer_number"], 99999997):
+            flow.verify_scanned(parse_payload(str(code), symbology="QRCode"))
+            answers.append((flow.state.visit.verify_result, flow.state.visit.first_name, flow.state.visit.verify_offline))
+        assert answers == [("success", "Maja", True), ("warning", "Otto", True), ("unknown", "", True)]
+        assert outbox.count() == 3
+        server.start()
+        assert OutboxSender(outbox, BackofficeClient(server.base_url, paired["token"]).send).flush() == 3
+        assert outbox.count() == 0
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT result, offline FROM verify_scans ORDER BY id")).all()
+        engine.dispose()
+        assert [(r, bool(o)) for r, o in rows] == [("success", False), ("success", True), ("warning", True),
+                                                   ("unknown", True)]
+        revoked = pos.post(f"/api/v1/kiosks/{paired['id']}/revoke")
+        assert revoked.status_code == 200
+    finally:
+        server.stop()
