@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--public-url", default="", help="the URL phones use for the QR form (default: http://HOST:PORT)")
     demo.add_argument("--camera", default="", help="camera source (default: /dev/video0 if present, else the demo video)")
     demo.add_argument("--no-window", action="store_true", help="serve the backoffice only (no kiosk window)")
+    demo.add_argument("--door", action="store_true", help="run the window as the venue scanner at the door "
+                      "(verify mode, checking Friends) instead of the till's kiosk")
     gallery = sub.add_parser("gallery", help="render every screen and state to PNG files")
     gallery.add_argument("outdir")
     gallery.add_argument("--sizes", default="1280x800,800x480")

@@ -60,7 +60,7 @@ def start_backoffice(args: argparse.Namespace, data_dir: Path):
     raise RuntimeError(f"The demo backoffice did not start on port {args.port} (is the port in use?)")
 
 
-def seed_and_open_sale(app, settings) -> str:
+def seed_and_open_sale(app, settings, *, door: bool = False) -> str:
     """Demo data once, and an open sale on the demo register so the kiosk shows its three choices."""
     from backoffice.demo import DEMO_REGISTER, seed_demo
     from backoffice.services import sales
@@ -74,21 +74,23 @@ def seed_and_open_sale(app, settings) -> str:
                                                   "variant": "Large", "unit_price": "42.00"}])
         db.commit()
     runtime.notifier.notify()
-    return result.kiosk_token
+    return result.door_token if door else result.kiosk_token
 
 
 def run_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     base_url, settings, app, server = start_backoffice(args, data_dir)
-    token = seed_and_open_sale(app, settings)
+    token = seed_and_open_sale(app, settings, door=args.door)
     print(
         f"\nBackoffice:       {base_url}  (API docs {base_url}/api/docs)\n"
         f"Cashier console:  {base_url}/console   log in as cashier / cashier-demo\n"
         f"Back office:      {base_url}/admin     log in as manager / manager-demo\n"
         f"Phone form QR:    shown on the kiosk under Via mobile (phones reach {settings.base_url})\n"
         "A sale is open on Kassa 1, so the kiosk shows its three choices; close it in the console to see the\n"
-        "waiting screen. Demo customer: 100001 Anna Andersson, phone 070-123 45 67, card DEMO-00000001.\n",
+        "waiting screen. Demo customer: 100001 Anna Andersson, phone 070-123 45 67, card DEMO-00000001.\n"
+        + ("The window is the door's venue scanner (Entré at Dörren), checking Friends: Anna's card is a Success.\n"
+           if args.door else "Run './demo.sh --door' for the venue scanner at the door instead.\n"),
         flush=True,
     )
     if args.no_window:

@@ -191,6 +191,7 @@ class VerifyCache:
         known = self._meta.get("groups", {})
         groups = tuple({"id": int(g), **known[str(g)]} for g in json.loads(group_json) if str(g) in known)
         wanted = selected if selected is not None else self._meta.get("selected_group_ids")
-        wanted_ids = {int(g) for g in wanted} if wanted else {int(g) for g in known}
+        # None is "all groups"; an empty selection selects nothing
+        wanted_ids = {int(g) for g in wanted} if wanted is not None else {int(g) for g in known}
         matched = any(g["id"] in wanted_ids for g in groups)
         return VerifyAnswer("success" if matched else "warning", first_name, groups, reference, offline=True)
