@@ -1,13 +1,14 @@
 """Limits on what a kiosk may look up: a rate per minute, and a lockout after many misses.
 
-Every identify (and every start of a Via-mobile visit, every registration and
-every phone-form lookup) counts against two buckets in ``rate_limit_hits``:
+Every identify (and every start of a Via-mobile visit and every phone-form
+lookup) counts against two buckets in ``rate_limit_hits``:
 the kiosk's and its register's, so that pairing a second kiosk to a register
 does not double what can be tried there.  Misses (not found, invalid numbers)
 are counted apart; too many of them in the window lock the kiosk (or the whole
 register) out for a while, the cashier console gets a prompt, and a manager
-can lift the lock from the devices page.  Hits live in the database so that
-every server process sees them; housekeeping prunes them.
+can lift the lock from the devices page.  Registrations are not limited: they
+look nothing up.  Hits live in the database so that every server process sees
+them; housekeeping prunes them.
 
 A lock is a row in the same table: bucket ``identify:lock:k:<kiosk>`` or
 ``identify:lock:r:<register>``, with ``at`` holding the time it ends.
