@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BackofficeUnavailable, KioskError, NotPaired, Rejected
+from .errors import BackofficeUnavailable, KioskError, NotPaired, RateLimited, Rejected
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ class OutboxSender:
         self.max_interval = max_interval
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self.pause_until = 0.0
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
 
     def start(self) -> OutboxSender:
@@ -143,6 +144,11 @@ class OutboxSender:
                 break
             except NotPaired:
                 raise
+            except RateLimited as exc:
+                # "not now" is not "never": keep it, and wait as long as the backoffice asks
+                self.outbox.failed_attempt(entry.id, f"rate limited for {exc.retry_after:.0f} s")
+                self.pause_until = time.monotonic() + exc.retry_after
+                break
             except Rejected as exc:
                 # A refusal will not change on retry (e.g. invalid data): drop it, keep a note without personal data.
                 log.error("Outbox entry %s (%s) refused: %s; dropped", entry.id, entry.kind, exc.code)
@@ -166,6 +172,9 @@ class OutboxSender:
                 break
             if not self.outbox.count():
                 delay = self.interval
+                continue
+            if time.monotonic() < self.pause_until:
+                delay = self.pause_until - time.monotonic()
                 continue
             try:
                 self.flush()

@@ -47,11 +47,11 @@ def test_sigkill_while_writing_and_sending_loses_nothing_and_doubles_nothing(bac
     assert len(keys) == len(set(keys))
 
     register, token = backoffice.register_with_kiosk()
-    rounds = 0
-    while Outbox(state / "outbox.sqlite3").count() and rounds < 60:
-        rounds += 1
-        _kill_after(["send", str(state), backoffice.base_url, token], rng.uniform(0.3, 1.5))
-    assert Outbox(state / "outbox.sqlite3").count() == 0, "the outbox never emptied"
+    rounds = 8
+    for _ in range(rounds):  # senders killed at random moments, some mid-request
+        _kill_after(["send", str(state), backoffice.base_url, token], rng.uniform(0.5, 2.5))
+    finished = _kill_after(["send", str(state), backoffice.base_url, token], 180)  # then one that may finish
+    assert finished == 0 and Outbox(state / "outbox.sqlite3").count() == 0, "the outbox never emptied"
     with backoffice.runtime.read_sessions() as db:
         register_id = db.execute(select(Register.id).where(Register.name == register)).scalar_one()
         applied = db.execute(
@@ -88,3 +88,22 @@ def test_outbox_holds_no_personal_data_once_delivered(tmp_path):
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("outbox.sqlite3*"))  # the files as they are on disk
     assert b"198504126379" not in raw and b"personal_id" not in raw
     outbox.close()
+
+
+def test_a_rate_limited_entry_is_kept_and_tried_again_after_the_wait(tmp_path):
+    from kiosk.errors import RateLimited
+
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.add("identify", {"n": 1}, "k1")
+    answers = [RateLimited(429, "rate_limited", "slow down", retry_after=30), {"result": "matched"}]
+
+    def send(kind, payload, key):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    sender = OutboxSender(outbox, send)
+    assert sender.flush() == 0 and outbox.count() == 1
+    assert sender.pause_until > 0
+    assert sender.flush() == 1 and outbox.count() == 0
