@@ -7,12 +7,12 @@ import json
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ApiError
-from ..models import IdempotencyRecord
+from ..models import IdempotencyRecord, utcnow
 
 MAX_KEY_LENGTH = 100
 
@@ -21,12 +21,18 @@ def fingerprint(body: object) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _stored(db: Session, scope: str, key: str) -> IdempotencyRecord | None:
-    stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-    return db.execute(stmt).scalar_one_or_none()
+_STORED = select(IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response).where(
+    IdempotencyRecord.scope == bindparam("scope"), IdempotencyRecord.key == bindparam("key")
+)
+_STORE = insert(IdempotencyRecord.__table__)
 
 
-def _replay(record: IdempotencyRecord, print_: str) -> tuple[int, dict]:
+def _stored(db: Session, scope: str, key: str):
+    """The stored answer (fingerprint, status_code, response) as a plain row, or None."""
+    return db.connection().execute(_STORED, {"scope": scope, "key": key}).first()
+
+
+def _replay(record, print_: str) -> tuple[int, dict]:
     if record.fingerprint != print_:
         raise ApiError(
             422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request."
@@ -58,9 +64,11 @@ def run_once(
                 if record is not None:
                     return _replay(record, print_)
             status, response = work(db)
-            if key is not None:
-                db.add(IdempotencyRecord(scope=scope, key=key, fingerprint=print_, status_code=status, response=response))
             try:
+                if key is not None:  # the unique (scope, key) decides a race between two retries
+                    values = {"scope": scope, "key": key, "fingerprint": print_, "status_code": status,
+                              "response": response, "created_at": utcnow()}
+                    db.connection().execute(_STORE, values)
                 db.commit()
                 return status, response
             except IntegrityError:

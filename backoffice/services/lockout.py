@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, or_, select, text
+from sqlalchemy import bindparam, case, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
@@ -61,6 +61,23 @@ def _serialise(db: Session, register_id: int) -> None:
         db.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": ADVISORY_NAMESPACE, "key": register_id})
 
 
+# Prebuilt and parametrised (building it costs more than running it on the bucket index): every identify
+# reads both buckets' calls in the last minute, misses in the window and any lock in one query.
+_IS_CALL = RateLimitHit.at > bindparam("minute_ago")
+_STANDINGS = (
+    select(
+        RateLimitHit.bucket,
+        func.sum(case((_IS_CALL, 1), else_=0)),
+        func.min(case((_IS_CALL, RateLimitHit.at), else_=None)),
+        func.sum(case((RateLimitHit.failed & (RateLimitHit.at > bindparam("window_start")), 1), else_=0)),
+        func.max(RateLimitHit.at),
+    )
+    .where(RateLimitHit.bucket.in_(bindparam("buckets", expanding=True)), RateLimitHit.at > bindparam("since"))
+    .group_by(RateLimitHit.bucket)
+)
+_INSERT_HIT = insert(RateLimitHit.__table__)
+
+
 def _standings(db: Session, settings: Settings, kiosk_id: int, register_id: int) -> dict[str, Standing]:
     """Both buckets' calls, misses and locks in one indexed query."""
     now = utcnow()
@@ -68,19 +85,9 @@ def _standings(db: Session, settings: Settings, kiosk_id: int, register_id: int)
     window_start = now - dt.timedelta(seconds=settings.identify_lockout_window_seconds)
     buckets = [_kiosk_bucket(kiosk_id), _register_bucket(register_id)]
     locks = [_lock_bucket(b) for b in buckets]
-    is_call = RateLimitHit.at > minute_ago
-    stmt = (
-        select(
-            RateLimitHit.bucket,
-            func.sum(case((is_call, 1), else_=0)),
-            func.min(case((is_call, RateLimitHit.at), else_=None)),
-            func.sum(case((RateLimitHit.failed & (RateLimitHit.at > window_start), 1), else_=0)),
-            func.max(RateLimitHit.at),
-        )
-        .where(RateLimitHit.bucket.in_(buckets + locks), RateLimitHit.at > min(minute_ago, window_start))
-        .group_by(RateLimitHit.bucket)
-    )
-    rows = {row[0]: row for row in db.execute(stmt)}
+    params = {"minute_ago": minute_ago, "window_start": window_start, "buckets": buckets + locks,
+              "since": min(minute_ago, window_start)}
+    rows = {row[0]: row for row in db.connection().execute(_STANDINGS, params)}
     out = {}
     for bucket, lock in zip(buckets, locks, strict=True):
         row = rows.get(bucket)
@@ -132,10 +139,9 @@ def record(
     """Count one lookup; a miss that reaches the limit locks the kiosk or register out. Returns the lock's end."""
     now = utcnow()
     buckets = (_kiosk_bucket(kiosk_id), _register_bucket(register_id))
-    db.add_all([RateLimitHit(bucket=b, at=now, failed=missed) for b in buckets])
+    db.connection().execute(_INSERT_HIT, [{"bucket": b, "at": now, "failed": missed} for b in buckets])
     if not missed or settings.identify_lockout_failures <= 0:
         return None
-    db.flush()
     standings = _standings(db, settings, kiosk_id, register_id)
     tripped = [b for b in buckets if standings[b].misses >= settings.identify_lockout_failures
                and standings[b].locked_until is None]
