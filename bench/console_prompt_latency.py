@@ -26,17 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import requests  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from backoffice.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from backoffice.services import devices  # noqa: E402
 from backoffice.settings import load_settings  # noqa: E402
+from tests.support.browser import launch_chromium  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SECRET = "bench-secret-key-bench-secret-key-0123456789"
 
 
@@ -104,8 +101,7 @@ def measure(base: str, register_id: int, token: str, username: str, password: st
     kiosk = requests.Session()
     kiosk.headers["Authorization"] = f"Bearer {token}"
     samples = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with launch_chromium() as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         page.goto(f"{base}/login?next=/console/{register_id}")
         page.fill("#username", username)
@@ -123,7 +119,6 @@ def measure(base: str, register_id: int, token: str, username: str, password: st
             if index:  # the first round warms the server and the page
                 samples.append(elapsed)
             time.sleep(0.3)  # prompts arrive at a counter's pace, not back to back
-        browser.close()
     return samples
 
 

@@ -13,22 +13,13 @@ from ..models import Sale
 from ..runtime import Runtime
 from ..services import audit, consent, customers, privacy, sales
 from ..services.groups import groups_of
+from .schemas import PersonFieldsIn
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 
-class CustomerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    first_name: str | None = Field(None, max_length=200)
-    last_name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    personal_id: str | None = Field(None, max_length=20)
+class CustomerIn(PersonFieldsIn):
     birth_date: dt.date | None = None
-    street: str | None = Field(None, max_length=400)
-    postal_code: str | None = Field(None, max_length=40)
-    city: str | None = Field(None, max_length=200)
-    country: str | None = Field(None, max_length=2)
     notes: str | None = Field(None, max_length=4000)
     labels: list[str] | None = Field(None, max_length=50)
     tags: list[str] | None = Field(None, max_length=50)

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, runtime, staff_or_pos
 from ..runtime import Runtime
 from ..services import registrations, sales
 from ..services.customers import staff_view
+from .schemas import PersonFieldsIn
 
 router = APIRouter(prefix="/api/v1/registrations", tags=["registrations"])
 
 
-class CompleteIn(BaseModel):
+class CompleteIn(PersonFieldsIn):
     """The cashier's edits; a blank field keeps what the customer gave."""
-
-    model_config = ConfigDict(extra="forbid")
-    first_name: str | None = Field(None, max_length=200)
-    last_name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    personal_id: str | None = Field(None, max_length=20)
-    street: str | None = Field(None, max_length=400)
-    postal_code: str | None = Field(None, max_length=40)
-    city: str | None = Field(None, max_length=200)
-    country: str | None = Field(None, max_length=2)
 
 
 @router.get("", summary="Pending registrations waiting at a register")
