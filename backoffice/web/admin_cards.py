@@ -99,6 +99,15 @@ def _cards_stmt(batch_id: int, state: str):
     return stmt
 
 
+def _page_of_cards(db, batch_id: int, state: str, after: int, size: int, *options) -> tuple[list[IdCard], int | None]:
+    """One keyset page of a batch's cards (id order) and the ``after`` of the next page, or None on the last."""
+    stmt = _cards_stmt(batch_id, state).options(*options).where(IdCard.id > after).order_by(IdCard.id).limit(size + 1)
+    rows = list(db.execute(stmt).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].id if more else None
+
+
 @router.get("/admin/cards/batches/{batch_id}")
 def batch_page(
     batch_id: RowId,
@@ -110,19 +119,10 @@ def batch_page(
 ) -> Response:
     with rt.read_sessions() as db:
         batch = _batch_or_404(db, batch_id)
-        stmt = (
-            _cards_stmt(batch_id, state)
-            .options(selectinload(IdCard.customer))
-            .where(IdCard.id > after)
-            .order_by(IdCard.id)
-            .limit(PAGE_SIZE + 1)
-        )
-        rows = list(db.execute(stmt).scalars())
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
+        rows, next_after = _page_of_cards(db, batch_id, state, after, PAGE_SIZE, selectinload(IdCard.customer))
         summary = next((b for b in _batches(db) if b["batch"].id == batch_id), None)
         return page(request, "admin/card_batch.html", section="cards", batch=batch, rows=rows, state=state,
-                    next_after=rows[-1].id if more else None, summary=summary, first_page=after == 0)
+                    next_after=next_after, summary=summary, first_page=after == 0)
 
 
 @router.get("/admin/cards/batches/{batch_id}/print")
@@ -137,13 +137,10 @@ def print_sheet(
     """A print-friendly sheet: each card's code and the QR of its card URL."""
     with rt.read_sessions() as db:
         batch = _batch_or_404(db, batch_id)
-        stmt = _cards_stmt(batch_id, state).where(IdCard.id > after).order_by(IdCard.id).limit(PRINT_SHEET + 1)
-        rows = list(db.execute(stmt).scalars())
-    more = len(rows) > PRINT_SHEET
-    rows = rows[:PRINT_SHEET]
+        rows, next_after = _page_of_cards(db, batch_id, state, after, PRINT_SHEET)
     sheet = [{"code": c.code, "qr": qr(cards.card_url(rt.settings.base_url, c.code))} for c in rows]
     return page(request, "admin/card_print.html", section="cards", batch=batch, sheet=sheet, state=state,
-                next_after=rows[-1].id if more else None)
+                next_after=next_after)
 
 
 @router.get("/admin/cards/code/{code}")
