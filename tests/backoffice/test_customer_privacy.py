@@ -157,8 +157,10 @@ def test_the_customer_page_offers_the_export_as_a_download(backoffice, manager, 
 
 def test_erasure_leaves_no_personal_data_in_any_table_but_keeps_the_sales(backoffice, till, person):
     before = [hit for hit in _every_value(backoffice) if any(n in hit[2] for n in person.needles())]
+    # The test sees them.  (The confirmed registration's copy is not required: housekeeping, running in
+    # the background every few seconds, drops a resolved registration's personal data on its own.)
     assert {table for table, _, _ in before} >= {"customers", "idempotency_records", "register_events",
-                                                  "mail_messages", "pending_registrations"}  # the test sees them
+                                                  "mail_messages"}
     erased = till.pos.post(f"/api/v1/customers/{person.reference}/erase")
     assert erased.status_code == 200, erased.text
     summary = erased.json()
