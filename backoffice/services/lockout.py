@@ -10,8 +10,12 @@ can lift the lock from the devices page.  Registrations are not limited: they
 look nothing up.  Hits live in the database so that every server process sees
 them; housekeeping prunes them.
 
-A lock is a row in the same table: bucket ``identify:lock:k:<kiosk>`` or
-``identify:lock:r:<register>``, with ``at`` holding the time it ends.
+A miss also writes a row to ``identify:miss:k:<kiosk>`` and
+``identify:miss:r:<register>``, so that the misses are counted without
+walking the calls.  A lock is a row in the same table: bucket
+``identify:lock:k:<kiosk>`` or ``identify:lock:r:<register>``, with ``at``
+holding the time it ends.  Every check is a few bounded index lookups, however
+busy a kiosk is.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, delete, func, insert, or_, select, text
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
@@ -30,6 +34,7 @@ from . import audit, events
 
 MINUTE = dt.timedelta(minutes=1)
 LOCK_PREFIX = "identify:lock:"
+MISS_PREFIX = "identify:miss:"
 ADVISORY_NAMESPACE = 0x6B696F  # "kio": keeps our advisory locks apart from anybody else's
 
 
@@ -45,9 +50,13 @@ def _lock_bucket(bucket: str) -> str:
     return LOCK_PREFIX + bucket.split(":", 1)[1]
 
 
+def _miss_bucket(bucket: str) -> str:
+    return MISS_PREFIX + bucket.split(":", 1)[1]
+
+
 @dataclass(frozen=True)
 class Standing:
-    """What one bucket has done lately."""
+    """What one bucket has done lately (counts stop at the limit they are checked against)."""
 
     calls_last_minute: int = 0
     oldest_call: dt.datetime | None = None
@@ -61,44 +70,56 @@ def _serialise(db: Session, register_id: int) -> None:
         db.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": ADVISORY_NAMESPACE, "key": register_id})
 
 
-# Prebuilt and parametrised (building it costs more than running it on the bucket index): every identify
-# reads both buckets' calls in the last minute, misses in the window and any lock in one query.
-_IS_CALL = RateLimitHit.at > bindparam("minute_ago")
-_STANDINGS = (
-    select(
-        RateLimitHit.bucket,
-        func.sum(case((_IS_CALL, 1), else_=0)),
-        func.min(case((_IS_CALL, RateLimitHit.at), else_=None)),
-        func.sum(case((RateLimitHit.failed & (RateLimitHit.at > bindparam("window_start")), 1), else_=0)),
-        func.max(RateLimitHit.at),
+def _counted(bucket: str, since: str, cap: str):
+    """How many hits a bucket has after a moment, counting no further than ``cap``: an index range, bounded."""
+    rows = (
+        select(literal(1))
+        .where(RateLimitHit.bucket == bindparam(bucket), RateLimitHit.at > bindparam(since))
+        .limit(bindparam(cap))
+        .subquery()
     )
-    .where(RateLimitHit.bucket.in_(bindparam("buckets", expanding=True)), RateLimitHit.at > bindparam("since"))
-    .group_by(RateLimitHit.bucket)
-)
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def _edge(fn, bucket: str, since: str):
+    """The first (min) or last (max) hit of a bucket after a moment: one index probe."""
+    return select(fn(RateLimitHit.at)).where(
+        RateLimitHit.bucket == bindparam(bucket), RateLimitHit.at > bindparam(since)
+    ).scalar_subquery()
+
+
+# Prebuilt and parametrised (building it costs more than running it): both buckets' calls in the last
+# minute, misses in the window and any lock, as bounded index lookups whatever a bucket holds.  Misses
+# have buckets of their own so that counting them never walks the calls.
+_STANDINGS = select(*[
+    column
+    for side in ("k", "r")
+    for column in (
+        _counted(f"calls_{side}", "minute_ago", "call_cap"),
+        _edge(func.min, f"calls_{side}", "minute_ago"),
+        _counted(f"misses_{side}", "window_start", "miss_cap"),
+        _edge(func.max, f"lock_{side}", "now"),
+    )
+])
 _INSERT_HIT = insert(RateLimitHit.__table__)
 
 
 def _standings(db: Session, settings: Settings, kiosk_id: int, register_id: int) -> dict[str, Standing]:
-    """Both buckets' calls, misses and locks in one indexed query."""
+    """Both buckets' calls, misses and locks in one query of eight bounded index lookups."""
     now = utcnow()
-    minute_ago = now - MINUTE
-    window_start = now - dt.timedelta(seconds=settings.identify_lockout_window_seconds)
-    buckets = [_kiosk_bucket(kiosk_id), _register_bucket(register_id)]
-    locks = [_lock_bucket(b) for b in buckets]
-    params = {"minute_ago": minute_ago, "window_start": window_start, "buckets": buckets + locks,
-              "since": min(minute_ago, window_start)}
-    rows = {row[0]: row for row in db.connection().execute(_STANDINGS, params)}
+    buckets = {"k": _kiosk_bucket(kiosk_id), "r": _register_bucket(register_id)}
+    params: dict = {"now": now, "minute_ago": now - MINUTE,
+                    "window_start": now - dt.timedelta(seconds=settings.identify_lockout_window_seconds),
+                    "call_cap": max(settings.identify_rate_per_minute, 1),
+                    "miss_cap": max(settings.identify_lockout_failures, 1)}
+    for side, bucket in buckets.items():
+        params |= {f"calls_{side}": bucket, f"misses_{side}": _miss_bucket(bucket), f"lock_{side}": _lock_bucket(bucket)}
+    row = db.connection().execute(_STANDINGS, params).one()
     out = {}
-    for bucket, lock in zip(buckets, locks, strict=True):
-        row = rows.get(bucket)
-        lock_row = rows.get(lock)
-        until = lock_row[4] if lock_row is not None and lock_row[4] > now else None
-        out[bucket] = Standing(
-            calls_last_minute=int(row[1] or 0) if row else 0,
-            oldest_call=row[2] if row else None,
-            misses=int(row[3] or 0) if row else 0,
-            locked_until=until,
-        )
+    for index, bucket in enumerate(buckets.values()):
+        calls, oldest, misses, lock = row[4 * index: 4 * index + 4]
+        out[bucket] = Standing(calls_last_minute=int(calls or 0), oldest_call=oldest, misses=int(misses or 0),
+                               locked_until=lock)
     return out
 
 
@@ -139,7 +160,10 @@ def record(
     """Count one lookup; a miss that reaches the limit locks the kiosk or register out. Returns the lock's end."""
     now = utcnow()
     buckets = (_kiosk_bucket(kiosk_id), _register_bucket(register_id))
-    db.connection().execute(_INSERT_HIT, [{"bucket": b, "at": now, "failed": missed} for b in buckets])
+    hits = [{"bucket": b, "at": now, "failed": missed} for b in buckets]
+    if missed:
+        hits += [{"bucket": _miss_bucket(b), "at": now, "failed": True} for b in buckets]
+    db.connection().execute(_INSERT_HIT, hits)
     if not missed or settings.identify_lockout_failures <= 0:
         return None
     standings = _standings(db, settings, kiosk_id, register_id)
@@ -177,7 +201,8 @@ def lift(db: Session, kiosk: Kiosk, *, actor: str) -> bool:
     """A manager lifts the lock on a kiosk (and its register) and forgives the misses. True if one was on."""
     was_locked = locked_until(db, kiosk) is not None
     buckets = [_kiosk_bucket(kiosk.id), _register_bucket(kiosk.register_id)]
-    db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.in_(buckets + [_lock_bucket(b) for b in buckets])))
+    every = buckets + [_lock_bucket(b) for b in buckets] + [_miss_bucket(b) for b in buckets]
+    db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.in_(every)))
     events.publish(db, kiosk.register_id, "kiosk_lockout_lifted", kiosk=kiosk.id, kiosk_name=kiosk.name)
     audit.record(db, actor, "kiosk_lockout_lifted", kiosk=kiosk.id, was_locked=was_locked)
     return was_locked

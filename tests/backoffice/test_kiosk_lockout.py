@@ -229,10 +229,9 @@ def test_housekeeping_prunes_old_hits_and_ended_locks(counter):
     with rt.sessions() as db:
         old = utcnow() - dt.timedelta(hours=1)
         db.add(RateLimitHit(bucket=f"identify:k:{counter.kiosk_id}", at=old, failed=True))
-        db.execute(RateLimitHit.__table__.update()
-                   .where(RateLimitHit.bucket == f"identify:lock:k:{counter.kiosk_id}").values(at=old))
-        db.execute(RateLimitHit.__table__.update()
-                   .where(RateLimitHit.bucket == f"identify:k:{counter.kiosk_id}").values(at=old))
+        for bucket in ("lock:k", "k", "miss:k"):  # the lock, the calls and the misses, all an hour old
+            db.execute(RateLimitHit.__table__.update()
+                       .where(RateLimitHit.bucket == f"identify:{bucket}:{counter.kiosk_id}").values(at=old))
         db.commit()
     housekeeping(rt)
     with rt.read_sessions() as db:
