@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -76,13 +77,27 @@ class BackofficeClient:
         """Venue scanner: is this customer code in the selected groups? (success | warning | unknown)."""
         return self._call("POST", "/api/v1/kiosk/verify", json=payload, key=key)
 
-    def verify_cache(self, etag: str = "") -> tuple[dict | None, str]:
-        """The signed offline list, or (None, etag) when the one we have is still current."""
+    def verify_cache(self, etag: str = "") -> tuple[Iterator[bytes] | None, str]:
+        """The signed offline list as chunks to stream into the store, or (None, etag) when ours is current.
+
+        The chunks arrive as they are read from the network (gzip undone), so the list never has
+        to fit in memory; a download that breaks off raises BackofficeUnavailable from the iterator.
+        """
         response = self._call("GET", "/api/v1/kiosk/verify-cache", headers={"If-None-Match": etag} if etag else None,
-                              raw=True)
+                              raw=True, stream=True)
         if response.status_code == 304:
+            response.close()
             return None, etag
-        return self._decode(response), response.headers.get("ETag", "")
+        return self._chunks(response), response.headers.get("ETag", "")
+
+    @staticmethod
+    def _chunks(response: requests.Response) -> Iterator[bytes]:
+        try:
+            yield from response.iter_content(chunk_size=64 * 1024)
+        except requests.RequestException as exc:
+            raise BackofficeUnavailable(f"the offline list download broke off: {type(exc).__name__}") from exc
+        finally:
+            response.close()
 
     def verify_log(self, payload: dict, key: str) -> dict:
         """Scans answered from the offline list, reported once the backoffice answers again."""
@@ -112,6 +127,7 @@ class BackofficeClient:
         retry: bool | None = None,
         headers: dict | None = None,
         raw: bool = False,
+        stream: bool = False,
     ) -> Any:
         headers = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
         may_retry = (method == "GET" or key is not None) if retry is None else retry
@@ -128,12 +144,14 @@ class BackofficeClient:
                     json=json,
                     headers=headers,
                     timeout=(min(self.timeout, 5.0), self.timeout + extra_timeout),
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 last = exc
                 log.warning("%s %s failed (attempt %d/%d): %s", method, path, attempt + 1, attempts, type(exc).__name__)
                 continue
             if response.status_code in RETRY_STATUSES:
+                response.close()
                 last = BackofficeUnavailable(f"the backoffice answered {response.status_code}")
                 log.warning("%s %s answered %d (attempt %d/%d)", method, path, response.status_code, attempt + 1, attempts)
                 continue

@@ -7,6 +7,7 @@ through :func:`on_ui_thread`, the one scheduling helper.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,8 @@ class KioskApp(App):
         self.verify_cache = VerifyCache(config.state_path / "verify-cache.json", token)
         self.flow.verify_cache = self.verify_cache
         self._cache_checked = 0.0
+        self._cache_download: threading.Thread | None = None
+        self._list_client: BackofficeClient | None = None  # the offline list's own connection (start_services)
         self.camera = CameraController(config, on_state=self._camera_state, on_scan=self._scanned)
         self.beeper = Beeper(enabled=config.sound)
         self._stopping = threading.Event()
@@ -250,6 +253,8 @@ class KioskApp(App):
         sender_client = BackofficeClient(self.kiosk_config.backoffice_url, self._token,
                                          timeout=self.kiosk_config.request_timeout_seconds)
         self.sender = OutboxSender(self.outbox, sender_client.send, on_delivered=self._delivered).start()
+        self._list_client = BackofficeClient(self.kiosk_config.backoffice_url, self._token,
+                                             timeout=self.kiosk_config.request_timeout_seconds, retries=1)
         thread = threading.Thread(target=self._watch, args=(watcher_client,), name="register-watcher", daemon=True)
         thread.start()
         self._threads.append(thread)
@@ -280,27 +285,40 @@ class KioskApp(App):
             version = state.get("version", version)
             on_ui_thread(self.flow.server_state, state)
             if (state.get("kiosk") or {}).get("mode") == "verify":
-                self._refresh_verify_cache(client)
+                self._refresh_verify_cache()
             if self.outbox.count() and self.sender:
                 self.sender.wake()
             if time.monotonic() - last_report > self.kiosk_config.status_report_seconds:
                 last_report = time.monotonic()
                 self._report_status(client)
 
-    def _refresh_verify_cache(self, client: BackofficeClient) -> None:
-        """Fetch the signed offline list every few minutes (cheaply: an unchanged list is a 304)."""
+    def _refresh_verify_cache(self) -> None:
+        """Fetch the signed offline list every few minutes (cheaply: an unchanged list is a 304).
+
+        A changed list streams into the store on a thread of its own (a million codes take a while on
+        a Pi), so that the register's state keeps being followed meanwhile.
+        """
         if time.monotonic() - self._cache_checked < VERIFY_CACHE_REFRESH_SECONDS and self.verify_cache.loaded:
             return
+        if self._list_client is None or (self._cache_download is not None and self._cache_download.is_alive()):
+            return
         self._cache_checked = time.monotonic()
+        self._cache_download = threading.Thread(target=self._download_verify_cache, args=(self._list_client,),
+                                                name="offline-list", daemon=True)
+        self._cache_download.start()
+
+    def _download_verify_cache(self, client: BackofficeClient) -> None:
         try:
-            document, etag = client.verify_cache(self.verify_cache.etag)
-            if document is not None:
-                self.verify_cache.store(document, etag)
-                log.info("Offline list refreshed: %d codes", self.verify_cache.size)
+            chunks, etag = client.verify_cache(self.verify_cache.etag)
+            if chunks is not None:
+                codes = self.verify_cache.store(chunks, etag)
+                log.info("Offline list refreshed: %d codes", codes)
         except CacheRefused as exc:
             log.error("Offline list refused: %s", exc)
         except (BackofficeUnavailable, ProtocolError, Rejected) as exc:
             log.warning("Offline list not refreshed: %s", exc)
+        except (OSError, sqlite3.Error) as exc:  # a full disk: the list in use stays
+            log.error("Offline list could not be stored (%s); the one in use stays", exc)
 
     def _report_status(self, client: BackofficeClient) -> None:
         camera = self.camera.state

@@ -75,7 +75,7 @@ def get_verify_cache(
         return Response(status_code=304, headers=headers)
     if document.gzipped:
         headers["Content-Encoding"] = "gzip"
-    return Response(document.body, media_type="application/json", headers=headers)
+    return Response(document.body, media_type="application/x-ndjson", headers=headers)
 
 
 @router.post("/verify-log", status_code=201, summary="Verify mode: scans the kiosk answered offline, stored once per key")

@@ -1,24 +1,15 @@
 """The venue scanner's offline list: every customer number and linked card, with first name and groups, signed.
 
-Document (``version`` 1)::
+The format (version 2, newline-delimited JSON) is defined in ``kiosk.verify_cache``:
+a header line, one line per code ``[key, first name, [group ids], reference]``
+(keys ``n:<customer number>`` and ``c:<CARD CODE>``, in key order), and a last
+line ``{"signature": hex}``: HMAC-SHA256 over every byte before it, keyed with
+the kiosk's stored token hash (the kiosk computes the same from its token).
+Line by line, neither end ever holds more than one entry of it as objects.
 
-    {"entries": {"c:<CARD CODE>": {"f": first name, "g": [group ids], "r": reference},
-                 "n:<customer number>": {...}},
-     "expires_at": ISO, "generated_at": ISO,
-     "groups": {"<id>": {"blink": bool, "colour": "#rrggbb", "name": str}},
-     "selected_group_ids": [ids] | null, "signature": hex, "version": 1}
-
-``g`` lists scanner-visible groups in priority order.  ``signature`` is
-HMAC-SHA256, keyed with the kiosk's stored token hash (the kiosk computes it
-from its own token: ``bytes.fromhex(sha256(token).hexdigest())``), over the
-canonical JSON of the document without ``signature``:
-``json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``.
-The document is written in exactly that form, so the bytes served are the
-canonical bytes with the signature spliced in before ``"version"``.
-
-The entries are the same for every kiosk: they are built once per data
+The entry lines are the same for every kiosk: they are built once per data
 version (one pass over customers, one over linked cards, one over group
-members) and kept in memory by each server process, along with their gzip.
+members) and kept by each server process as bytes, along with their gzip.
 A cheap *data stamp* (customer count, highest id, latest update, linked
 cards, the group-members counter, the groups themselves) tells whether they
 are still current and makes the ETag, so that an unchanged list costs a few
@@ -39,25 +30,25 @@ from json.encoder import encode_basestring  # the exact escaping json.dumps(ensu
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk.verify_cache import header_line, signature_line
+
 from ..models import Customer, CustomerGroup, GroupMember, IdCard, utcnow
 from . import counters
 from .group_members import MEMBERS_VERSION
 from .verify import VerifyKiosk
 
-VERSION = 1
 VALID_FOR = dt.timedelta(hours=24)
 # Entries are rebuilt in each new 12-hour window even when nothing changed, so a kiosk that
 # revalidates always holds a list good for 12 hours more; the window (not the build time) goes
 # into the ETag, so that every server process answers the same ETag for the same data.
 WINDOW_SECONDS = 12 * 3600
-_CANONICAL = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
 
 
 @dataclass(frozen=True)
 class Entries:
     stamp: str
     generated_at: dt.datetime
-    body: bytes  # the canonical JSON object of every entry
+    body: bytes  # one line per entry
     body_gzip: bytes  # the same as one gzip member
     groups: dict
     count: int
@@ -116,14 +107,13 @@ def build_entries(db: Session, stamp: str) -> Entries:
         ids = groups_of.get(customer_id)
         if ids:
             ids = sorted(set(ids), key=rank.__getitem__)
-        value = (f'{{"f":{encode_basestring(first_name)},"g":[{",".join(map(str, ids)) if ids else ""}],'
-                 f'"r":{encode_basestring(reference)}}}')
-        items.append(f'"n:{number}":{value}')
+        # the tail of kiosk.verify_cache.entry_line, written out: a million calls of json.dumps cost seconds
+        rest = f',{encode_basestring(first_name)},[{",".join(map(str, ids)) if ids else ""}],{encode_basestring(reference)}]'
+        items.append(f'["n:{number}"{rest}')
         for code in cards.get(customer_id, ()):
-            items.append(f"{encode_basestring('c:' + code)}:{value}")
-    # Sorting "key":value strings sorts by key: a key's closing quote sorts before any character a key holds.
-    items.sort()
-    body = ("{" + ",".join(items) + "}").encode()
+            items.append(f"[{encode_basestring('c:' + code)}{rest}")
+    items.sort()  # by key: a key's closing quote sorts before any character a key holds
+    body = ("\n".join(items) + "\n").encode() if items else b""
     groups = {str(g.id): {"blink": g.blink, "colour": g.colour, "name": g.name} for g in visible}
     return Entries(stamp, utcnow(), body, gzip.compress(body, compresslevel=6), groups, len(items))
 
@@ -171,19 +161,15 @@ def cache_document(db: Session, kiosk: VerifyKiosk, *, if_none_match: str | None
     # The selection as configured, even a group since hidden from scanners: no entry lists a hidden
     # group, so it matches nobody, as online; filtered, the list could become [], which reads as "all".
     selected = list(kiosk.selection) if kiosk.selection is not None else None
-    rest = {
+    head = header_line({
         "expires_at": (entries.generated_at + VALID_FOR).isoformat(),
         "generated_at": entries.generated_at.isoformat(),
         "groups": entries.groups,
         "selected_group_ids": selected,
-    }
-    middle = b"," + json.dumps(rest, **_CANONICAL).encode()[1:-1]
-    version = b',"version":' + str(VERSION).encode() + b"}"
-    signer = hmac.new(bytes.fromhex(kiosk.token_hash), digestmod=hashlib.sha256)
-    for part in (b'{"entries":', entries.body, middle, version):
-        signer.update(part)
-    head = b'{"entries":'
-    tail = middle + b',"signature":"' + signer.hexdigest().encode() + b'"' + version
+    })
+    signer = hmac.new(bytes.fromhex(kiosk.token_hash), head, hashlib.sha256)
+    signer.update(entries.body)
+    tail = signature_line(signer)
     if gzip_ok:  # gzip members may follow each other: the entries' gzip is made once
         return CacheDocument(etag, gzip.compress(head) + entries.body_gzip + gzip.compress(tail), True)
     return CacheDocument(etag, head + entries.body + tail, False)

@@ -254,7 +254,7 @@ def test_hiding_a_verified_group_from_scanners_turns_its_members_to_warnings_onl
     door.configure([selected["id"]])
     pos.patch(f"/api/v1/groups/{selected['id']}", {"visible_in_scanners": False})
     assert door.verify(**_number(customer)).json()["result"] == "warning"
-    document = door.api.get("/api/v1/kiosk/verify-cache").json()
+    document = _document(door.api.get("/api/v1/kiosk/verify-cache"))
     assert document["selected_group_ids"] == [selected["id"]]  # never [], which a kiosk could read as "all"
     assert document["entries"][f"n:{customer['customer_number']}"]["g"] == []
 
@@ -262,11 +262,26 @@ def test_hiding_a_verified_group_from_scanners_turns_its_members_to_warnings_onl
 # ---------------------------------------------------------------- the offline list
 
 
-def _signature_ok(document: dict, token: str) -> bool:
-    unsigned = {k: v for k, v in document.items() if k != "signature"}
+def _lines(raw: bytes) -> list[bytes]:
+    assert raw.endswith(b"\n")
+    return raw[:-1].split(b"\n")
+
+
+def _document(response) -> dict:
+    """The served list read line by line: the header's fields, ``entries`` {key: {"f", "g", "r"}}, ``signature``."""
+    header, *entries, last = [json.loads(line) for line in _lines(response.content)]
+    document = {**header, "signature": last["signature"], "entries": {}}
+    for key, first_name, groups, reference in entries:
+        document["entries"][key] = {"f": first_name, "g": groups, "r": reference}
+    return document
+
+
+def _signature_ok(raw: bytes, token: str) -> bool:
+    """HMAC-SHA256 keyed with sha256(token), over every byte before the signature line."""
+    *signed, last = _lines(raw)
     key = bytes.fromhex(hashlib.sha256(token.encode()).hexdigest())
-    payload = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).hexdigest(), document["signature"])
+    expected = hmac.new(key, b"".join(line + b"\n" for line in signed), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, json.loads(last)["signature"])
 
 
 def test_the_offline_list_holds_every_customer_and_card_with_first_name_and_groups(backoffice, door, group,
@@ -279,8 +294,9 @@ def test_the_offline_list_holds_every_customer_and_card_with_first_name_and_grou
     door.configure([members["id"]])
     response = door.api.get("/api/v1/kiosk/verify-cache")
     assert response.status_code == 200 and response.headers["ETag"]
-    document = response.json()
-    assert document["version"] == 1 and document["selected_group_ids"] == [members["id"]]
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    document = _document(response)
+    assert document["version"] == 2 and document["selected_group_ids"] == [members["id"]]
     generated = dt.datetime.fromisoformat(document["generated_at"])
     assert dt.datetime.fromisoformat(document["expires_at"]) - generated == dt.timedelta(hours=24)
     assert abs(generated - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
@@ -292,20 +308,24 @@ def test_the_offline_list_holds_every_customer_and_card_with_first_name_and_grou
     assert document["entries"][f"n:{outsider['customer_number']}"] == {"r": outsider["reference"], "f": "Olle", "g": []}
     assert all(set(e) == {"r", "f", "g"} for e in document["entries"].values())
     assert "Secret" not in response.text and "asa@example.org" not in response.text
-    assert _signature_ok(document, door.token)
-    assert not _signature_ok(document, door.token + "x")
-    tampered = {**document, "selected_group_ids": None}
-    assert not _signature_ok(tampered, door.token)
+    assert _signature_ok(response.content, door.token)
+    assert not _signature_ok(response.content, door.token + "x")
+    tampered = response.content.replace(f'"selected_group_ids":[{members["id"]}]'.encode(), b'"selected_group_ids":null')
+    assert tampered != response.content and not _signature_ok(tampered, door.token)
 
 
-def test_the_offline_list_is_canonical_json_and_gzipped_when_asked(door):
+def test_the_offline_list_is_one_canonical_json_value_per_line_and_gzipped_when_asked(door):
     door.configure(None)
     plain = door.api.get("/api/v1/kiosk/verify-cache", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
-    document = plain.json()
-    assert plain.content == json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    lines = _lines(plain.content)
+    assert len(lines) >= 3 and list(json.loads(lines[-1])) == ["signature"]
+    for line in lines:
+        assert line == json.dumps(json.loads(line), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    keys = [json.loads(line)[0] for line in lines[1:-1]]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
     zipped = door.api.get("/api/v1/kiosk/verify-cache", headers={"Accept-Encoding": "gzip"})
-    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.json() == document
+    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.content == plain.content
 
 
 def test_an_unchanged_offline_list_costs_a_304_and_a_change_a_new_etag(pos, door, make_customer):
@@ -317,14 +337,14 @@ def test_an_unchanged_offline_list_costs_a_304_and_a_change_a_new_etag(pos, door
     customer = make_customer(first_name="Newcomer")
     changed = door.api.get("/api/v1/kiosk/verify-cache", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    assert f"n:{customer['customer_number']}" in changed.json()["entries"]
+    assert f"n:{customer['customer_number']}" in _document(changed)["entries"]
     renamed_etag = changed.headers["ETag"]
     pos.patch(f"/api/v1/customers/{customer['reference']}", {"first_name": "Renamed"})
     renamed = door.api.get("/api/v1/kiosk/verify-cache", headers={"If-None-Match": renamed_etag})
-    assert renamed.status_code == 200 and renamed.json()["entries"][f"n:{customer['customer_number']}"]["f"] == "Renamed"
+    assert renamed.status_code == 200 and _document(renamed)["entries"][f"n:{customer['customer_number']}"]["f"] == "Renamed"
     pos.delete(f"/api/v1/customers/{customer['reference']}")
     gone = door.api.get("/api/v1/kiosk/verify-cache", headers={"If-None-Match": renamed.headers["ETag"]})
-    assert gone.status_code == 200 and f"n:{customer['customer_number']}" not in gone.json()["entries"]
+    assert gone.status_code == 200 and f"n:{customer['customer_number']}" not in _document(gone)["entries"]
 
 
 def test_a_group_change_changes_the_offline_list(pos, door, group, make_customer):
@@ -336,7 +356,7 @@ def test_a_group_change_changes_the_offline_list(pos, door, group, make_customer
     pos.post(f"/api/v1/groups/{members['id']}/members", {"customer": customer["reference"]})
     after = door.api.get("/api/v1/kiosk/verify-cache", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
-    assert after.json()["entries"][f"n:{customer['customer_number']}"]["g"] == [members["id"]]
+    assert _document(after)["entries"][f"n:{customer['customer_number']}"]["g"] == [members["id"]]
 
 
 def test_each_kiosk_gets_its_own_signature(backoffice, pos, door):
@@ -347,7 +367,7 @@ def test_each_kiosk_gets_its_own_signature(backoffice, pos, door):
     mine = door.api.get("/api/v1/kiosk/verify-cache")
     theirs = Api(backoffice.base_url, other_token).get("/api/v1/kiosk/verify-cache")
     assert mine.headers["ETag"] != theirs.headers["ETag"]
-    assert _signature_ok(theirs.json(), other_token) and not _signature_ok(theirs.json(), door.token)
+    assert _signature_ok(theirs.content, other_token) and not _signature_ok(theirs.content, door.token)
 
 
 # ---------------------------------------------------------------- scans answered offline
@@ -440,7 +460,7 @@ def test_the_kiosks_own_offline_store_accepts_the_list_and_answers_like_the_serv
     door.configure([members["id"]])
     response = door.api.get("/api/v1/kiosk/verify-cache")
     store = VerifyCache(tmp_path / "verify-cache.sqlite3", door.token)
-    store.store(response.json(), etag=response.headers["ETag"])
+    assert store.store(response.content, etag=response.headers["ETag"]) == len(_document(response)["entries"])
     for scanned in (parse_payload(str(member["customer_number"])), parse_payload(f"https://shop.example/c/{code}"),
                     parse_payload(str(outsider["customer_number"])), parse_payload("98765428")):
         online = door.verify(kind=scanned.kind, customer_number=scanned.customer_number,

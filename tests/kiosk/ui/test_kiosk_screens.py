@@ -277,6 +277,7 @@ def test_venue_scanner_answers_member_non_member_and_unknown_codes_from_a_played
     status = run.finish(timeout=150)
     answers = {result: name for result, name in status["answers"]}
     assert answers == {"success": "Maja", "warning": "Otto", "unknown": ""}, status["answers"]
+    assert status["offline_codes"] >= 2  # Maja's and Otto's numbers at least, streamed into its own store
 
 
 def test_venue_scanner_keeps_answering_offline_from_its_signed_list_and_reports_the_scans_later(tmp_path):
@@ -300,8 +301,8 @@ def test_venue_scanner_keeps_answering_offline_from_its_signed_list_and_reports_
         pos.patch(f"/api/v1/kiosks/{paired['id']}", {"mode": "verify", "verify_group_ids": [group["id"]]})
         client = BackofficeClient(server.base_url, paired["token"], timeout=2, retries=0)
         cache = VerifyCache(tmp_path / "kiosk" / "verify-cache.json", paired["token"])
-        document, etag = client.verify_cache()
-        cache.store(document, etag)
+        chunks, etag = client.verify_cache()
+        cache.store(chunks, etag)
         assert client.verify_cache(etag) == (None, etag)  # unchanged: nothing downloaded
         outbox = Outbox(tmp_path / "kiosk" / "outbox.sqlite3")
 
