@@ -112,8 +112,12 @@ def run_demo(args: argparse.Namespace) -> int:
     kiosk_environment(config)
     from .app import KioskApp
 
+    window = KioskApp(config)
     try:
-        KioskApp(config).run()
+        window.run()
+    except KeyboardInterrupt:  # Ctrl-C in the terminal ends the demo, without a traceback
+        window.stop()
+        print("\nDemo stopped.", flush=True)
     finally:
         server.should_exit = True
     return 0

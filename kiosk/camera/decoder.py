@@ -206,7 +206,10 @@ class Decoder:
         still_order: Sequence[str] = STILL_ORDER,
     ) -> None:
         self.formats = tuple(formats)
-        self._zx_formats = zxingcpp.barcode_formats_from_str(",".join(self.formats))
+        # kept as text (checked here): a zxing-cpp formats object alive at interpreter exit makes nanobind
+        # report a leak, so one is made for each call instead (a microsecond)
+        self._zx_formats_text = ",".join(self.formats)
+        zxingcpp.barcode_formats_from_str(self._zx_formats_text)
         self.budget_ms = float(budget_ms)
         self.still_budget_ms = float(still_budget_ms)
         self.fast_width = int(fast_width)
@@ -372,7 +375,7 @@ class Decoder:
         opts: dict[str, object] = {"try_rotate": True, "try_invert": True, "try_downscale": True}
         opts.update(options)
         # Plain text mode: an AAMVA licence's control characters must reach the parser as they are.
-        results = zxingcpp.read_barcodes(view.image, formats=self._zx_formats, text_mode=zxingcpp.TextMode.Plain, **opts)
+        results = zxingcpp.read_barcodes(view.image, formats=zxingcpp.barcode_formats_from_str(self._zx_formats_text), text_mode=zxingcpp.TextMode.Plain, **opts)
         for r in results:
             p = r.position
             corners = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y), (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
