@@ -33,7 +33,7 @@ from ..models import Customer, CustomerGroup, GroupMember, utcnow
 from ..params import row_id
 from .counters import next_value
 from .criteria import Criteria, parse_criteria
-from .criteria_sql import condition
+from .criteria_sql import condition, matching
 
 MEMBERS_VERSION = "group_members_version"
 _GM = GroupMember.__table__
@@ -93,7 +93,8 @@ def refresh_group(db: Session, group: CustomerGroup, *, on: dt.date | None = Non
         already = exists().where(
             _GM.c.group_id == group.id, _GM.c.customer_id == Customer.id, _GM.c.manual.is_(False)
         )
-        new_matches = select(literal(group.id), Customer.id, false()).where(matches, ~already)
+        # new matches are looked for among the candidates only (see criteria_sql.candidates)
+        new_matches = select(literal(group.id), Customer.id, false()).where(matching(criteria, day), ~already)
         added = db.execute(
             _insert_ignoring_duplicates(db).from_select(["group_id", "customer_id", "manual"], new_matches),
             execution_options=_COUNTED,
@@ -205,7 +206,7 @@ def remove_by_hand(db: Session, group: CustomerGroup, customer_id: int) -> bool:
 
 def preview(db: Session, criteria: Criteria, *, sample: int = 10, on: dt.date | None = None) -> tuple[int, list]:
     """How many customers the criteria match now, and a few of them (by name), without saving anything."""
-    matches = condition(criteria, on or today())
+    matches = matching(criteria, on or today())
     count = db.execute(select(func.count()).select_from(Customer).where(matches)).scalar_one()
     stmt = (select(Customer.reference, Customer.customer_number, Customer.first_name, Customer.last_name)
             .where(matches).order_by(Customer.search_last, Customer.id).limit(sample))
