@@ -63,6 +63,11 @@ def _insert_ignoring_duplicates(db: Session):
     return dialect.insert(_GM).on_conflict_do_nothing()
 
 
+def narrows(db: Session) -> bool:
+    """Whether new matches are looked for among candidates only (SQLite; see ``criteria_sql.matching``)."""
+    return db.get_bind().dialect.name == "sqlite"
+
+
 def _criteria_of(group: CustomerGroup) -> Criteria | None:
     return parse_criteria(group.criteria) if group.criteria else None
 
@@ -94,7 +99,8 @@ def refresh_group(db: Session, group: CustomerGroup, *, on: dt.date | None = Non
             _GM.c.group_id == group.id, _GM.c.customer_id == Customer.id, _GM.c.manual.is_(False)
         )
         # new matches are looked for among the candidates only (see criteria_sql.candidates)
-        new_matches = select(literal(group.id), Customer.id, false()).where(matching(criteria, day), ~already)
+        new_matches = select(literal(group.id), Customer.id, false()).where(
+            matching(criteria, day, narrow=narrows(db)), ~already)
         added = db.execute(
             _insert_ignoring_duplicates(db).from_select(["group_id", "customer_id", "manual"], new_matches),
             execution_options=_COUNTED,
@@ -206,7 +212,7 @@ def remove_by_hand(db: Session, group: CustomerGroup, customer_id: int) -> bool:
 
 def preview(db: Session, criteria: Criteria, *, sample: int = 10, on: dt.date | None = None) -> tuple[int, list]:
     """How many customers the criteria match now, and a few of them (by name), without saving anything."""
-    matches = matching(criteria, on or today())
+    matches = matching(criteria, on or today(), narrow=narrows(db))
     count = db.execute(select(func.count()).select_from(Customer).where(matches)).scalar_one()
     stmt = (select(Customer.reference, Customer.customer_number, Customer.first_name, Customer.last_name)
             .where(matches).order_by(Customer.search_last, Customer.id).limit(sample))
