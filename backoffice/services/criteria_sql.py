@@ -172,7 +172,8 @@ def matching(node: RuleGroup | Rule, today: dt.date, *, narrow: bool = True) -> 
     SQLite runs the condition row by row, so fewer rows is faster (an AND/OR group of 200,000 at a
     million customers: 3.1 s → 1.9 s); PostgreSQL's planner does better with the plain condition,
     whose EXISTS it turns into hash semi-joins, than with a union of candidates (8.3 s against
-    12.6 s), so there ``narrow`` is off (see ``group_members.narrows``).
+    12.6 s, and 86 s when planned with statistics from before a bulk load of tags), so there
+    ``narrow`` is off (see ``group_members.narrows``).
     """
     matches = condition(node, today)
     ids = candidates(node, today) if narrow else None
