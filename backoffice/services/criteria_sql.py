@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, func, not_, or_, select, union
 
 from ..models import Customer, CustomerLabel, CustomerTag, Label, Membership
 from .criteria import Rule, RuleGroup
@@ -139,7 +139,7 @@ def _customer_since(rule: Rule, today: dt.date) -> ColumnElement[bool]:
     return Customer.created_at < boundary if rule.op == "at_least_days" else Customer.created_at >= boundary
 
 
-def candidates(node: RuleGroup | Rule, today: dt.date) -> Select | None:
+def candidates(node: RuleGroup | Rule, today: dt.date) -> Select | CompoundSelect | None:
     """Customer ids that include every match of ``node``, read from the rules' own indexed tables, or None.
 
     A group's refresh and preview evaluate the condition only on these ids instead of on every
@@ -148,21 +148,28 @@ def candidates(node: RuleGroup | Rule, today: dt.date) -> Select | None:
     takes one child's ids (every match of an AND is a match of each part); ``any`` the union of its
     children's ids, if each child has some.  None (scan every customer) for negations and attributes.
     """
+    parts = _candidate_parts(node, today)
+    if parts is None:
+        return None
+    return parts[0] if len(parts) == 1 else union(*parts)  # one flat UNION: SQLite refuses nested ones
+
+
+def _candidate_parts(node: RuleGroup | Rule, today: dt.date) -> list[Select] | None:
     if isinstance(node, RuleGroup):
-        parts = [candidates(rule, today) for rule in node.rules]
+        children = [_candidate_parts(rule, today) for rule in node.rules]
         if node.match == "all":
-            return next((part for part in parts if part is not None), None)
-        if any(part is None for part in parts):
+            return next((child for child in children if child is not None), None)
+        if any(child is None for child in children):
             return None
-        return parts[0] if len(parts) == 1 else union(*parts)
+        return [part for child in children for part in child]
     if node.field == "tag" and node.op in ("has", "has_any"):
-        return select(CustomerTag.customer_id).where(CustomerTag.tag.in_(_values(node)))
+        return [select(CustomerTag.customer_id).where(CustomerTag.tag.in_(_values(node)))]
     if node.field == "label" and node.op in ("has", "has_any"):
         ids = select(Label.id).where(Label.name.in_(_values(node)))
-        return select(CustomerLabel.customer_id).where(CustomerLabel.label_id.in_(ids))
+        return [select(CustomerLabel.customer_id).where(CustomerLabel.label_id.in_(ids))]
     if node.field == "membership" and node.op not in ("not_active", "never"):
         plan = [Membership.plan == node.plan] if node.plan else []
-        return select(Membership.customer_id).where(*plan, *_membership_dates(node, today))
+        return [select(Membership.customer_id).where(*plan, *_membership_dates(node, today))]
     return None
 
 
