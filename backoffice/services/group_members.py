@@ -98,7 +98,7 @@ def refresh_group(db: Session, group: CustomerGroup, *, on: dt.date | None = Non
         already = exists().where(
             _GM.c.group_id == group.id, _GM.c.customer_id == Customer.id, _GM.c.manual.is_(False)
         )
-        # new matches are looked for among the candidates only (see criteria_sql.candidates)
+        # on SQLite new matches are looked for among candidates only (see criteria_sql.matching)
         new_matches = select(literal(group.id), Customer.id, false()).where(
             matching(criteria, day, narrow=narrows(db)), ~already)
         added = db.execute(
