@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup-env.sh test
 
+echo "== Lint and layer contracts"
+.venv/bin/ruff check --quiet .
+.venv/bin/lint-imports --no-cache
+
 echo "== Tests on SQLite"
 .venv/bin/python -m pytest -q "$@"
 

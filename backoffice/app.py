@@ -14,6 +14,8 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from counter_core import __version__
+
 from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales, verify
 from .backup import serving
 from .db import migrate
@@ -202,7 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Counter kiosk backoffice",
-        version="0.1.0",
+        version=__version__,
         description="REST API for kiosks and POS integrations, the phone form and the cashier console.",
         lifespan=lifespan,
         docs_url="/api/docs",

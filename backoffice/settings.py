@@ -7,16 +7,16 @@ Order of precedence (last wins): built-in defaults, the INI file named by
 
 from __future__ import annotations
 
-import configparser
 import os
 import secrets
 import stat
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from counter_core.config import ConfigError
+from counter_core.config import load_settings as load_dataclass
 
-class SettingsError(RuntimeError):
-    """A setting that cannot be used; the message says what to change."""
+SettingsError = ConfigError  # a setting that cannot be used; the message says what to change
 
 
 @dataclass(frozen=True)
@@ -67,49 +67,11 @@ class Settings:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
-_BOOL_TRUE = {"1", "true", "yes", "on"}
-
-
-def _coerce(name: str, raw: str, kind: type | str) -> object:
-    kind_name = kind if isinstance(kind, str) else kind.__name__
-    try:
-        if "bool" in kind_name:
-            return raw.strip().lower() in _BOOL_TRUE
-        if "int" in kind_name:
-            return int(raw)
-        if "float" in kind_name:
-            return float(raw)
-        if "Path" in kind_name:
-            return Path(raw).expanduser() if raw else None
-    except ValueError as exc:
-        raise SettingsError(f"Setting {name}={raw!r} is not a valid {kind_name}.") from exc
-    return raw
-
-
 def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Read settings from the optional config file and the environment."""
-    env = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    config_path = env.get("BACKOFFICE_CONFIG")
-    if config_path:
-        parser = configparser.ConfigParser()
-        if not parser.read(config_path, encoding="utf-8"):
-            raise SettingsError(f"Config file {config_path} cannot be read.")
-        if parser.has_section("backoffice"):
-            values.update(parser.items("backoffice"))
-    for f in fields(Settings):
-        env_name = "BACKOFFICE_" + f.name.upper()
-        if env_name in env:
-            values[f.name] = env[env_name]
-    if "DATABASE_URL" in env and "database_url" not in overrides:
-        values["database_url"] = env["DATABASE_URL"]
-    known = {f.name: f.type for f in fields(Settings)}
-    unknown = set(values) - set(known)
-    if unknown:
-        raise SettingsError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
-    typed = {name: _coerce(name, str(raw), known[name]) for name, raw in values.items()}
-    typed.update(overrides)
-    settings = Settings(**typed)  # type: ignore[arg-type]
+    settings = load_dataclass(Settings, section="backoffice", env_prefix="BACKOFFICE_",
+                              file_variable="BACKOFFICE_CONFIG", environ=environ,
+                              aliases={"DATABASE_URL": "database_url"}, overrides=overrides)
     return _complete(settings)
 
 

@@ -1,4 +1,4 @@
-"""Microseconds per call of kiosk.identity's parsers, for each kind of payload and typed input.
+"""Microseconds per call of counter_core.identity's parsers, for each kind of payload and typed input.
 
 Prints the median and the 99th percentile over ``--runs`` calls (default
 3000) per sample, after a warm-up.  Figures are printed, never asserted:
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.identity import MAX_PAYLOAD, classify_typed_input, parse_payload  # noqa: E402
+from counter_core.identity import MAX_PAYLOAD, classify_typed_input, parse_payload  # noqa: E402
 
 RFC6350_AUTHOR = (
     "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Simon Perreault\r\nN:Perreault;Simon;;;ing. jr,M.Sc.\r\nBDAY:--0203\r\n"

@@ -28,8 +28,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.identity import parse_payload  # noqa: E402
-from kiosk.verify_cache import VerifyCache, entry_line, header_line, signature_key, signature_line  # noqa: E402
+from counter_core.identity import parse_payload  # noqa: E402
+from counter_core.offline_list import entry_line, header_line, signature_key, signature_line  # noqa: E402
+from kiosk.verify_cache import VerifyCache  # noqa: E402
 
 CHUNK = 64 * 1024
 

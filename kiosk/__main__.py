@@ -1,8 +1,9 @@
 """The ``kiosk`` command.
 
     kiosk                 run against the configured backoffice (KIOSK_CONFIG / KIOSK_* settings)
-    kiosk demo            backoffice + demo data in-process, demo camera video, the kiosk window
     kiosk gallery OUTDIR  every screen and state, in each language, as PNG files
+
+The demo (a backoffice with demo data and this window in one process) is ``counter-demo``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import os
 import sys
 
+from counter_core.extras import require
+
 from .config import ConfigError, load_config
 
 
@@ -19,15 +22,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="The customer self-service kiosk.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run against the configured backoffice (the default)")
-    demo = sub.add_parser("demo", help="run the backoffice with demo data and the kiosk in one process")
-    demo.add_argument("--data-dir", default="var/demo", help="where the demo database and kiosk state live")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--host", default="127.0.0.1", help="use 0.0.0.0 to let phones on the LAN reach the form")
-    demo.add_argument("--public-url", default="", help="the URL phones use for the QR form (default: http://HOST:PORT)")
-    demo.add_argument("--camera", default="", help="camera source (default: /dev/video0 if present, else the demo video)")
-    demo.add_argument("--no-window", action="store_true", help="serve the backoffice only (no kiosk window)")
-    demo.add_argument("--door", action="store_true", help="run the window as the venue scanner at the door "
-                      "(verify mode, checking Friends) instead of the till's kiosk")
     gallery = sub.add_parser("gallery", help="render every screen and state to PNG files")
     gallery.add_argument("outdir")
     gallery.add_argument("--sizes", default="1280x800,800x480")
@@ -37,15 +31,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    require("kiosk", "kiosk")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("urllib3", "alembic", "kiosk.camera.decoder"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ["KIVY_NO_ARGS"] = "1"
     try:
-        if args.command == "demo":
-            from .demo import run_demo
-
-            return run_demo(args)
         if args.command == "gallery":
             from .gallery import run_gallery
 
@@ -68,6 +59,14 @@ def run() -> int:
 
     KioskApp(config).run()
     return 0
+
+
+def decode(argv: list[str] | None = None) -> int:
+    """``kiosk-decode``: the camera's decoder and parsers on still images (needs only the camera libraries)."""
+    require("kiosk-decode", "camera")
+    from .camera.cli import main as decode_main
+
+    return decode_main(argv)
 
 
 if __name__ == "__main__":

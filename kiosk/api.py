@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import requests
 
+from counter_core import __version__
+
 from .errors import BackofficeUnavailable, NotPaired, ProtocolError, RateLimited, Rejected
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {500, 502, 503, 504}
-
-
-def new_idempotency_key() -> str:
-    return uuid.uuid4().hex
 
 
 class BackofficeClient:
@@ -40,7 +37,7 @@ class BackofficeClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = session or requests.Session()
-        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": "counter-kiosk/0.1"})
+        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": f"counter-kiosk/{__version__}"})
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

@@ -22,13 +22,15 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from counter_core import __version__
+from counter_core.identity import parse_payload
+
 from . import i18n, systemd, theme
 from .api import BackofficeClient
 from .camera_view import CameraController
 from .config import KioskConfig
 from .errors import BackofficeUnavailable, NotPaired, ProtocolError, Rejected
 from .flow import FlowState, Screen, Timing, VisitFlow
-from .identity import parse_payload
 from .outbox import Outbox, OutboxSender
 from .sound import Beeper
 from .verify_cache import CacheRefused, VerifyCache
@@ -328,7 +330,7 @@ class KioskApp(App):
                 "camera": camera.status.value if camera else "off",
                 "camera_detail": (camera.message if camera else "")[:200],
                 "outbox": self.outbox.count(),
-                "version": "0.1.0",
+                "version": __version__,
             })
         except Exception as exc:  # a status report is never worth more than a log line
             log.info("Status report failed: %s", type(exc).__name__)

@@ -6,14 +6,12 @@ The INI file is ``KIOSK_CONFIG`` (on the Pi ``/etc/kiosk/kiosk.ini``), section
 
 from __future__ import annotations
 
-import configparser
-import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from counter_core.config import ConfigError, load_settings
 
-class ConfigError(RuntimeError):
-    """A setting the kiosk cannot use; the message says which and why."""
+__all__ = ["ConfigError", "KioskConfig", "load_config", "validate"]
 
 
 @dataclass(frozen=True)
@@ -66,49 +64,10 @@ class KioskConfig:
         return ""
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _coerce(name: str, raw: str, kind: str) -> object:
-    text = raw.strip()
-    try:
-        if kind == "bool":
-            if text.lower() in _TRUE:
-                return True
-            if text.lower() in _FALSE:
-                return False
-            raise ValueError(text)
-        if kind == "int":
-            return int(text)
-        if kind == "float":
-            return float(text)
-    except ValueError:
-        raise ConfigError(f"Setting {name}={raw!r} should be a {kind}.") from None
-    return text
-
-
 def load_config(environ: dict[str, str] | None = None, **overrides: object) -> KioskConfig:
     """Read the INI file named by KIOSK_CONFIG (if any), then KIOSK_* environment variables."""
-    env = os.environ if environ is None else environ
-    values: dict[str, str] = {}
-    path = env.get("KIOSK_CONFIG")
-    if path:
-        parser = configparser.ConfigParser(interpolation=None)
-        if not parser.read(path, encoding="utf-8"):
-            raise ConfigError(f"Config file {path} cannot be read.")
-        if parser.has_section("kiosk"):
-            values.update(parser.items("kiosk"))
-    kinds = {f.name: f.type for f in fields(KioskConfig)}
-    unknown = sorted(set(values) - set(kinds))
-    if unknown:
-        raise ConfigError(f"Unknown setting(s) in {path}: {', '.join(unknown)}.")
-    for name in kinds:
-        if f"KIOSK_{name.upper()}" in env:
-            values[name] = env[f"KIOSK_{name.upper()}"]
-    typed = {name: _coerce(name, raw, str(kinds[name])) for name, raw in values.items()}
-    typed.update(overrides)
-    config = KioskConfig(**typed)  # type: ignore[arg-type]
+    config = load_settings(KioskConfig, section="kiosk", env_prefix="KIOSK_", file_variable="KIOSK_CONFIG",
+                           environ=environ, overrides=overrides)
     return validate(config)
 
 

@@ -19,11 +19,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
-from .api import BackofficeClient, new_idempotency_key
+from counter_core.identity import Identity, TypedInput, classify_typed_input
+from counter_core.kiosk_api import new_idempotency_key
+
 from .errors import BackofficeUnavailable, KioskError, NotPaired, RateLimited, Rejected
-from .identity import Identity, TypedInput, classify_typed_input
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,17 @@ class Timing:
     verify_result: float = 4.0
 
 
+class Backoffice(Protocol):
+    """What the flow asks of the backoffice (``kiosk.api.BackofficeClient`` in the app, fakes in tests)."""
+
+    def identify(self, payload: dict, key: str) -> dict: ...
+    def register(self, payload: dict, key: str) -> dict: ...
+    def registration(self, reference: str, *, wait: float = 0) -> dict: ...
+    def start_mobile_session(self, language: str, key: str) -> dict: ...
+    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> dict: ...
+    def verify(self, payload: dict, key: str) -> dict: ...
+
+
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
 
 
@@ -118,7 +130,7 @@ class VisitFlow:
 
     def __init__(
         self,
-        client: BackofficeClient,
+        client: Backoffice,
         runner: Runner,
         *,
         outbox: Outbox | None = None,
@@ -467,7 +479,7 @@ class VisitFlow:
         """A code at the door: answer at once, from the backoffice or, offline, from the signed list."""
         if self.state.screen != Screen.VERIFY:
             return
-        from .verify_cache import lookup_key
+        from counter_core.offline_list import lookup_key
 
         key = lookup_key(identity)
         if key is None:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from counter_core.identity import classify_typed_input
+
 from .config import load_config
 from .flow import FlowState, Screen, Visit
-from .identity import classify_typed_input
 
 ANNA_GROUPS = (
     {"name": "Friends", "colour": "#15803d", "blink": False},

@@ -28,9 +28,15 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip setuptools wheel 2>&1 | grep -v "^WARNING: Location" || true
+# pip's own failures stop the script (set -o pipefail); only the notes this machine's pip.conf
+# prints about its local wheel folders are filtered out.
+quiet_pip() {
+  env -u PYTHONDONTWRITEBYTECODE .venv/bin/python -m pip install -q "$@" 2>&1 \
+    | { grep -v -e "^WARNING: Location" -e "^ *$" || true; }
+}
+quiet_pip --upgrade pip setuptools wheel
 extras=kiosk,server
 [ "$purpose" = test ] && extras=all
-.venv/bin/python -m pip install -q -e ".[${extras}]" 2>&1 | grep -v -e "^WARNING: Location" -e "^ *$" || true
+quiet_pip -e ".[${extras}]"
 .venv/bin/python -c "import kivy, cv2, zxingcpp, pyzbar.pyzbar, fastapi, sqlalchemy" >/dev/null
 echo "Environment ready in .venv ($purpose)."

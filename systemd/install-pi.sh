@@ -246,7 +246,7 @@ ensure_packages() {
 # A digest of what pip installs from the checkout: pip reinstalls a local
 # directory every time, so this is what makes a second run a no-op.
 source_digest() {
-  (cd "$CHECKOUT" && find setup.py pyproject.toml README.md kiosk backoffice -name __pycache__ -prune -o -type f -print0 \
+  (cd "$CHECKOUT" && find setup.py pyproject.toml README.md counter_core kiosk assets backoffice counter_demo -name __pycache__ -prune -o -type f -print0 \
     | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 }
 

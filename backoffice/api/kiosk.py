@@ -31,7 +31,7 @@ class AddressIn(BaseModel):
 
 
 class IdentifyIn(BaseModel):
-    """What the kiosk read or was typed, as parsed by kiosk.identity."""
+    """What the kiosk read or was typed, as parsed by counter_core.identity."""
 
     model_config = ConfigDict(extra="ignore")
     method: Literal["scan", "enter", "mobile"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.identity import parse_payload
+from counter_core.identity import parse_payload
 
 from ..errors import ApiError
 from ..models import Customer, IdCard, Register, Sale, SaleLine

@@ -25,7 +25,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from kiosk.identity.normalize import InvalidIdentifier, normalize_name
+from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
 from ..errors import ApiError
 

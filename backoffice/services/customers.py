@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from kiosk.identity.normalize import (
+from counter_core.identity.normalize import (
     InvalidIdentifier,
     mask_personal_id,
     mask_phone,

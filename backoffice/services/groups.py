@@ -11,7 +11,7 @@ import re
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.identity.normalize import InvalidIdentifier, normalize_name
+from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
 from ..errors import ApiError
 from ..models import CustomerGroup, GroupMember, Kiosk

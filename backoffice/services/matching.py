@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.identity.normalize import InvalidIdentifier, normalize_personal_id, normalize_phone
+from counter_core.identity.normalize import InvalidIdentifier, normalize_personal_id, normalize_phone
 
 from ..errors import ApiError
 from ..models import IdCard

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.identity.normalize import InvalidIdentifier, normalize_name
+from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
 from ..errors import ApiError
 from ..models import Customer, Membership

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kiosk.identity.normalize import mask_personal_id, mask_phone
+from counter_core.identity.normalize import mask_personal_id, mask_phone
 
 from ..errors import ApiError
 from ..models import Customer, PendingRegistration, Sale, utcnow

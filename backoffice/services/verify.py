@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from kiosk.identity.cards import is_url, parse_card_url
+from counter_core.identity.cards import is_url, parse_card_url
 
 from ..errors import ApiError
 from ..models import CustomerGroup, Kiosk, VerifyScan, utcnow

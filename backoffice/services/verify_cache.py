@@ -1,6 +1,6 @@
 """The venue scanner's offline list: every customer number and linked card, with first name and groups, signed.
 
-The format (version 2, newline-delimited JSON) is defined in ``kiosk.verify_cache``:
+The format (version 2, newline-delimited JSON) is defined in ``counter_core.offline_list``:
 a header line, one line per code ``[key, first name, [group ids], reference]``
 (keys ``n:<customer number>`` and ``c:<CARD CODE>``, in key order), and a last
 line ``{"signature": hex}``: HMAC-SHA256 over every byte before it, keyed with
@@ -25,12 +25,11 @@ import hmac
 import json
 import threading
 from dataclasses import dataclass
-from json.encoder import encode_basestring  # the exact escaping json.dumps(ensure_ascii=False) uses
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.verify_cache import header_line, signature_line
+from counter_core.offline_list import card_code_key, customer_number_key, entry_text, header_line, signature_line
 
 from ..models import Customer, CustomerGroup, GroupMember, IdCard, utcnow
 from . import counters
@@ -107,11 +106,9 @@ def build_entries(db: Session, stamp: str) -> Entries:
         ids = groups_of.get(customer_id)
         if ids:
             ids = sorted(set(ids), key=rank.__getitem__)
-        # the tail of kiosk.verify_cache.entry_line, written out: a million calls of json.dumps cost seconds
-        rest = f',{encode_basestring(first_name)},[{",".join(map(str, ids)) if ids else ""}],{encode_basestring(reference)}]'
-        items.append(f'["n:{number}"{rest}')
+        items.append(entry_text(customer_number_key(number), first_name, ids or (), reference))
         for code in cards.get(customer_id, ()):
-            items.append(f"[{encode_basestring('c:' + code)}{rest}")
+            items.append(entry_text(card_code_key(code), first_name, ids or (), reference))
     items.sort()  # by key: a key's closing quote sorts before any character a key holds
     body = ("\n".join(items) + "\n").encode() if items else b""
     groups = {str(g.id): {"blink": g.blink, "colour": g.colour, "name": g.name} for g in visible}

@@ -29,11 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def _identity_parser() -> Callable[[str, str | None], dict[str, Any]] | None:
-    """``parse_payload(...).to_dict()`` from kiosk.identity, or None while that package lacks it."""
+    """``parse_payload(...).to_dict()`` from counter_core.identity, or None while that package lacks it."""
     try:
-        from kiosk.identity import parse_payload
+        from counter_core.identity import parse_payload
     except ImportError as exc:
-        log.warning("kiosk.identity.parse_payload is not available (%s); identities are left out", exc)
+        log.warning("counter_core.identity.parse_payload is not available (%s); identities are left out", exc)
         return None
     return lambda text, symbology: parse_payload(text, symbology=symbology).to_dict()
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from backoffice.models import VerifyScan
 from backoffice.services import cards
-from kiosk.identity import parse_payload
+from counter_core.identity import parse_payload
 from tests.support.api import Api, error_code
 from tests.support.staff import new_staff
 

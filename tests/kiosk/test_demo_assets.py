@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 from kiosk.assets import asset_path
+
+from counter_core.identity import parse_payload
 from kiosk.camera import CaptureThread, Decoder, FileSource, Scanner
 from kiosk.camera.synthetic import DEMO_PAYLOADS
-from kiosk.identity import parse_payload
 
 
 def test_demo_video_shows_annas_card_and_a_new_customers_vcard():

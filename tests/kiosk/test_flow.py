@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from counter_core.identity import parse_payload
 from kiosk.errors import BackofficeUnavailable, NotPaired, RateLimited, Rejected
 from kiosk.flow import FlowState, Screen, Timing, Visit, VisitFlow
-from kiosk.identity import parse_payload
 from kiosk.outbox import Outbox
 
 SALE = {"sale": {"reference": "sale_1", "status": "open", "customer_connected": False},

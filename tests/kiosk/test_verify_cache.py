@@ -9,8 +9,9 @@ import stat
 
 import pytest
 
-from kiosk.identity import parse_payload
-from kiosk.verify_cache import CacheRefused, VerifyCache, encode_list, signature_key
+from counter_core.identity import parse_payload
+from counter_core.offline_list import encode_list, signature_key
+from kiosk.verify_cache import CacheRefused, VerifyCache
 
 TOKEN = "kd_door-token"
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)

@@ -18,7 +18,7 @@ with atheris.instrument_imports(include=["backoffice", "kiosk"]):
     from backoffice.errors import ApiError
     from backoffice.security import Vault
     from backoffice.services import customer_list, customers, matching
-    from kiosk.identity import parse_payload
+    from counter_core.identity import parse_payload
 
 VAULT = Vault("atheris-fuzz-secret-key-0123456789abcdef")
 STREAMS = customer_list.name_streams("a") + [customer_list.Stream("customer_number", True)]

@@ -24,7 +24,7 @@ def kiosk_decode(*args: str, stdin: str | None = None) -> subprocess.CompletedPr
 def expected_identity(text: str, symbology: str | None):
     """What the contract says each code carries: parse_payload(...).to_dict(), when identity has it."""
     try:
-        from kiosk.identity import parse_payload
+        from counter_core.identity import parse_payload
     except ImportError:
         return None
     return json.loads(json.dumps(parse_payload(text, symbology=symbology).to_dict(), ensure_ascii=False))

@@ -281,8 +281,8 @@ def test_venue_scanner_answers_member_non_member_and_unknown_codes_from_a_played
 
 
 def test_venue_scanner_keeps_answering_offline_from_its_signed_list_and_reports_the_scans_later(tmp_path):
+    from counter_core.identity import parse_payload
     from kiosk.flow import Screen, Timing, VisitFlow
-    from kiosk.identity import parse_payload
     from kiosk.outbox import Outbox, OutboxSender
     from kiosk.verify_cache import VerifyCache
 

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from kiosk.identity import MAX_PAYLOAD, UNRECOGNISED_REASONS, Address, Identity, parse_payload
-from kiosk.identity import vcard as vcard_module
+from counter_core.identity import MAX_PAYLOAD, UNRECOGNISED_REASONS, Address, Identity, parse_payload
+from counter_core.identity import vcard as vcard_module
 
 
 @pytest.mark.parametrize("payload", ["", "   \r\n", b"", "\x00\x00", None])
@@ -111,7 +111,7 @@ def test_a_bug_in_a_parser_is_logged_and_refused_not_raised(monkeypatch, caplog)
         raise RuntimeError("bug")
 
     monkeypatch.setattr(vcard_module, "parse_vcard", broken)
-    with caplog.at_level(logging.ERROR, logger="kiosk.identity.payloads"):
+    with caplog.at_level(logging.ERROR, logger="counter_core.identity.payloads"):
         identity = parse_payload("BEGIN:VCARD\nN:x\nEND:VCARD", "QRCode")
     assert (identity.reason, identity.symbology) == ("internal_error", "QRCode")
     assert "parse_payload failed" in caplog.text

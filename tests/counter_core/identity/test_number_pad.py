@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import classify_typed_input
+from counter_core.identity import classify_typed_input
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -243,7 +243,7 @@ def test_to_dict_gives_the_identify_request_fields(typed, as_dict):
 
 
 def test_a_bug_is_logged_and_answered_as_invalid_not_raised(monkeypatch, caplog):
-    from kiosk.identity import typed as typed_module
+    from counter_core.identity import typed as typed_module
 
     def broken(*args):
         raise RuntimeError("bug")

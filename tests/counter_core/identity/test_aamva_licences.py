@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import Address, parse_payload
+from counter_core.identity import Address, parse_payload
 
 # AAMVA DL/ID Card Design Standard 2020, Annex D: the example of the data
 # encoded in the PDF417 (version 10, Virginia's IIN 636000, a DL subfile and a

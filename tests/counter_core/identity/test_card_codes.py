@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.identity import parse_payload
+from counter_core.identity import parse_payload
 
 
 @pytest.mark.parametrize(

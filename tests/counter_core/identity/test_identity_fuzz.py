@@ -14,7 +14,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.identity import MAX_PAYLOAD, classify_typed_input, parse_payload
+from counter_core.identity import MAX_PAYLOAD, classify_typed_input, parse_payload
 
 BOUND_SECONDS = 0.050
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import Address, parse_payload
+from counter_core.identity import Address, parse_payload
 
 # The ZXing wiki's examples ("Barcode Contents").
 ZXING_MECARD = (

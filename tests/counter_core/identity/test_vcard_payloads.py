@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import Address, parse_payload
-from kiosk.identity import vcard as vcard_module
+from counter_core.identity import Address, parse_payload
+from counter_core.identity import vcard as vcard_module
 
 # RFC 6350 section 8, the author's card, byte for byte (CRLF, folded lines).
 RFC6350_AUTHOR = (

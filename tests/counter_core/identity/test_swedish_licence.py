@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import parse_payload
+from counter_core.identity import parse_payload
 
 
 @pytest.mark.parametrize(

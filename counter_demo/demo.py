@@ -1,4 +1,7 @@
-"""``kiosk demo``: the backoffice (SQLite, demo data) in a thread, a demo camera, and the kiosk window."""
+"""``counter-demo``: the backoffice (SQLite, demo data) in a thread, a demo camera, and the kiosk window.
+
+The only code that wires both apps: the kiosk and the backoffice never import each other.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ import time
 from pathlib import Path
 
 import requests
+from kiosk.assets import asset_path
 
-from .assets import asset_path
-from .config import load_config
+from kiosk.config import load_config
 
 log = logging.getLogger(__name__)
 DEMO_VIDEO = "demo/camera-demo.avi"
@@ -27,7 +30,7 @@ def demo_camera(requested: str, data_dir: Path) -> str:
     if not video.exists():
         video = data_dir / "camera-demo.avi"
         if not video.exists():
-            from .camera.synthetic import DEMO_PAYLOADS, demo_frames, write_video
+            from kiosk.camera.synthetic import DEMO_PAYLOADS, demo_frames, write_video
 
             write_video(demo_frames(DEMO_PAYLOADS, fps=10), video, fps=10, quality=75)
     return f"file:{video}"
@@ -107,10 +110,10 @@ def run_demo(args: argparse.Namespace) -> int:
         fullscreen=False,
         shop_name=settings.shop_name,
     )
-    from .kivy_setup import kiosk_environment
+    from kiosk.kivy_setup import kiosk_environment
 
     kiosk_environment(config)
-    from .app import KioskApp
+    from kiosk.app import KioskApp
 
     window = KioskApp(config)
     try:

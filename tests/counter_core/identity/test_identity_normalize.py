@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from kiosk.identity import InvalidIdentifier, normalize_birth_date, normalize_personal_id
-from kiosk.identity.normalize import normalize_country
+from counter_core.identity import InvalidIdentifier, normalize_birth_date, normalize_personal_id
+from counter_core.identity.normalize import normalize_country
 
 TODAY = dt.date(2026, 11, 24)
 
