@@ -284,9 +284,9 @@ class KioskApp(App):
                 self._stopping.wait(5)
                 continue
             delay = 1.0
-            version = state.get("version", version)
+            version = state.version
             on_ui_thread(self.flow.server_state, state)
-            if (state.get("kiosk") or {}).get("mode") == "verify":
+            if state.kiosk.mode == "verify":
                 self._refresh_verify_cache()
             if self.outbox.count() and self.sender:
                 self.sender.wake()

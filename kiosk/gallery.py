@@ -15,13 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from counter_core.identity import classify_typed_input
+from counter_core.kiosk_api import GroupBadge
 
 from .config import load_config
 from .flow import FlowState, Screen, Visit
 
 ANNA_GROUPS = (
-    {"name": "Friends", "colour": "#15803d", "blink": False},
-    {"name": "VIP", "colour": "#b45309", "blink": True},
+    GroupBadge(id=1, name="Friends", colour="#15803d", blink=False),
+    GroupBadge(id=2, name="VIP", colour="#b45309", blink=True),
 )
 
 

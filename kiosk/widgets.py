@@ -17,6 +17,8 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from counter_core import kiosk_api
+
 from .theme import readable_on, rgba
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
@@ -92,15 +94,15 @@ class GroupBadge(BoxLayout):
     blink = BooleanProperty(False)
     dot_opacity = NumericProperty(1.0)
 
-    def __init__(self, group: dict | None = None, **kwargs):
+    def __init__(self, group: kiosk_api.GroupBadge | None = None, **kwargs):
         super().__init__(**kwargs)
         self._animation: Animation | None = None
         if group:
-            colour = group.get("colour") or "#2563eb"
-            self.name = group.get("name", "")
+            colour = group.colour or "#2563eb"
+            self.name = group.name
             self.colour = rgba(colour)
             self.text_colour = rgba(readable_on(colour))
-            self.blink = bool(group.get("blink"))
+            self.blink = group.blink
 
     def on_blink(self, _instance, value: bool) -> None:
         if self._animation is not None:

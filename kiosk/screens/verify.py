@@ -34,7 +34,7 @@ class VerifyScreen(KioskScreen):
         title, self.tone, self.ink = RESULTS.get(visit.verify_result, ("", "primary", "on_primary"))
         self.title = self.tr(title) if title else ""
         self.first_name = visit.first_name
-        names = ", ".join(g.get("name", "") for g in state.verify_groups)
+        names = ", ".join(g.name for g in state.verify_groups)
         self.checking = self.tr("Checking: {groups}", groups=names) if names else self.tr("Checking: all customer groups")
         if visit.groups != self._groups:
             self._groups = visit.groups

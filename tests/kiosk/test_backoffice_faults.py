@@ -156,7 +156,8 @@ def test_backoffice_killed_while_the_customer_waits_for_the_cashier_then_back(se
     runner = ThreadedRunner()
     client = BackofficeClient(process.base_url, info["token"], timeout=3, retries=2, backoff=0.5)
     flow = VisitFlow(client, runner, outbox=Outbox(tmp_path / "outbox.sqlite3"), timing=Timing())
-    flow.server_state({"sale": {"reference": info["sale"], "status": "open"}, "kiosk": {"mode": "connect"}})
+    flow.server_state(client.state())
+    assert flow.state.sale == info["sale"]
     flow.choose("enter")
     for key in "0707070707":
         flow.press_key(key)
