@@ -119,8 +119,8 @@ def _render_size(args: argparse.Namespace, size: tuple[int, int]) -> int:
 
     from .app import KioskApp
 
-    app = KioskApp(config, services=False)
-    app._scan_arrived = lambda _identity: None  # show the camera picture, but do not act on what it reads
+    app = KioskApp(config, background=False)
+    app.services.on_scan = lambda _identity: None  # show the camera picture, but do not act on what it reads
     app.flow.tick = lambda: None  # each state stays as composed: no idle prompt, no screen timeouts
     app.flow.seconds_left = lambda: 97.0
     jobs: list[Callable[[], None]] = []
