@@ -16,7 +16,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import LabelBase
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from . import i18n, systemd, theme
 from .config import KioskConfig
 from .flow import CAMERA_SCREENS, FlowState, Screen, Timing, VisitFlow
+from .screens import create_screen
 from .screens.camera_preview import PreviewTexture
 from .services import KioskServices
 from .sound import Beeper
@@ -45,7 +46,6 @@ class KioskApp(App):
     symbol_font = StringProperty("Roboto")
     px_per_mm = NumericProperty(theme.PIXELS_PER_MM)
     scale = NumericProperty(1.0)  # layout scale: 1 at 1280×800, smaller on the 7" 800×480 display
-    ready = BooleanProperty(False)
 
     def __init__(self, config: KioskConfig, *, background: bool = True, **kwargs):
         """``background=False``: no register watcher, outbox sender or status reports (the gallery, some UI tests)."""
@@ -100,9 +100,8 @@ class KioskApp(App):
     # ------------------------------------------------------------------ building
 
     def build(self):
-        from . import screens, widgets  # after the window configuration: widgets load their kv
+        from .screens import widgets  # importing the widgets loads their kv: only once the window is configured
 
-        self._screens_module = screens
         if SYMBOL_FONT.exists():
             LabelBase.register("DejaVuSans", str(SYMBOL_FONT))
             self.symbol_font = "DejaVuSans"
@@ -112,7 +111,8 @@ class KioskApp(App):
         self.scale = max(0.55, min(1.5, width / 1280, height / 800))
         root = FloatLayout()
         column = BoxLayout(orientation="vertical")
-        self.top_bar = self._top_bar(widgets)
+        self.top_bar = widgets.TopBar(shop_name=self.shop_name)
+        self.top_bar.add_languages(self.kiosk_config.language_list, self.flow.set_language)
         self.manager = ScreenManager(transition=NoTransition())
         self.banner = widgets.StatusBanner()
         column.add_widget(self.top_bar)
@@ -127,15 +127,6 @@ class KioskApp(App):
         Clock.schedule_interval(self._tick, 0.25)
         return root
 
-    def _top_bar(self, widgets):
-        """The shop's name and one button per language; a touch switches the language."""
-        bar = widgets.TopBar(shop_name=self.shop_name)
-        for code in self.kiosk_config.language_list:
-            button = widgets.LanguageButton(text=i18n.language_name(code), code=code)
-            button.bind(on_release=lambda b: self.flow.set_language(b.code))
-            bar.add_widget(button)
-        return bar
-
     def on_start(self) -> None:
         if self.services.verify_cache.load():  # a venue scanner keeps answering at the door after a restart offline
             self.flow.resume_verify_mode()
@@ -145,7 +136,6 @@ class KioskApp(App):
 
     def _first_frame(self, _dt) -> None:
         """The first screen is drawn: tell systemd, and from now on feed its watchdog from this (UI) thread."""
-        self.ready = True
         systemd.notify("READY=1", f"STATUS=Showing the {self.flow.state.screen.value} screen")
         Clock.schedule_interval(self._feed_watchdog, 1.0)
         for callback in self.on_ready_callbacks:
@@ -164,7 +154,7 @@ class KioskApp(App):
     def screen(self, which: Screen):
         widget = self.screens.get(which)
         if widget is None:
-            widget = self._screens_module.create(which)
+            widget = create_screen(which)
             self.screens[which] = widget
             self.manager.add_widget(widget)
         return widget
@@ -173,26 +163,14 @@ class KioskApp(App):
         self.lang = state.language
         if state.shop_name:
             self.shop_name = state.shop_name
-        self.top_bar.shop_name = self.shop_name
-        for button in self.top_bar.children:
-            if hasattr(button, "code"):
-                button.selected = button.code == state.language
+        self.top_bar.render(self.shop_name, state.language)
         current = self.screen(state.screen)
         if self.manager.current != state.screen.value:
             self.manager.current = state.screen.value
         current.render(state)
-        self.banner.text = self._banner_text(state)
+        self.banner.render(state)
         self._show_idle_prompt(state.idle_prompt)
         self.services.screen_shown(state.screen)
-
-    def _banner_text(self, state: FlowState) -> str:
-        if not state.paired or state.screen == Screen.WAITING:
-            return ""
-        if not state.online:
-            if state.outbox:
-                return self.tr("No connection to the shop system. {count} saved, sent when it is back.", count=state.outbox)
-            return self.tr("No connection to the shop system. We keep trying.")
-        return ""
 
     def _show_idle_prompt(self, show: bool) -> None:
         prompt = self._idle_prompt

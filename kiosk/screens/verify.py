@@ -5,8 +5,8 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from ..i18n import N_
-from ..widgets import show_group_badges
 from .base import KioskScreen
+from .widgets import show_group_badges
 
 RESULTS = {
     "success": (N_("Success"), "success", "on_success"),

@@ -2,7 +2,7 @@
 
 Run by the UI tests as a subprocess (Kivy's window is one per process):
 
-    python tests/kiosk/ui/driver.py SCENARIO --base-url URL --token TOKEN --status FILE --shots DIR ...
+    python tests/kiosk/screens/driver.py SCENARIO --base-url URL --token TOKEN --status FILE --shots DIR ...
 
 The scenario taps real widgets (touch events through the window), waits for
 the flow to reach screens, takes screenshots, and reports every step in a
