@@ -76,7 +76,7 @@ def child(args: argparse.Namespace) -> None:
                     return False
         elif state["phase"] == "scan":
             if flow.state.screen == Screen.HOME:
-                app.camera.scanner and app.camera.scanner.forget()
+                app.services.camera.scanner and app.services.camera.scanner.forget()
                 flow.choose("scan")
             elif welcome_drawn() and app.last_scan_time:
                 state["scan_times"].append((time.time() - app.last_scan_time) * 1000)
@@ -87,16 +87,16 @@ def child(args: argparse.Namespace) -> None:
                     app.stop()
                     return False
 
-    original = app._scanned
+    original = app.services._scanned
 
     def timed_scan(event):
         app.last_scan_time = event.time  # wall-clock time of the frame the code was decoded from
         original(event)
 
     app.last_scan_time = 0.0
-    app.camera.on_scan = timed_scan
+    app.services.camera.on_scan = timed_scan
     phases = result.setdefault("phases", [])
-    arrived, identified = app._scan_arrived, app.flow._identified
+    arrived, identified = app.services.on_scan, app.flow._identified
 
     def timed_arrival(identity):
         phases.append({"ui": time.time() - app.last_scan_time})
@@ -107,7 +107,7 @@ def child(args: argparse.Namespace) -> None:
             phases[-1]["answer"] = time.time() - app.last_scan_time
         identified(answer)
 
-    app._scan_arrived = timed_arrival
+    app.services.on_scan = timed_arrival
     app.flow._identified = timed_identified
     app.on_ready_callbacks.append(lambda: Clock.schedule_interval(step, 0))
     app.run()

@@ -1,8 +1,11 @@
-"""The backoffice client: timeouts, retries with back-off, idempotency keys, typed errors.
+"""The backoffice client: timeouts, retries with back-off, idempotency keys, typed answers and errors.
 
-Takes a ``requests.Session`` so tests can point it at a real server in-process
-or swap the transport.  Only keyed (idempotent) requests are retried: a retry
-of a submission can never be applied twice by the server.
+Every answer is validated into its ``counter_core.kiosk_api`` model, so the
+visit flow works with attributes, never with raw JSON; an answer that is not
+what the API describes raises ``ProtocolError``.  Takes a ``requests.Session``
+so tests can point it at a real server in-process or swap the transport.
+Only keyed (idempotent) requests are retried: a retry of a submission can
+never be applied twice by the server.
 """
 
 from __future__ import annotations
@@ -10,20 +13,30 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+from pydantic import BaseModel, ValidationError
 
 from counter_core import __version__
+from counter_core.kiosk_api import (
+    IdentifyAnswer,
+    MobileSessionView,
+    RegisterState,
+    RegistrationView,
+    VerifyAnswer,
+    VerifyLogAnswer,
+)
 
 from .errors import BackofficeUnavailable, NotPaired, ProtocolError, RateLimited, Rejected
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {500, 502, 503, 504}
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class BackofficeClient:
-    """What the kiosk asks of the backoffice; every method returns the decoded JSON answer."""
+    """What the kiosk asks of the backoffice; every method returns its answer as a typed model."""
 
     def __init__(
         self,
@@ -44,35 +57,37 @@ class BackofficeClient:
 
     # ----------------------------------------------------------------- kiosk endpoints
 
-    def state(self, *, wait: float = 0, after: int = 0) -> dict:
+    def state(self, *, wait: float = 0, after: int = 0) -> RegisterState:
         """The register's state; with ``wait`` the server answers when ``version`` passes ``after``."""
-        return self._call("GET", "/api/v1/kiosk/state", params={"wait": wait, "after": after}, extra_timeout=wait)
+        body = self._call("GET", "/api/v1/kiosk/state", params={"wait": wait, "after": after}, extra_timeout=wait)
+        return _read(RegisterState, body)
 
-    def identify(self, payload: dict, key: str) -> dict:
-        return self._call("POST", "/api/v1/identify", json=payload, key=key)
+    def identify(self, payload: dict, key: str) -> IdentifyAnswer:
+        return _read(IdentifyAnswer, self._call("POST", "/api/v1/identify", json=payload, key=key))
 
-    def register(self, payload: dict, key: str) -> dict:
-        return self._call("POST", "/api/v1/kiosk/registrations", json=payload, key=key)
+    def register(self, payload: dict, key: str) -> RegistrationView:
+        return _read(RegistrationView, self._call("POST", "/api/v1/kiosk/registrations", json=payload, key=key))
 
-    def registration(self, reference: str, *, wait: float = 0) -> dict:
-        return self._call(
-            "GET", f"/api/v1/kiosk/registrations/{reference}", params={"wait": wait}, extra_timeout=wait
-        )
+    def registration(self, reference: str, *, wait: float = 0) -> RegistrationView:
+        body = self._call("GET", f"/api/v1/kiosk/registrations/{reference}", params={"wait": wait},
+                          extra_timeout=wait)
+        return _read(RegistrationView, body)
 
-    def start_mobile_session(self, language: str, key: str) -> dict:
-        return self._call("POST", "/api/v1/mobile-sessions", json={"language": language}, key=key)
+    def start_mobile_session(self, language: str, key: str) -> MobileSessionView:
+        body = self._call("POST", "/api/v1/mobile-sessions", json={"language": language}, key=key)
+        return _read(MobileSessionView, body)
 
-    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> dict:
-        return self._call(
-            "GET", f"/api/v1/mobile-sessions/{reference}", params={"wait": wait, "after": after}, extra_timeout=wait
-        )
+    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> MobileSessionView:
+        body = self._call("GET", f"/api/v1/mobile-sessions/{reference}", params={"wait": wait, "after": after},
+                          extra_timeout=wait)
+        return _read(MobileSessionView, body)
 
     def report_status(self, status: dict) -> None:
         self._call("POST", "/api/v1/kiosk/status", json=status, key=None, retry=False)
 
-    def verify(self, payload: dict, key: str) -> dict:
+    def verify(self, payload: dict, key: str) -> VerifyAnswer:
         """Venue scanner: is this customer code in the selected groups? (success | warning | unknown)."""
-        return self._call("POST", "/api/v1/kiosk/verify", json=payload, key=key)
+        return _read(VerifyAnswer, self._call("POST", "/api/v1/kiosk/verify", json=payload, key=key))
 
     def verify_cache(self, etag: str = "") -> tuple[Iterator[bytes] | None, str]:
         """The signed offline list as chunks to stream into the store, or (None, etag) when ours is current.
@@ -96,11 +111,11 @@ class BackofficeClient:
         finally:
             response.close()
 
-    def verify_log(self, payload: dict, key: str) -> dict:
+    def verify_log(self, payload: dict, key: str) -> VerifyLogAnswer:
         """Scans answered from the offline list, reported once the backoffice answers again."""
-        return self._call("POST", "/api/v1/kiosk/verify-log", json=payload, key=key)
+        return _read(VerifyLogAnswer, self._call("POST", "/api/v1/kiosk/verify-log", json=payload, key=key))
 
-    def send(self, kind: str, payload: dict, key: str) -> dict:
+    def send(self, kind: str, payload: dict, key: str) -> BaseModel:
         """Send an outbox entry of the given kind (``identify``, ``registration`` or ``verify_log``)."""
         if kind == "identify":
             return self.identify(payload, key)
@@ -175,3 +190,12 @@ class BackofficeClient:
             retry_after = float(response.headers.get("Retry-After") or error.get("retry_after") or 60)
             raise RateLimited(429, code, message, retry_after=retry_after)
         raise Rejected(response.status_code, code, message, fields)
+
+
+def _read(model: type[Answer], body: Any) -> Answer:
+    """The answer as its model; JSON that is not what the API describes is a ProtocolError."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
+        raise ProtocolError(f"the backoffice's answer is not a {model.__name__}: {problems}") from None

@@ -35,4 +35,5 @@ class RateLimited(Rejected):
 
 
 class ProtocolError(KioskError):
-    """The backoffice answered something that is not the API's JSON (wrong URL, proxy page)."""
+    """The backoffice answered something that is not the API's answer: no JSON (wrong URL, proxy page),
+    or JSON that does not validate into the answer's model (a field missing or of the wrong type)."""

@@ -2,7 +2,9 @@
 
 The app forwards touches, scans, server state and clock ticks; the flow
 decides the screen and asks its ``runner`` to do slow work (backoffice calls)
-in the background, receiving the result as another event.  Every personal
+in the background, receiving the result as another event.  It talks to the
+backoffice through the :class:`Backoffice` protocol, whose answers are the
+typed models of ``counter_core.kiosk_api``.  Every personal
 value lives in the visit's part of :class:`FlowState` and is dropped when the
 visit ends: idle timeout, sale closed, or the welcome shown.
 
@@ -22,10 +24,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from counter_core.identity import Identity, TypedInput, classify_typed_input
-from counter_core.kiosk_api import new_idempotency_key
+from counter_core.kiosk_api import (
+    GroupBadge,
+    IdentifyAnswer,
+    MobileSessionView,
+    PublicCustomer,
+    RegisterState,
+    RegistrationView,
+    VerifyAnswer,
+    new_idempotency_key,
+)
+from counter_core.offline_list import lookup_key
 
-from .errors import BackofficeUnavailable, KioskError, NotPaired, RateLimited, Rejected
+from .errors import BackofficeUnavailable, KioskError, NotPaired, ProtocolError, RateLimited, Rejected
 from .outbox import Outbox
+from .verify_cache import VerifyCache
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +60,8 @@ class Screen(enum.StrEnum):
     VERIFY = "verify"
 
 
+# The screens that show the camera picture and act on what it reads.
+CAMERA_SCREENS = frozenset({Screen.SCAN, Screen.VERIFY})
 # Screens where nobody is expected to touch for a while, or that end by themselves.
 NO_IDLE_PROMPT = {Screen.WAITING, Screen.HOME, Screen.WORKING, Screen.WELCOME, Screen.DECLINED, Screen.QUEUED,
                   Screen.VERIFY}
@@ -65,7 +80,7 @@ class Visit:
     request: dict | None = None  # the identify/registration fields, kept for "become a member"
     source: str = ""  # enter | scan
     first_name: str = ""
-    groups: tuple[dict, ...] = ()
+    groups: tuple[GroupBadge, ...] = ()
     reason: str = ""  # why not found / declined / problem
     registration: str = ""
     mobile_reference: str = ""
@@ -94,7 +109,7 @@ class FlowState:
     camera_ok: bool = True
     camera_message: str = ""
     outbox: int = 0
-    verify_groups: tuple[dict, ...] = ()  # the groups a venue scanner checks (empty: all)
+    verify_groups: tuple[GroupBadge, ...] = ()  # the groups a venue scanner checks (empty: all)
     visit: Visit = field(default_factory=Visit)
 
     @property
@@ -112,14 +127,17 @@ class Timing:
 
 
 class Backoffice(Protocol):
-    """What the flow asks of the backoffice (``kiosk.api.BackofficeClient`` in the app, fakes in tests)."""
+    """What the flow asks of the backoffice (``kiosk.api.BackofficeClient`` in the app, fakes in tests).
 
-    def identify(self, payload: dict, key: str) -> dict: ...
-    def register(self, payload: dict, key: str) -> dict: ...
-    def registration(self, reference: str, *, wait: float = 0) -> dict: ...
-    def start_mobile_session(self, language: str, key: str) -> dict: ...
-    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> dict: ...
-    def verify(self, payload: dict, key: str) -> dict: ...
+    Each call may raise the errors of ``kiosk.errors``; each answer is a ``counter_core.kiosk_api`` model.
+    """
+
+    def identify(self, payload: dict, key: str) -> IdentifyAnswer: ...
+    def register(self, payload: dict, key: str) -> RegistrationView: ...
+    def registration(self, reference: str, *, wait: float = 0) -> RegistrationView: ...
+    def start_mobile_session(self, language: str, key: str) -> MobileSessionView: ...
+    def mobile_session(self, reference: str, *, wait: float = 0, after: str = "") -> MobileSessionView: ...
+    def verify(self, payload: dict, key: str) -> VerifyAnswer: ...
 
 
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]], None]
@@ -134,6 +152,7 @@ class VisitFlow:
         runner: Runner,
         *,
         outbox: Outbox | None = None,
+        verify_cache: VerifyCache | None = None,
         language: str = "sv",
         timing: Timing = Timing(),
         clock: Callable[[], float] = time.monotonic,
@@ -148,7 +167,7 @@ class VisitFlow:
         self._listeners: list[Callable[[FlowState], None]] = []
         self._visits = 0
         self.on_outbox_added: Callable[[], None] | None = None
-        self.verify_cache = None  # kiosk.verify_cache.VerifyCache, set by the app for venue scanners
+        self.verify_cache = verify_cache  # a venue scanner's offline list
 
     # ------------------------------------------------------------------ plumbing
 
@@ -201,20 +220,19 @@ class VisitFlow:
 
     # ------------------------------------------------------------------ from the server watcher
 
-    def server_state(self, state: dict) -> None:
+    def server_state(self, state: RegisterState) -> None:
         """The register's state as long-polled from the backoffice."""
-        sale = state.get("sale") or None
-        reference = sale["reference"] if sale else None
-        kiosk = state.get("kiosk") or {}
-        mode = kiosk.get("mode", "connect")
+        sale = state.sale
+        reference = sale.reference if sale else None
+        mode = state.kiosk.mode
         changed_sale = reference != self.state.sale
         self._set(
-            verify_groups=tuple(kiosk.get("verify_groups") or ()),
+            verify_groups=state.kiosk.verify_groups,
             online=True,
             paired=True,
             sale=reference,
-            sale_has_customer=bool(sale and sale.get("customer_connected")),
-            shop_name=state.get("shop_name") or self.state.shop_name,
+            sale_has_customer=bool(sale and sale.customer_connected),
+            shop_name=state.shop_name or self.state.shop_name,
             mode=mode,
         )
         if mode == "verify":
@@ -338,20 +356,17 @@ class VisitFlow:
         self._run(lambda: self.client.identify(request, key), self._identified,
                   lambda exc: self._failed(exc, "identify", request, key))
 
-    def _identified(self, answer: dict) -> None:
-        result = answer.get("result")
-        if result == "matched":
-            customer = answer.get("customer") or {}
-            self._welcome(customer)
-        elif result == "pending":
-            self._pending(answer["registration"]["reference"])
+    def _identified(self, answer: IdentifyAnswer) -> None:
+        if answer.result == "matched":
+            self._welcome(answer.customer)
+        elif answer.result == "pending":
+            self._pending_or_problem(answer.registration)
         else:
-            self._go(Screen.NOT_FOUND, reason=answer.get("reason", "not_found"),
-                     can_register=bool(answer.get("can_register")))
+            self._go(Screen.NOT_FOUND, reason=answer.reason or "not_found", can_register=answer.can_register)
 
-    def _welcome(self, customer: dict) -> None:
-        self._go(Screen.WELCOME, first_name=customer.get("first_name", ""), groups=tuple(customer.get("groups", ())),
-                 request=None, typed_text="", typed=None)
+    def _welcome(self, customer: PublicCustomer | None) -> None:
+        self._go(Screen.WELCOME, first_name=customer.first_name if customer else "",
+                 groups=customer.groups if customer else (), request=None, typed_text="", typed=None)
 
     def become_member(self) -> None:
         """Not found: send what the customer gave to the cashier as a pending registration."""
@@ -363,22 +378,28 @@ class VisitFlow:
         payload = {**fields, "source": visit.source or "enter", "language": self.state.language}
         key = new_idempotency_key()
         self._go(Screen.WORKING)
-        self._run(lambda: self.client.register(payload, key), lambda answer: self._pending(answer["reference"]),
+        self._run(lambda: self.client.register(payload, key), lambda view: self._pending(view.reference),
                   lambda exc: self._failed(exc, "registration", payload, key))
+
+    def _pending_or_problem(self, registration: RegistrationView | None) -> None:
+        """A "pending" answer names its registration; one that does not is the backoffice's mistake."""
+        if registration is None:
+            self._problem(ProtocolError("a pending answer without its registration"))
+        else:
+            self._pending(registration.reference)
 
     def _pending(self, reference: str) -> None:
         self._go(Screen.PENDING, registration=reference, request=None, typed_text="", typed=None)
         self._follow_registration(reference)
 
     def _follow_registration(self, reference: str) -> None:
-        def done(view: dict) -> None:
+        def done(view: RegistrationView) -> None:
             if self.state.screen != Screen.PENDING or self.state.visit.registration != reference:
                 return
-            status = view.get("status")
-            if status == "confirmed":
-                self._welcome(view.get("customer") or {})
-            elif status in ("aborted", "expired"):
-                self._go(Screen.DECLINED, reason=status, registration="")
+            if view.status == "confirmed":
+                self._welcome(view.customer)
+            elif view.status in ("aborted", "expired"):
+                self._go(Screen.DECLINED, reason=view.status, registration="")
             else:
                 self._follow_registration(reference)
 
@@ -440,29 +461,30 @@ class VisitFlow:
             self._set(screen=Screen.HOME)
             self._start_mobile()
 
-    def _mobile_started(self, view: dict) -> None:
-        expires_in = float(view.get("expires_in_seconds", 120))
-        self._go(Screen.MOBILE, mobile_reference=view["reference"], mobile_url=view["url"], mobile_status="waiting",
-                 mobile_deadline=self.clock() + expires_in)
-        self._follow_mobile(view["reference"], "waiting")
+    def _mobile_started(self, view: MobileSessionView) -> None:
+        if not view.url:
+            self._problem(ProtocolError("a new mobile session without its address"))
+            return
+        self._go(Screen.MOBILE, mobile_reference=view.reference, mobile_url=view.url, mobile_status="waiting",
+                 mobile_deadline=self.clock() + view.expires_in_seconds)
+        self._follow_mobile(view.reference, "waiting")
 
     def _follow_mobile(self, reference: str, status: str) -> None:
-        def done(view: dict) -> None:
+        def done(view: MobileSessionView) -> None:
             if self.state.screen != Screen.MOBILE or self.state.visit.mobile_reference != reference:
                 return
-            new_status = view.get("status", status)
-            if new_status == "matched":
-                self._welcome(view.get("customer") or {})
-            elif new_status == "pending":
-                self._pending(view["registration"]["reference"])
-            elif new_status == "expired":
+            if view.status == "matched":
+                self._welcome(view.customer)
+            elif view.status == "pending":
+                self._pending_or_problem(view.registration)
+            elif view.status == "expired":
                 self._visit(mobile_status="expired", mobile_url="")
             else:
-                if new_status != status:
-                    expires_in = float(view.get("expires_in_seconds", 0))
-                    self._visit(mobile_status=new_status, last_activity=self.clock(), idle_deadline=0.0,
+                if view.status != status:
+                    expires_in = view.expires_in_seconds
+                    self._visit(mobile_status=view.status, last_activity=self.clock(), idle_deadline=0.0,
                                 mobile_deadline=self.clock() + expires_in if expires_in else 0.0)
-                self._follow_mobile(reference, new_status)
+                self._follow_mobile(reference, view.status)
 
         def failed(exc: Exception) -> None:
             if self.state.screen == Screen.MOBILE and isinstance(exc, BackofficeUnavailable):
@@ -479,11 +501,9 @@ class VisitFlow:
         """A code at the door: answer at once, from the backoffice or, offline, from the signed list."""
         if self.state.screen != Screen.VERIFY:
             return
-        from counter_core.offline_list import lookup_key
-
         key = lookup_key(identity)
         if key is None:
-            self._verified({"result": "unknown"}, offline=not self.state.online, log=False)
+            self._verified("unknown", None, offline=not self.state.online, log=False)
             return
         kind = identity.kind
         payload = {"kind": kind, kind: identity.customer_number if kind == "customer_number" else identity.card_code}
@@ -499,29 +519,30 @@ class VisitFlow:
             else:
                 self._problem(exc)
 
-        self._run(lambda: self.client.verify(payload, request_key), self._verified, failed)
+        self._run(lambda: self.client.verify(payload, request_key),
+                  lambda answer: self._verified(answer.result, answer.customer), failed)
 
     def _verify_offline(self, identity: Identity) -> None:
-        from .verify_cache import VerifyAnswer
-
         cache = self.verify_cache
-        ids = [int(g["id"]) for g in self.state.verify_groups if "id" in g] or None
-        answer = cache.answer(identity, ids) if cache is not None else VerifyAnswer("unavailable", offline=True)
-        customer = {"first_name": answer.first_name, "groups": list(answer.groups), "reference": answer.reference}
-        self._verified({"result": answer.result, "customer": customer}, offline=True,
-                       log=answer.result != "unavailable")
+        if cache is None:
+            self._verified("unavailable", None, offline=True)
+            return
+        answer = cache.answer(identity, [g.id for g in self.state.verify_groups] or None)
+        customer = PublicCustomer(reference=answer.reference, first_name=answer.first_name, groups=answer.groups)
+        self._verified(answer.result, customer, offline=True, log=answer.result != "unavailable")
 
-    def _verified(self, answer: dict, *, offline: bool = False, log: bool = False) -> None:
-        result = answer.get("result", "unknown")
-        customer = answer.get("customer") or {}
+    def _verified(self, result: str, customer: PublicCustomer | None, *, offline: bool = False,
+                  log: bool = False) -> None:
+        """Show the door's answer (success | warning | unknown | unavailable) for a few seconds."""
         if result == "unknown":
-            customer = {}
-        self._go(Screen.VERIFY, verify_result=result, verify_offline=offline, first_name=customer.get("first_name", ""),
-                 groups=tuple(customer.get("groups", ())))
+            customer = None
+        self._go(Screen.VERIFY, verify_result=result, verify_offline=offline,
+                 first_name=customer.first_name if customer else "", groups=customer.groups if customer else ())
         self._visit(screen_deadline=self.clock() + self.timing.verify_result)
         if log and self.outbox is not None:
             at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            scan = {"at": at, "result": result, "customer_reference": customer.get("reference") or None}
+            reference = customer.reference if customer else ""
+            scan = {"at": at, "result": result, "customer_reference": reference or None}
             self.outbox.add("verify_log", {"scans": [scan]}, new_idempotency_key())
             self._set(outbox=self.outbox.count())
             if self.on_outbox_added:

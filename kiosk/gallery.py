@@ -15,13 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from counter_core.identity import classify_typed_input
+from counter_core.kiosk_api import GroupBadge
 
 from .config import load_config
 from .flow import FlowState, Screen, Visit
 
 ANNA_GROUPS = (
-    {"name": "Friends", "colour": "#15803d", "blink": False},
-    {"name": "VIP", "colour": "#b45309", "blink": True},
+    GroupBadge(id=1, name="Friends", colour="#15803d", blink=False),
+    GroupBadge(id=2, name="VIP", colour="#b45309", blink=True),
 )
 
 
@@ -118,8 +119,8 @@ def _render_size(args: argparse.Namespace, size: tuple[int, int]) -> int:
 
     from .app import KioskApp
 
-    app = KioskApp(config, services=False)
-    app._scan_arrived = lambda _identity: None  # show the camera picture, but do not act on what it reads
+    app = KioskApp(config, background=False)
+    app.services.on_scan = lambda _identity: None  # show the camera picture, but do not act on what it reads
     app.flow.tick = lambda: None  # each state stays as composed: no idle prompt, no screen timeouts
     app.flow.seconds_left = lambda: 97.0
     jobs: list[Callable[[], None]] = []

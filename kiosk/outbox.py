@@ -104,9 +104,9 @@ class OutboxSender:
     def __init__(
         self,
         outbox: Outbox,
-        send: Callable[[str, dict, str], dict],
+        send: Callable[[str, dict, str], object],
         *,
-        on_delivered: Callable[[Entry, dict], None] | None = None,
+        on_delivered: Callable[[Entry, object], None] | None = None,
         interval: float = 5.0,
         max_interval: float = 60.0,
     ):

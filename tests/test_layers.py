@@ -40,3 +40,11 @@ def test_the_backoffice_loads_nothing_of_the_kiosk():
 def test_the_kiosk_client_and_camera_load_no_ui():
     assert loaded("kiosk.api", "kivy", "backoffice") == []
     assert loaded("kiosk.camera", "kivy", "backoffice", "requests") == []
+
+
+def test_the_background_services_load_no_ui():
+    assert loaded("kiosk.services", "kivy", "backoffice") == []
+
+
+def test_the_screens_load_no_http_client_and_no_camera():
+    assert loaded("kiosk.screens.widgets", "requests", "urllib3", "cv2", "backoffice") == []

@@ -1,4 +1,9 @@
-"""The customer screens: one module and one .kv file per screen, loaded when first shown."""
+"""The customer screens: one module and one .kv file per screen, loaded when first shown.
+
+Beside them: ``widgets`` (the pieces they share, and the top bar, banner and idle prompt) and
+``camera_preview`` (the camera picture as a texture).  Screens draw the flow's state and forward
+touches to the flow; they hold no rules and reach no backoffice.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ SCREEN_CLASSES = {
 _loaded: set[str] = set()
 
 
-def create(screen: Screen):
+def create_screen(screen: Screen):
     """Import the screen's module, load its .kv once, and return a new instance named after the screen."""
     module_name, class_name = SCREEN_CLASSES[screen]
     module = importlib.import_module(f"{__name__}.{module_name}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from ..i18n import N_
-from ..widgets import show_group_badges
 from .base import KioskScreen
+from .widgets import show_group_badges
 
 RESULTS = {
     "success": (N_("Success"), "success", "on_success"),
@@ -34,7 +34,7 @@ class VerifyScreen(KioskScreen):
         title, self.tone, self.ink = RESULTS.get(visit.verify_result, ("", "primary", "on_primary"))
         self.title = self.tr(title) if title else ""
         self.first_name = visit.first_name
-        names = ", ".join(g.get("name", "") for g in state.verify_groups)
+        names = ", ".join(g.name for g in state.verify_groups)
         self.checking = self.tr("Checking: {groups}", groups=names) if names else self.tr("Checking: all customer groups")
         if visit.groups != self._groups:
             self._groups = visit.groups

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
-from ..widgets import show_group_badges
 from .base import KioskScreen
+from .widgets import show_group_badges
 
 
 class WelcomeScreen(KioskScreen):

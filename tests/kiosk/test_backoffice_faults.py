@@ -13,16 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, text
 
-from backoffice.db import make_engine, make_sessionmaker
-from backoffice.security import Vault
-from backoffice.services import customers, devices, sales
-from backoffice.settings import ensure_secret, load_settings
 from kiosk.api import BackofficeClient
 from kiosk.errors import BackofficeUnavailable
 from kiosk.flow import Screen, Timing, VisitFlow
 from kiosk.outbox import Outbox, OutboxSender
 from tests.support.api import Api
-from tests.support.server import ServerProcess, free_port
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -70,27 +66,6 @@ class SlowProxy:
     def close(self) -> None:
         self._stop.set()
         self._server.close()
-
-
-@pytest.fixture
-def server(tmp_path):
-    data = tmp_path / "backoffice"
-    data.mkdir()
-    url = f"sqlite:///{data / 'backoffice.sqlite3'}"
-    process = ServerProcess(data_dir=data, database_url=url).start()
-    settings = ensure_secret(load_settings(environ={}, data_dir=data, database_url=url))
-    with make_sessionmaker(make_engine(url, pooled=False))() as db:
-        register = devices.create_register(db, "Till")
-        _, token = devices.pair_kiosk(db, register, "kiosk", actor="test")
-        _, key = devices.create_api_key(db, "pos", actor="test")
-        customer = customers.create_customer(db, Vault(settings.secret_key), {"first_name": "Saga"},
-                                             created_by="cashier", actor="test")
-        sale = sales.open_sale(db, register)
-        db.commit()
-        info = {"token": token, "key": key, "number": str(customer.customer_number), "sale": sale.reference,
-                "url": url, "register": register.name}
-    yield process, info
-    process.stop()
 
 
 def _connections(url: str, sale: str) -> int:
@@ -156,7 +131,8 @@ def test_backoffice_killed_while_the_customer_waits_for_the_cashier_then_back(se
     runner = ThreadedRunner()
     client = BackofficeClient(process.base_url, info["token"], timeout=3, retries=2, backoff=0.5)
     flow = VisitFlow(client, runner, outbox=Outbox(tmp_path / "outbox.sqlite3"), timing=Timing())
-    flow.server_state({"sale": {"reference": info["sale"], "status": "open"}, "kiosk": {"mode": "connect"}})
+    flow.server_state(client.state())
+    assert flow.state.sale == info["sale"]
     flow.choose("enter")
     for key in "0707070707":
         flow.press_key(key)

@@ -7,13 +7,47 @@ import dataclasses
 import pytest
 
 from counter_core.identity import parse_payload
+from counter_core.kiosk_api import (
+    IdentifyAnswer,
+    MobileSessionView,
+    PublicCustomer,
+    RegisterState,
+    RegistrationView,
+    VerifyAnswer,
+)
 from kiosk.errors import BackofficeUnavailable, NotPaired, RateLimited, Rejected
 from kiosk.flow import FlowState, Screen, Timing, Visit, VisitFlow
 from kiosk.outbox import Outbox
 
-SALE = {"sale": {"reference": "sale_1", "status": "open", "customer_connected": False},
-        "kiosk": {"mode": "connect"}, "shop_name": "Café Test", "version": 1}
-ANNA = {"reference": "cus_1", "first_name": "Anna", "groups": [{"name": "Friends", "colour": "#15803d", "blink": False}]}
+ANNA = PublicCustomer(reference="cus_1", first_name="Anna",
+                      groups=[{"id": 1, "name": "Friends", "colour": "#15803d", "blink": False}])
+LATER = "2030-01-01T12:00:00+00:00"
+
+
+def register_state(sale: str | None = "sale_1", *, mode: str = "connect", verify_groups=(),
+                   connected: bool = False) -> RegisterState:
+    """``GET /kiosk/state`` as the client hands it to the flow."""
+    return RegisterState.model_validate({
+        "kiosk": {"name": "Kiosk", "mode": mode, "verify_groups": verify_groups}, "register": {"name": "Till"},
+        "shop_name": "Café Test", "version": 1, "server_time": LATER,
+        "sale": {"reference": sale, "status": "open", "customer_connected": connected} if sale else None,
+    })
+
+
+SALE = register_state()
+
+
+def identified(result: str, **fields) -> IdentifyAnswer:
+    return IdentifyAnswer(result=result, **fields)
+
+
+def registration(status: str, reference: str = "reg_1", **fields) -> RegistrationView:
+    return RegistrationView(reference=reference, status=status, expires_at=LATER, **fields)
+
+
+def mobile(status: str = "waiting", reference: str = "mob_1", expires_in_seconds: int = 0, **fields):
+    return MobileSessionView(reference=reference, status=status, expires_at=LATER,
+                             expires_in_seconds=expires_in_seconds, **fields)
 
 
 class Clock:
@@ -107,12 +141,12 @@ def personal_values(state: FlowState) -> dict:
 def test_waiting_until_a_sale_opens_then_home_then_waiting_when_it_closes(tmp_path):
     flow = VisitFlow(FakeClient(), Runner(), language="sv", clock=Clock())
     assert flow.state.screen == Screen.WAITING
-    flow.server_state({**SALE, "sale": None})
+    flow.server_state(register_state(None))
     assert flow.state.screen == Screen.WAITING and flow.state.online
     flow.server_state(SALE)
     assert flow.state.screen == Screen.HOME and flow.state.shop_name == "Café Test"
     flow.choose("enter")
-    flow.server_state({**SALE, "sale": None})
+    flow.server_state(register_state(None))
     assert flow.state.screen == Screen.WAITING
 
 
@@ -122,12 +156,12 @@ def test_enter_customer_number_matches_and_welcomes_by_first_name(parts):
     for key in "100001":
         flow.press_key(key)
     assert flow.state.visit.typed.kind == "customer_number"
-    client.script("identify", {"result": "matched", "customer": ANNA, "connected": True})
+    client.script("identify", identified("matched", customer=ANNA, connected=True))
     flow.submit_typed()
     assert flow.state.screen == Screen.WORKING
     runner.step()
     assert flow.state.screen == Screen.WELCOME
-    assert flow.state.visit.first_name == "Anna" and flow.state.visit.groups[0]["name"] == "Friends"
+    assert flow.state.visit.first_name == "Anna" and flow.state.visit.groups[0].name == "Friends"
     payload = client.calls[0][1][0]
     assert payload == {"method": "enter", "kind": "customer_number", "customer_number": "100001", "sale": "sale_1"}
     clock.advance(8)
@@ -181,7 +215,7 @@ def test_ambiguous_number_asks_phone_or_personal_id(parts):
     assert flow.state.screen == Screen.CHOOSE
     kinds = {c.kind for c in flow.state.visit.typed.candidates}
     assert kinds == {"phone", "personal_id"}
-    client.script("identify", {"result": "not_found", "can_register": True})
+    client.script("identify", identified("not_found", can_register=True))
     flow.choose_kind("personal_id")
     runner.step()
     assert client.calls[0][1][0]["kind"] == "personal_id"
@@ -193,17 +227,17 @@ def test_not_found_then_become_member_then_cashier_confirms(parts):
     flow.choose("enter")
     for key in "0701234567":
         flow.press_key(key)
-    client.script("identify", {"result": "not_found", "can_register": True})
+    client.script("identify", identified("not_found", can_register=True))
     flow.submit_typed()
     runner.step()
     assert flow.state.screen == Screen.NOT_FOUND and flow.state.visit.can_register
-    client.script("register", {"reference": "reg_1", "status": "pending"})
+    client.script("register", registration("pending"))
     flow.become_member()
     runner.step()
     assert flow.state.screen == Screen.PENDING
     payload = client.calls[-1][1][0]
     assert payload["phone"] == "+46701234567" and payload["source"] == "enter" and payload["sale"] == "sale_1"
-    client.script("registration", {"status": "pending"}, {"status": "confirmed", "customer": ANNA})
+    client.script("registration", registration("pending"), registration("confirmed", customer=ANNA))
     runner.step()
     assert flow.state.screen == Screen.PENDING
     runner.step()
@@ -213,11 +247,11 @@ def test_not_found_then_become_member_then_cashier_confirms(parts):
 def test_aborted_registration_ends_with_a_kind_message_then_home(parts):
     flow, client, runner, clock, _ = parts
     flow.choose("scan")
-    client.script("identify", {"result": "pending", "registration": {"reference": "reg_2", "status": "pending"}})
+    client.script("identify", identified("pending", registration=registration("pending", "reg_2")))
     flow.scanned(parse_payload("MECARD:N:Nyström,Nina;TEL:+46709998877;;"))
     runner.step()
     assert flow.state.screen == Screen.PENDING
-    client.script("registration", {"status": "aborted"})
+    client.script("registration", registration("aborted", "reg_2"))
     runner.step()
     assert flow.state.screen == Screen.DECLINED and flow.state.visit.reason == "aborted"
     clock.advance(12)
@@ -228,7 +262,7 @@ def test_aborted_registration_ends_with_a_kind_message_then_home(parts):
 def test_scanned_card_payload_is_sent_with_its_fields(parts):
     flow, client, runner, *_ = parts
     flow.choose("scan")
-    client.script("identify", {"result": "matched", "customer": ANNA})
+    client.script("identify", identified("matched", customer=ANNA))
     flow.scanned(parse_payload("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Andersson;Anna\r\nTEL:070-123 45 67\r\nEND:VCARD"))
     runner.step()
     payload = client.calls[0][1][0]
@@ -247,7 +281,7 @@ def test_unrecognised_code_keeps_scanning_with_a_hint(parts):
 def test_unlinked_card_is_not_found_without_becoming_a_member(parts):
     flow, client, runner, *_ = parts
     flow.choose("scan")
-    client.script("identify", {"result": "not_found", "can_register": False, "reason": "card_not_linked"})
+    client.script("identify", identified("not_found", can_register=False, reason="card_not_linked"))
     flow.scanned(parse_payload("DEMO-00000002", symbology="QRCode"))
     runner.step()
     assert flow.state.screen == Screen.NOT_FOUND and flow.state.visit.reason == "card_not_linked"
@@ -332,23 +366,21 @@ def test_a_late_answer_for_a_finished_visit_is_ignored(parts):
     flow, client, runner, clock, _ = parts
     flow.choose("enter")
     flow.press_key("7")
-    client.script("identify", {"result": "matched", "customer": ANNA})
+    client.script("identify", identified("matched", customer=ANNA))
     flow.submit_typed()
-    flow.server_state({**SALE, "sale": None})  # the cashier closed the sale meanwhile
+    flow.server_state(register_state(None))  # the cashier closed the sale meanwhile
     runner.step()
     assert flow.state.screen == Screen.WAITING and flow.state.visit.first_name == ""
 
 
 def test_via_mobile_shows_the_code_follows_the_phone_and_welcomes(parts):
     flow, client, runner, clock, _ = parts
-    client.script("start_mobile_session", {"reference": "mob_1", "url": "http://x/m/m_abc", "status": "waiting",
-                                           "expires_in_seconds": 120})
+    client.script("start_mobile_session", mobile("waiting", url="http://x/m/m_abc", expires_in_seconds=120))
     flow.choose("mobile")
     assert flow.state.screen == Screen.MOBILE and flow.state.visit.mobile_status == "starting"
     runner.step()
     assert flow.state.visit.mobile_url == "http://x/m/m_abc" and flow.seconds_left() == 120
-    client.script("mobile_session", {"status": "opened", "expires_in_seconds": 600},
-                  {"status": "matched", "customer": ANNA})
+    client.script("mobile_session", mobile("opened", expires_in_seconds=600), mobile("matched", customer=ANNA))
     runner.step()
     assert flow.state.visit.mobile_status == "opened"
     clock.advance(200)
@@ -360,8 +392,8 @@ def test_via_mobile_shows_the_code_follows_the_phone_and_welcomes(parts):
 
 def test_via_mobile_code_expires_and_a_new_one_can_be_shown(parts):
     flow, client, runner, clock, _ = parts
-    client.script("start_mobile_session", {"reference": "mob_1", "url": "http://x/m/1", "expires_in_seconds": 120},
-                  {"reference": "mob_2", "url": "http://x/m/2", "expires_in_seconds": 120})
+    client.script("start_mobile_session", mobile("waiting", "mob_1", url="http://x/m/1", expires_in_seconds=120),
+                  mobile("waiting", "mob_2", url="http://x/m/2", expires_in_seconds=120))
     flow.choose("mobile")
     runner.step()
     clock.advance(121)
@@ -383,10 +415,10 @@ def test_via_mobile_is_not_offered_while_offline(parts):
 
 def test_phone_submission_of_unknown_person_follows_the_registration(parts):
     flow, client, runner, *_ = parts
-    client.script("start_mobile_session", {"reference": "mob_1", "url": "http://x/m/1", "expires_in_seconds": 120})
+    client.script("start_mobile_session", mobile("waiting", url="http://x/m/1", expires_in_seconds=120))
     flow.choose("mobile")
     runner.step()
-    client.script("mobile_session", {"status": "pending", "registration": {"reference": "reg_9"}})
+    client.script("mobile_session", mobile("pending", registration=registration("pending", "reg_9")))
     runner.step()
     assert flow.state.screen == Screen.PENDING and flow.state.visit.registration == "reg_9"
 
@@ -395,13 +427,13 @@ def test_new_sale_starts_a_new_visit(parts):
     flow, *_ = parts
     flow.choose("enter")
     flow.press_key("1")
-    flow.server_state({**SALE, "sale": {"reference": "sale_2", "status": "open"}})
+    flow.server_state(register_state("sale_2"))
     assert flow.state.screen == Screen.HOME and flow.state.visit.typed_text == ""
 
 
 def test_verify_mode_replaces_the_three_choices(parts):
     flow, *_ = parts
-    flow.server_state({**SALE, "kiosk": {"mode": "verify"}})
+    flow.server_state(register_state(mode="verify"))
     assert flow.state.screen == Screen.VERIFY
     flow.server_state(SALE)
     assert flow.state.screen == Screen.HOME
@@ -420,14 +452,15 @@ class _Cache:
 @pytest.fixture
 def door(parts):
     flow, client, runner, clock, outbox = parts
-    flow.server_state({**SALE, "kiosk": {"mode": "verify", "verify_groups": [{"id": 1, "name": "Friends"}]}})
+    flow.server_state(register_state(mode="verify",
+                                     verify_groups=[{"id": 1, "name": "Friends", "colour": "#15803d"}]))
     client.verify = lambda payload, key: client._answer("verify", payload)
     return flow, client, runner, clock, outbox
 
 
 def test_door_answers_success_with_first_name_and_groups_then_scans_again(door):
     flow, client, runner, clock, _ = door
-    client.script("verify", {"result": "success", "customer": ANNA, "matched_groups": [1]})
+    client.script("verify", VerifyAnswer(result="success", customer=ANNA, matched_groups=[1]))
     flow.verify_scanned(parse_payload("http://127.0.0.1:8000/c/DEMO-00000001"))
     runner.step()
     assert client.calls[-1][1][0] == {"kind": "card_code", "card_code": "DEMO-00000001"}
@@ -446,10 +479,11 @@ def test_door_says_code_not_recognised_for_anything_but_a_customer_code(door):
 
 
 def test_door_answers_from_the_offline_list_when_the_backoffice_is_down_and_logs_it(door):
-    from kiosk.verify_cache import VerifyAnswer
+    from kiosk.verify_cache import VerifyAnswer as OfflineAnswer
 
     flow, client, runner, clock, outbox = door
-    flow.verify_cache = _Cache(VerifyAnswer("warning", "Anna", ({"id": 2, "name": "VIP"},), "cus_1", offline=True))
+    flow.verify_cache = _Cache(OfflineAnswer("warning", "Anna", ({"id": 2, "name": "VIP", "colour": "#b45309"},),
+                                             "cus_1", offline=True))
     client.script("verify", BackofficeUnavailable("down"))
     flow.verify_scanned(parse_payload("100001", symbology="QRCode"))
     runner.step()

@@ -43,10 +43,11 @@ def test_ten_thousand_visits_leave_memory_and_file_descriptors_flat(tmp_path):
                                                      actor="test").customer_number) for i in range(50)]
             sale = sales.open_sale(db, register)
             db.commit()
-            sale_state = {"sale": {"reference": sale.reference, "status": "open"}, "kiosk": {"mode": "connect"}}
-        flow = VisitFlow(BackofficeClient(server.base_url, token), _immediately,
-                         outbox=Outbox(tmp_path / "kiosk" / "outbox.sqlite3"), timing=Timing())
-        flow.server_state(sale_state)
+            sale_reference = sale.reference
+        client = BackofficeClient(server.base_url, token)
+        flow = VisitFlow(client, _immediately, outbox=Outbox(tmp_path / "kiosk" / "outbox.sqlite3"), timing=Timing())
+        flow.server_state(client.state())
+        assert flow.state.sale == sale_reference
         process = psutil.Process()
         samples = []
 

@@ -1,14 +1,16 @@
-"""Widgets shared by the screens: big buttons, choice tiles, icons, group badges, the top bar.
+"""Widgets shared by the screens: big buttons, choice tiles, icons, group badges, the top bar, the banner.
 
 Looks live in widgets.kv; this module holds only behaviour (blinking,
-spinning, press feedback).
+spinning, press feedback, which language is selected, what the banner says).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.animation import Animation
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -17,7 +19,11 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from .theme import readable_on, rgba
+from counter_core import kiosk_api
+
+from ..flow import FlowState, Screen
+from ..i18n import language_name
+from ..theme import readable_on, rgba
 
 Builder.load_file(str(Path(__file__).with_name("widgets.kv")))
 
@@ -92,15 +98,15 @@ class GroupBadge(BoxLayout):
     blink = BooleanProperty(False)
     dot_opacity = NumericProperty(1.0)
 
-    def __init__(self, group: dict | None = None, **kwargs):
+    def __init__(self, group: kiosk_api.GroupBadge | None = None, **kwargs):
         super().__init__(**kwargs)
         self._animation: Animation | None = None
         if group:
-            colour = group.get("colour") or "#2563eb"
-            self.name = group.get("name", "")
+            colour = group.colour or "#2563eb"
+            self.name = group.name
             self.colour = rgba(colour)
             self.text_colour = rgba(readable_on(colour))
-            self.blink = bool(group.get("blink"))
+            self.blink = group.blink
 
     def on_blink(self, _instance, value: bool) -> None:
         if self._animation is not None:
@@ -149,7 +155,19 @@ class TopBar(BoxLayout):
     """Shop name on the left, the language buttons on the right."""
 
     shop_name = StringProperty("")
-    languages = ListProperty([])
+
+    def add_languages(self, codes: list[str], choose: Callable[[str], None]) -> None:
+        """One button per language, each named in its own language; a touch calls ``choose(code)``."""
+        for code in codes:
+            button = LanguageButton(text=language_name(code), code=code)
+            button.bind(on_release=lambda b: choose(b.code))
+            self.add_widget(button)
+
+    def render(self, shop_name: str, language: str) -> None:
+        self.shop_name = shop_name
+        for button in self.children:
+            if isinstance(button, LanguageButton):
+                button.selected = button.code == language
 
 
 class LanguageButton(ButtonBehavior, Label):
@@ -167,3 +185,16 @@ class StatusBanner(BoxLayout):
     """A quiet line at the bottom: no connection, or submissions waiting to be sent."""
 
     text = StringProperty("")
+
+    def render(self, state: FlowState) -> None:
+        self.text = self._text(state)
+
+    @staticmethod
+    def _text(state: FlowState) -> str:
+        if not state.paired or state.screen == Screen.WAITING or state.online:
+            return ""
+        tr = App.get_running_app().tr
+        if state.outbox:
+            return tr("No connection to the shop system. {count} saved, sent when it is back.", state.language,
+                      count=state.outbox)
+        return tr("No connection to the shop system. We keep trying.", state.language)

@@ -2,7 +2,7 @@
 
 Run by the UI tests as a subprocess (Kivy's window is one per process):
 
-    python tests/kiosk/ui/driver.py SCENARIO --base-url URL --token TOKEN --status FILE --shots DIR ...
+    python tests/kiosk/screens/driver.py SCENARIO --base-url URL --token TOKEN --status FILE --shots DIR ...
 
 The scenario taps real widgets (touch events through the window), waits for
 the flow to reach screens, takes screenshots, and reports every step in a
@@ -248,8 +248,8 @@ def offline_then_back(d: Driver):
     d.tap("OK")
     yield from d.until_screen("queued", timeout=60)
     d.shot("01-queued")
-    d.report("queued", outbox=d.app.outbox.count())
-    yield from d.until(lambda: d.app.outbox.count() == 0 and d.app.flow.state.online, "the outbox to be sent",
+    d.report("queued", outbox=d.app.services.outbox.count())
+    yield from d.until(lambda: d.app.services.outbox.count() == 0 and d.app.flow.state.online, "the outbox to be sent",
                        timeout=90)
     d.report("sent")
     yield from d.sleep(1)
@@ -287,7 +287,7 @@ def camera_missing(d: Driver):
     yield from d.until_screen("scan", timeout=1)
     d.tap(d.app.tr("Enter ID instead"))
     yield from d.until_screen("enter")
-    yield from d.until(lambda: d.app.camera.capture is None, "the camera to be released")
+    yield from d.until(lambda: d.app.services.camera.capture is None, "the camera to be released")
     d.tap(d.app.tr("Back"))
     yield from d.until_screen("home")
     if d.app.tr("Camera not available") not in d.visible_texts():
@@ -313,8 +313,8 @@ def door(d: Driver):
             raise ScenarioFailed(f"answers seen: {seen}")
         yield
     # the app downloads the signed offline list beside the online answers, so the door keeps working offline
-    yield from d.until(lambda: d.app.verify_cache.loaded, "the offline list", timeout=30)
-    d.report("answers", answers=seen, offline_codes=d.app.verify_cache.size)
+    yield from d.until(lambda: d.app.services.verify_cache.loaded, "the offline list", timeout=30)
+    d.report("answers", answers=seen, offline_codes=d.app.services.verify_cache.size)
 
 
 SCENARIOS = {f.__name__: f for f in (door, camera_missing, touch_targets, enter_id, language, scan_pending, become_member, via_mobile, idle, sale_closes,
@@ -348,7 +348,7 @@ def main() -> int:
 
     from kiosk.app import KioskApp
 
-    app = KioskApp(config, services=not args.no_services)
+    app = KioskApp(config, background=not args.no_services)
     if args.no_services:
         app.flow.tick = lambda: None
     driver = Driver(app, args)

@@ -1,6 +1,6 @@
 """The real kiosk app in an off-screen window, touched like a customer would, against a real backoffice.
 
-Each test runs tests/kiosk/ui/driver.py in its own process (one Kivy window
+Each test runs tests/kiosk/screens/driver.py in its own process (one Kivy window
 per process) and plays the cashier's part itself through the API.
 Screenshots land in test-artifacts/kiosk/<test>/ for review.
 """
@@ -34,7 +34,7 @@ class KioskRun:
     def __init__(self, name: str, scenario: str, base_url: str, token: str, tmp: Path, **options):
         self.status_path = tmp / "status.json"
         self.shots = ARTIFACTS / name
-        command = [sys.executable, str(ROOT / "tests/kiosk/ui/driver.py"), scenario, "--base-url", base_url,
+        command = [sys.executable, str(ROOT / "tests/kiosk/screens/driver.py"), scenario, "--base-url", base_url,
                    "--token", token, "--status", str(self.status_path), "--shots", str(self.shots),
                    "--state-dir", str(tmp / "kiosk-state")]
         for key, value in options.items():

@@ -1,7 +1,9 @@
-"""The camera as the app sees it: started for the scan screens, a preview texture, scan callbacks.
+"""The camera as the kiosk runs it: capture + scanner started for the scan screens, camera health, preview images.
 
 Capture and decoding run in the camera package's own threads; this module
-only turns the newest frame into a Kivy texture on the UI thread.
+starts and stops them from the configuration and prepares the newest frame
+for the screen (scaled down, mirrored).  It knows no Kivy: the screens turn
+the prepared image into a texture (``kiosk.screens.camera_preview``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import logging
 from collections.abc import Callable
 
 import cv2
-from kivy.graphics.texture import Texture
+import numpy as np
 
-from .camera import CameraState, CameraStatus, CaptureThread, Decoder, Scanner, SourceError, make_source
+from .camera import CameraState, CameraStatus, CaptureThread, Decoder, ScanEvent, Scanner, SourceError, make_source
 from .config import KioskConfig
 
 log = logging.getLogger(__name__)
@@ -20,14 +22,14 @@ PREVIEW_WIDTH = 640  # enough for the customer to aim; keeps the texture upload 
 
 
 class CameraController:
-    """Starts and stops capture + scanner; reports camera health and scans through callbacks."""
+    """Starts and stops capture + scanner; reports camera health and scans through callbacks (worker threads)."""
 
     def __init__(
         self,
         config: KioskConfig,
         *,
         on_state: Callable[[bool, str], None],
-        on_scan: Callable[[object], None],
+        on_scan: Callable[[ScanEvent], None],
         mirror: bool = True,
     ) -> None:
         self.config = config
@@ -37,7 +39,6 @@ class CameraController:
         self.capture: CaptureThread | None = None
         self.scanner: Scanner | None = None
         self.decoder = Decoder()
-        self._texture: Texture | None = None
         self._last_seq = -1
 
     @property
@@ -73,7 +74,6 @@ class CameraController:
         if self.capture is not None:
             self.capture.stop()
             self.capture = None
-        self._texture = None
 
     def _state_changed(self, state: CameraState) -> None:
         if state.status in (CameraStatus.RUNNING, CameraStatus.STARTING, CameraStatus.STOPPED):
@@ -81,8 +81,8 @@ class CameraController:
         else:
             self.on_state(False, state.message)
 
-    def preview_texture(self) -> Texture | None:
-        """The newest frame as a texture (UI thread only); None when there is nothing new."""
+    def preview_image(self) -> np.ndarray | None:
+        """The newest frame scaled for the screen and mirrored (BGR, top row first); None when nothing is new."""
         if self.capture is None:
             return None
         frame = self.capture.latest()
@@ -95,9 +95,4 @@ class CameraController:
             image = cv2.resize(image, (PREVIEW_WIDTH, round(height * PREVIEW_WIDTH / width)), interpolation=cv2.INTER_AREA)
         if self.mirror:
             image = cv2.flip(image, 1)  # a front camera shows the customer as in a mirror
-        image = cv2.flip(image, 0)  # Kivy textures start at the bottom row
-        size = (image.shape[1], image.shape[0])
-        if self._texture is None or tuple(self._texture.size) != size:
-            self._texture = Texture.create(size=size, colorfmt="rgb")
-        self._texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
-        return self._texture
+        return image
