@@ -462,7 +462,6 @@ class ConnectionPrompt(Base):
     via: Mapped[str] = mapped_column(String(20), default="", nullable=False)
     presented: Mapped[str] = mapped_column(String(20), default="", nullable=False)  # enter, phone_form, vcard...
     evidence: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {"agreed": [...], "differed": [...]}
-    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     mobile_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("mobile_sessions.id", ondelete="SET NULL"), nullable=True
     )

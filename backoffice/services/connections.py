@@ -28,7 +28,7 @@ from counter_core.identity.normalize import mask_personal_id, mask_phone
 from ..errors import ApiError
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
-from . import audit, consent, events
+from . import audit, events
 
 PROMPT_SECONDS = 600
 REASONS = ("replace", "verify", "closed_sale")
@@ -83,7 +83,6 @@ def connect(
     presented: str = "",
     replace: bool = False,
     evidence: dict | None = None,
-    consent_requested: bool = False,
     mobile_session_id: int | None = None,
 ) -> Outcome:
     """Apply the connection rule to one match.
@@ -99,11 +98,11 @@ def connect(
     if status != "open" and not staff:
         return Outcome("prompted", propose(db, sale.register_id, sale.id, customer, reason="closed_sale", via=via,
                                            presented=presented, evidence=evidence, current_id=current_id,
-                                           consent_requested=consent_requested, mobile_session_id=mobile_session_id))
+                                           mobile_session_id=mobile_session_id))
     if current_id is not None and not replace:
         return Outcome("prompted", propose(db, sale.register_id, sale.id, customer, reason="replace", via=via,
                                            presented=presented, evidence=evidence, current_id=current_id,
-                                           consent_requested=consent_requested, mobile_session_id=mobile_session_id))
+                                           mobile_session_id=mobile_session_id))
     _write(db, sale, customer.id, via[:20])
     action = "replaced" if current_id is not None else "connected"
     record(db, sale.id, action, customer_id=customer.id, previous_id=current_id, via=via, actor=actor)
@@ -137,7 +136,6 @@ def propose(
     presented: str,
     evidence: dict | None = None,
     current_id: int | None = None,
-    consent_requested: bool = False,
     mobile_session_id: int | None = None,
 ) -> ConnectionPrompt:
     """Ask the register's cashier; the same pending question is asked once."""
@@ -161,7 +159,6 @@ def propose(
         via=via[:20],
         presented=presented[:20],
         evidence=evidence,
-        marketing_consent=consent_requested,
         mobile_session_id=mobile_session_id,
         expires_at=utcnow() + dt.timedelta(seconds=PROMPT_SECONDS),
     )
@@ -201,7 +198,12 @@ def _require_pending(db: Session, prompt: ConnectionPrompt) -> None:
 
 
 def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor: str) -> Outcome:
-    """The cashier says yes: connect (or replace) as the prompt said, record the consent asked for."""
+    """The cashier says yes: connect (or replace) as the prompt said.
+
+    A consent ticked on a phone form that did not prove who filled it in is
+    not recorded, not even now: the cashier vouches for who is at the till,
+    not for who held the phone.
+    """
     _require_pending(db, prompt)
     customer = db.get(Customer, prompt.customer_id)
     sale = db.get(Sale, prompt.sale_id) if prompt.sale_id else None
@@ -214,8 +216,6 @@ def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor
         if sale.customer_id not in (None, prompt.customer_id, prompt.current_customer_id):
             raise ApiError(409, "prompt_outdated", "The sale's customer has changed since; this prompt is outdated.")
         outcome = connect(db, sale, customer, via=prompt.via, actor=actor, staff=True, replace=True)
-    if prompt.marketing_consent:  # the person is now proven: the cashier checked who they are
-        consent.give(db, customer, purpose="marketing", channel="mobile", source=actor)
     session = db.get(MobileSession, prompt.mobile_session_id) if prompt.mobile_session_id else None
     if session is not None and session.status == "checking":
         session.status = "matched"
@@ -279,9 +279,9 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
         if sale else None,
         "agreed": list(evidence.get("agreed", [])),
         "differed": list(evidence.get("differed", [])),
-        "marketing_consent": prompt.marketing_consent,
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
+        "expires_time": prompt.expires_at.astimezone().strftime("%H:%M"),  # the shop's clock, as pages show times
     }
 
 
@@ -308,10 +308,12 @@ def history(db: Session, sale_id: int) -> list[dict]:
 
 
 def _actor_name(db: Session, actor: str) -> str:
-    """ "staff:anna" as the staff member's name; kiosks and API keys as they are recorded."""
+    """Who acted, for the console: a staff member's name, the kiosk's or API key's name, "phone form"."""
     kind, _, ident = actor.partition(":")
     if kind == "staff" and ident:
         member = db.execute(select(StaffUser).where(StaffUser.username == ident)).scalar_one_or_none()
         if member is not None:
             return member.display_name or member.username
-    return actor
+    if kind == "mobile":
+        return "phone form"
+    return ident or actor

@@ -76,11 +76,15 @@ def snapshot(db: Session, rt: Runtime, register: Register) -> dict:
     closed = None if sale else last_closed_sale(db, register.id)
     shown = sale or closed
     customer = db.get(Customer, shown.customer_id) if shown is not None and shown.customer_id else None
+    history = connections.history(db, shown.id) if shown is not None else []
+    connected = [h for h in history if h["action"] in ("connected", "replaced")]
     return {
         "register": register,
         "sale": sale,
         "closed": closed,
         "customer": customer_panel(db, rt, customer) if customer is not None else None,
+        "history": history,
+        "connection": connected[-1] if customer is not None and connected else None,
     }
 
 

@@ -139,7 +139,7 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
         session.status = "checking"
         connections.propose(db, session.register_id, sale.id if sale else None, evidence.customer, reason="verify",
                             via="kiosk_mobile", presented="phone_form", evidence=evidence.as_dict(),
-                            consent_requested=marketing, mobile_session_id=session.id)
+                            mobile_session_id=session.id)
         session.expires_at = utcnow() + dt.timedelta(seconds=connections.PROMPT_SECONDS)
     else:
         registration = registrations.create(

@@ -49,7 +49,6 @@ def upgrade() -> None:
     sa.Column('via', sa.String(length=20), nullable=False),
     sa.Column('presented', sa.String(length=20), nullable=False),
     sa.Column('evidence', sa.JSON(), nullable=True),
-    sa.Column('marketing_consent', sa.Boolean(), nullable=False),
     sa.Column('mobile_session_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('created_at', backoffice.models.UTCDateTime(timezone=True), nullable=False),
