@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IdentifyResult = Literal["matched", "not_found", "pending"]
 #: Why identify found nobody, beyond plain "not_found".
-NotFoundReason = Literal["not_found", "card_not_linked"]
+NotFoundReason = Literal["not_found", "card_not_linked", "ask_cashier"]  # ask_cashier: the cashier checks who it is
 RegistrationStatus = Literal["pending", "confirmed", "aborted", "expired"]
-MobileStatus = Literal["waiting", "opened", "matched", "pending", "expired"]
+MobileStatus = Literal["waiting", "opened", "matched", "pending", "checking", "expired"]  # checking: the cashier decides
 VerifyResult = Literal["success", "warning", "unknown"]
 KioskMode = Literal["connect", "verify"]
 SaleStatus = Literal["open", "closed"]

@@ -69,8 +69,10 @@
     if (!response.ok) {
       const error = (data && data.error) || {};
       if (response.status === 401) sessionEnded();
-      throw new Refusal(error.message || MESSAGES[response.status] || MESSAGES[500], error.code || "error",
+      const refusal = new Refusal(error.message || MESSAGES[response.status] || MESSAGES[500], error.code || "error",
         response.status, error.fields);
+      refusal.current = error.current;  // customer_already_connected: who is on the sale
+      throw refusal;
     }
     return data;
   }
@@ -221,6 +223,7 @@
 
   function handle(event) {
     const data = event.data || {};
+    document.dispatchEvent(new CustomEvent("console:event", { detail: event }));  // connect.js: connection prompts
     switch (event.type) {
       case "registration_created":
         addRegistrationPrompt(data);
@@ -355,6 +358,11 @@
       case "no_open_sale":
         scan.value = "";
         showOpenAndConnect(outcome);
+        break;
+      case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
+        scan.value = "";
+        results.innerHTML = "";
+        scanMessage(outcome.message, "info");
         break;
       case "link_card":
         scan.value = "";
@@ -556,7 +564,16 @@
     } else {
       const sale = panel().dataset.sale;
       if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, message: `${name}: no sale is open.` }); return; }
-      await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      try {
+        await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      } catch (err) {
+        if (err.code !== "customer_already_connected") throw err;
+        // The first connection stands: ask before replacing (connect.js shows the prompt).
+        document.dispatchEvent(new CustomEvent("console:replace",
+          { detail: { sale, customer, name, current: err.current || {} } }));
+        results.innerHTML = "";
+        return;
+      }
       toast(`Connected ${name}.`, "ok");
     }
     scan.value = "";
@@ -630,6 +647,7 @@
     }
   });
 
+  window.counterConsole = { toast, refreshPanel };  // for connect.js
   updateEmpty();
   listen();
 })();

@@ -25,8 +25,8 @@ from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
 from ..models import Register
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
+from ..services import connections, customers, events, lockout, registrations, sales
 from ..services import console as console_service
-from ..services import customers, events, lockout, registrations, sales
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -62,9 +62,10 @@ def console_page(
         after = events.latest_id(db, register.id)
         pending = [registrations.staff_view(r, rt.vault) for r in registrations.list_pending(db, register.id)]
         lockouts = lockout.active_lockouts(db, register.id)
+        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
-                    lockouts=lockouts, **snapshot)
+                    lockouts=lockouts, connection_prompts=connection_prompts, **snapshot)
 
 
 @router.get("/console/{register_id}/panel")
@@ -75,6 +76,19 @@ def console_panel(
     with rt.read_sessions() as db:
         snapshot = console_service.snapshot(db, rt, sales.get_register(db, register_id))
         return page(request, "console/_panel.html", **snapshot)
+
+
+@router.get("/console/{register_id}/prompts/{reference}")
+def console_prompt(
+    register_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+    return page(request, "console/_connection_prompt.html", prompt=view)
 
 
 @router.get("/console/{register_id}/search")
