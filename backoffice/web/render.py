@@ -8,25 +8,23 @@ from decimal import Decimal
 import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import pass_context
 
+from ..shop_time import DATE_TIME, local_time, short_time
+from .i18n import LANGUAGE_NAMES, staff_language, translator
 from .templates import templates
 
 
-def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the server's local time zone (the shop's clock)."""
-    if value is None:
-        return ""
-    return value.astimezone().strftime(fmt)
+@pass_context
+def _local(context, value: dt.datetime | None, fmt: str = DATE_TIME) -> str:
+    """A stored UTC time in the shop's time zone (``settings.shop_timezone``), 24-hour."""
+    return local_time(value, context.get("shop_tz") or "UTC", fmt)
 
 
-def _when(value: dt.datetime | None) -> str:
-    """The time alone when it is today, else the date and time."""
-    if value is None:
-        return ""
-    local = value.astimezone()
-    return local.strftime("%H:%M") if local.date() == dt.datetime.now().astimezone().date() else local.strftime(
-        "%Y-%m-%d %H:%M"
-    )
+@pass_context
+def _when(context, value: dt.datetime | None) -> str:
+    """The time alone when it is today, else the date and time (shop time)."""
+    return short_time(value, context.get("shop_tz") or "UTC")
 
 
 def qr(text: str) -> str:
@@ -66,6 +64,12 @@ def page(request: Request, template: str, *, status: int = 200, **context) -> HT
     context.setdefault("csrf", staff.csrf if staff else "")
     context.setdefault("shop_name", request.app.state.runtime.settings.shop_name)
     context.setdefault("section", "")
+    settings = request.app.state.runtime.settings
+    language = context.get("lang") or staff_language(request)
+    context.setdefault("lang", language)
+    context.setdefault("_", translator(language))
+    context.setdefault("language_names", LANGUAGE_NAMES)
+    context.setdefault("shop_tz", settings.shop_timezone)
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,110 @@
+"""Every text a staff page can show, gathered from the code, so that no English is left on a Swedish page.
+
+Sources: ``_()`` in the templates and in ``backoffice/web``, ``N_()`` marks in
+``backoffice/web`` (tables of texts translated when shown), ``t()`` in the
+pages' scripts, and the English messages of the services' refusals
+(``ApiError``, field problems), which pages translate at the edge.
+
+``python -m backoffice.web.messages`` lists the texts a catalogue lacks, as
+.po entries to append and translate.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from functools import cache
+
+import jinja2.ext
+from babel.messages.extract import extract_from_file
+
+from . import LOCALE_DIR, PACKAGE_DIR, STATIC_DIR, TEMPLATE_DIR
+from .i18n import _catalogue, languages
+
+KEYWORDS = {"_": None, "N_": None}
+SCRIPT_CALL = re.compile(r"""\bt\(\s*(["'`])((?:\\.|(?!\1).)+)\1""")
+# the refusals whose English message reaches a page: ApiError(status, code, message), problems (field, code, message)
+REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1}
+SCRIPTS = ("console.js", "groups.js")
+
+
+def template_messages() -> set[str]:
+    found: set[str] = set()
+    for path in sorted(TEMPLATE_DIR.rglob("*.html")):
+        for _line, message, _comments, _context in extract_from_file(jinja2.ext.babel_extract, str(path),
+                                                                      keywords=KEYWORDS):
+            if isinstance(message, str):
+                found.add(message)
+    return found
+
+
+def python_messages() -> set[str]:
+    found: set[str] = set()
+    for path in sorted((PACKAGE_DIR / "web").glob("*.py")):
+        for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
+            if isinstance(message, str):
+                found.add(message)
+    return found
+
+
+@cache
+def script_messages(name: str) -> tuple[str, ...]:
+    """The ``t("...")`` texts of one page script, in order of appearance."""
+    text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    seen: dict[str, None] = {}
+    for match in SCRIPT_CALL.finditer(text):
+        seen.setdefault(match.group(2).replace('\\"', '"').replace("\\'", "'"), None)
+    return tuple(seen)
+
+
+def refusal_messages() -> set[str]:
+    """The literal English messages of refusals raised anywhere in the backoffice and the shared identity code."""
+    found: set[str] = set()
+    roots = [PACKAGE_DIR, PACKAGE_DIR.parent / "counter_core" / "identity"]
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                position = REFUSALS.get(name)
+                if position is None or len(node.args) <= position:
+                    continue
+                argument = node.args[position]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    found.add(argument.value)
+    return found
+
+
+def all_messages() -> set[str]:
+    scripts = {m for name in SCRIPTS if (STATIC_DIR / name).exists() for m in script_messages(name)}
+    return template_messages() | python_messages() | scripts | refusal_messages()
+
+
+def missing(language: str) -> list[str]:
+    """The texts the language's catalogue has no translation for (English needs none: it is the msgid)."""
+    table = _catalogue(language)
+    return sorted(m for m in all_messages() if m not in table)
+
+
+def _po_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main() -> int:
+    for language in languages():
+        if language == "en":
+            continue
+        lacking = missing(language)
+        print(f"# {language}: {len(lacking)} missing ({LOCALE_DIR / language / 'LC_MESSAGES' / 'backoffice.po'})")
+        for message in lacking:
+            print(f"msgid {_po_string(message)}\nmsgstr \"\"\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
