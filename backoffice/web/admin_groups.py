@@ -4,7 +4,7 @@ delete, and customers added or removed by hand."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,7 +18,9 @@ from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
 from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, parse_criteria
+from . import fields as field_messages
 from .admin_cards import _find_customer
+from .i18n import N_, Gettext, for_request
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -28,39 +30,40 @@ SAMPLE_SIZE = 10
 
 # The editor's words for fields and operators (the JSON keeps the machine names).
 FIELD_LABELS = {
-    "tag": "Tag", "label": "Label", "membership": "Membership", "age": "Age", "postcode": "Postcode",
-    "created_by": "Created by", "has_email": "Has e-mail", "has_phone": "Has phone", "customer_since": "Customer since",
+    "tag": N_("Tag"), "label": N_("Label"), "membership": N_("Membership"), "age": N_("Age"), "postcode": N_("Postcode"),
+    "created_by": N_("Created by"), "has_email": N_("Has e-mail"), "has_phone": N_("Has phone"), "customer_since": N_("Customer since"),
 }
 OP_LABELS = {
-    "has": "has", "has_not": "does not have", "has_any": "has any of", "has_none": "has none of",
-    "active": "active today", "not_active": "not active today", "active_on": "active on", "ever": "ever had",
-    "never": "never had", "expires_within": "ends within (days)", "ended_within": "ended in the last (days)",
-    "eq": "is", "ne": "is not", "lt": "under", "lte": "at most", "gt": "over", "gte": "at least",
-    "between": "between", "equals": "is", "starts_with": "starts with", "in": "is one of", "is": "is",
-    "is_not": "is not", "before": "before", "on_or_after": "on or after", "at_least_days": "for at least (days)",
-    "within_days": "for less than (days)",
+    "has": N_("has"), "has_not": N_("does not have"), "has_any": N_("has any of"), "has_none": N_("has none of"),
+    "active": N_("active today"), "not_active": N_("not active today"), "active_on": N_("active on"), "ever": N_("ever had"),
+    "never": N_("never had"), "expires_within": N_("ends within (days)"), "ended_within": N_("ended in the last (days)"),
+    "eq": N_("is"), "ne": N_("is not"), "lt": N_("under"), "lte": N_("at most"), "gt": N_("over"), "gte": N_("at least"),
+    "between": N_("between"), "equals": N_("is"), "starts_with": N_("starts with"), "in": N_("is one of"), "is": N_("is"),
+    "is_not": N_("is not"), "before": N_("before"), "on_or_after": N_("on or after"), "at_least_days": N_("for at least (days)"),
+    "within_days": N_("for less than (days)"),
 }
 
 
-def _editor_config(db) -> dict:
+def _editor_config(db, _: Gettext) -> dict:
     """What the criteria editor needs: fields, operators, value kinds and suggestions from the data."""
     tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(200)).scalars()
     labels = db.execute(select(Label.name).order_by(Label.name).limit(200)).scalars()
     # lists where order matters: the template's tojson sorts object keys
     return {
         "fields": FIELDS, "field_order": list(FIELD_LABELS), "op_order": {f: list(ops) for f, ops in FIELDS.items()},
-        "field_labels": FIELD_LABELS, "op_labels": OP_LABELS, "kinds": VALUE_KINDS,
+        "field_labels": {k: _(v) for k, v in FIELD_LABELS.items()},
+        "op_labels": {k: _(v) for k, v in OP_LABELS.items()}, "kinds": VALUE_KINDS,
         "max_depth": MAX_DEPTH, "origins": list(CREATED_BY),
         "suggestions": {"tag": list(tags), "label": list(labels), "plan": memberships.plan_names(db)},
     }
 
 
-def _problems(exc: ApiError) -> tuple[dict[str, str], dict[str, str]]:
-    """(form field -> message, criteria path -> message) from a refusal."""
+def _problems(exc: ApiError, _: Gettext) -> tuple[dict[str, str], dict[str, str]]:
+    """(form field -> message, criteria path -> message) from a refusal, in the page's language."""
     fields, criteria = {}, {}
     for problem in exc.extra.get("fields") or []:
         target = criteria if problem["field"].startswith("criteria") else fields
-        target.setdefault(problem["field"], problem["message"])
+        target.setdefault(problem["field"], field_messages.message(problem["message"], _))
     return fields, criteria
 
 
@@ -91,7 +94,7 @@ def _fields_from(values: dict) -> dict:
 def _form_page(request: Request, rt: Runtime, *, group=None, values: dict, status: int = 200, message: str = "",
                errors: dict | None = None, criteria_errors: dict | None = None, preview: dict | None = None):
     with rt.read_sessions() as db:
-        config = _editor_config(db)
+        config = _editor_config(db, for_request(request))
     return page(request, "admin/group_form.html", status=status, section="groups", group=group, values=values,
                 message=message, errors=errors or {}, criteria_errors=criteria_errors or {}, preview=preview,
                 editor_config=config)
@@ -145,14 +148,15 @@ async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | Non
         if exc.status == 404:
             raise
         existing = await run_in_threadpool(_group_or_none, rt, group_id)
-        errors, criteria_errors = _problems(exc)
+        errors, criteria_errors = _problems(exc, for_request(request))
         return _form_page(request, rt, group=existing, values=values, status=exc.status, message=exc.message,
                           errors=errors, criteria_errors=criteria_errors)
     if preview is not None:
         return _form_page(request, rt, group=group, values=values, preview=preview)
     rt.notifier.notify()
-    verb = "created" if group_id is None else "saved"
-    return RedirectResponse(f"/admin/groups/{group.id}?notice=Group+{verb}.", status_code=303)
+    _ = for_request(request)
+    text = _("Group created.") if group_id is None else _("Group saved.")
+    return RedirectResponse(f"/admin/groups/{group.id}?notice={quote_plus(text)}", status_code=303)
 
 
 def _group_or_none(rt: Runtime, group_id: int | None):
@@ -224,7 +228,8 @@ def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(curre
                         message=exc.message)
         db.commit()
     rt.notifier.notify()
-    return RedirectResponse(f"/admin/groups?notice=Group+{name}+deleted.", status_code=303)
+    text = for_request(request)("Group {name} deleted.", name=name)
+    return RedirectResponse(f"/admin/groups?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/move")
@@ -315,7 +320,7 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
     group_id = row_id(str((await request.form()).get("group_id", "")))
     back = f"/admin/customers/{reference}"
     if group_id is None:
-        return RedirectResponse(_with(back, group_message="Choose a group."), status_code=303)
+        return RedirectResponse(_with(back, group_message=for_request(request)("Choose a group.")), status_code=303)
 
     def work():
         with rt.sessions() as db:
@@ -327,4 +332,5 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
             return group.name
 
     name = await run_in_threadpool(work)
-    return RedirectResponse(_with(back, group_notice=f"Added to {name} by hand."), status_code=303)
+    text = for_request(request)("Added to {group} by hand.", group=name)
+    return RedirectResponse(_with(back, group_notice=text), status_code=303)

@@ -19,6 +19,7 @@ from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
 from ..services import staff as staff_service
+from .i18n import N_
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -37,9 +38,9 @@ def _login_page(request: Request, *, status: int = 200, message: str = "", usern
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     notice = ""
     if request.query_params.get("expired"):
-        notice = "Your session has ended. Sign in again."
+        notice = N_("Your session has ended. Sign in again.")
     elif request.query_params.get("bye"):
-        notice = "You have signed out."
+        notice = N_("You have signed out.")
     response = page(request, "login.html", status=status, message=message, notice=notice, username=username,
                     next=_safe_next(next_), login_csrf=token)
     rt: Runtime = request.app.state.runtime
@@ -74,10 +75,10 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not csrf or not tokens_equal(csrf, expected):
         return _login_page(request, status=403, username=username, next_=next,
-                           message="The sign-in form had expired. Please try again.")
+                           message=N_("The sign-in form had expired. Please try again."))
     if not username.strip() or not password:
         return _login_page(request, status=422, username=username, next_=next,
-                           message="Enter your username and password.")
+                           message=N_("Enter your username and password."))
     with rt.sessions() as db:
         try:
             user = staff_service.sign_in(db, username, password, address=_client_address(request),

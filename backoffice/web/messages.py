@@ -1,6 +1,6 @@
 """Every text a staff page can show, gathered from the code, so that no English is left on a Swedish page.
 
-Sources: ``_()`` in the templates and in ``backoffice/web``, ``N_()`` marks in
+Sources: ``_()`` in the templates, in ``backoffice/web`` and in the e-mails (``services/mail.py``), ``N_()`` marks in
 ``backoffice/web`` (tables of texts translated when shown), ``t()`` in the
 pages' scripts, and the English messages of the services' refusals
 (``ApiError``, field problems), which pages translate at the edge.
@@ -27,6 +27,7 @@ SCRIPT_CALL = re.compile(r"""\bt\(\s*(["'`])((?:\\.|(?!\1).)+)\1""")
 # the refusals whose English message reaches a page: ApiError(status, code, message), problems (field, code, message)
 REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1}
 SCRIPTS = ("console.js", "groups.js")
+ERROR_PAGE_DEFAULTS = ("That did not work", "The request was refused.")
 
 
 def template_messages() -> set[str]:
@@ -41,7 +42,7 @@ def template_messages() -> set[str]:
 
 def python_messages() -> set[str]:
     found: set[str] = set()
-    for path in sorted((PACKAGE_DIR / "web").glob("*.py")):
+    for path in sorted((PACKAGE_DIR / "web").glob("*.py")) + [PACKAGE_DIR / "services" / "mail.py"]:
         for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
             if isinstance(message, str):
                 found.add(message)
@@ -58,7 +59,8 @@ def script_messages(name: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def refusal_messages() -> set[str]:
+@cache
+def refusal_messages() -> frozenset[str]:
     """The literal English messages of refusals raised anywhere in the backoffice and the shared identity code."""
     found: set[str] = set()
     roots = [PACKAGE_DIR, PACKAGE_DIR.parent / "counter_core" / "identity"]
@@ -77,12 +79,19 @@ def refusal_messages() -> set[str]:
                 argument = node.args[position]
                 if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                     found.add(argument.value)
-    return found
+    return frozenset(found)
+
+
+def error_page_messages() -> set[str]:
+    """The error pages' titles and texts (``web.errors``), translated by ``render.page``."""
+    from .errors import FRIENDLY
+
+    return {text for pair in FRIENDLY.values() for text in pair} | set(ERROR_PAGE_DEFAULTS)
 
 
 def all_messages() -> set[str]:
     scripts = {m for name in SCRIPTS if (STATIC_DIR / name).exists() for m in script_messages(name)}
-    return template_messages() | python_messages() | scripts | refusal_messages()
+    return template_messages() | python_messages() | scripts | refusal_messages() | error_page_messages()
 
 
 def missing(language: str) -> list[str]:

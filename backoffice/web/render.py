@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 
 import segno
 from fastapi import Request
@@ -11,8 +12,21 @@ from fastapi.responses import HTMLResponse
 from jinja2 import pass_context
 
 from ..shop_time import DATE_TIME, local_time, short_time
+from . import fields as field_messages
+from . import messages
 from .i18n import LANGUAGE_NAMES, staff_language, translator
 from .templates import templates
+
+SHOWN_MESSAGES = ("message", "notice", "error", "text", "title")
+PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "groups.js"}
+
+
+@cache
+def page_script_texts(script: str, language: str) -> dict[str, str]:
+    """A page script's texts and the services' refusals it may show, translated (a JSON block on the page)."""
+    gettext = translator(language)
+    wanted = set(messages.script_messages(script)) | messages.refusal_messages()
+    return {text: gettext(text) for text in sorted(wanted) if gettext(text) != text}
 
 
 @pass_context
@@ -68,8 +82,13 @@ def page(request: Request, template: str, *, status: int = 200, **context) -> HT
     language = context.get("lang") or staff_language(request)
     context.setdefault("lang", language)
     context.setdefault("_", translator(language))
+    for key in SHOWN_MESSAGES:  # the services' English refusals and notices, in the page's language
+        if isinstance(context.get(key), str) and context[key]:
+            context[key] = field_messages.message(context[key], context["_"])
     context.setdefault("language_names", LANGUAGE_NAMES)
     context.setdefault("shop_tz", settings.shop_timezone)
+    if template in PAGE_SCRIPTS:
+        context.setdefault("script_texts", page_script_texts(PAGE_SCRIPTS[template], language))
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
