@@ -16,7 +16,7 @@ from ..models import CardBatch, Customer, IdCard
 from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
 from ..services import cards, customers, mail
-from .i18n import for_request, translator
+from .i18n import tr, translator
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -183,8 +183,8 @@ def link_card(
             return _card_error(request, rt, code, exc)
         db.commit()
         code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(for_request(request)('Card linked.'))}",
-                            status_code=303)
+    text = tr(request, "Card linked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/unlink")
@@ -195,8 +195,8 @@ def unlink_card(code: str, request: Request, staff: Staff = Depends(current_mana
         cards.unlink(db, card, actor=staff.actor)
         db.commit()
         code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(for_request(request)('Card unlinked.'))}",
-                            status_code=303)
+    text = tr(request, "Card unlinked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/email")
@@ -234,5 +234,5 @@ def email_card(
         db.commit()
         code = card.code
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
-    text = for_request(request)("The card link is on its way to {address}.", address=address)
+    text = tr(request, "The card link is on its way to {address}.", address=address)
     return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)

@@ -18,7 +18,7 @@ from ..models import CustomerGroup, Kiosk, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
-from .i18n import for_request
+from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -87,7 +87,7 @@ def create_register(
             db.rollback()
             return _devices_page(request, rt, status=exc.status, message=exc.message)
         db.commit()
-    text = for_request(request)("Register {name} created.", name=register.name)
+    text = tr(request, "Register {name} created.", name=register.name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
@@ -120,7 +120,7 @@ def revoke_kiosk(kiosk_id: RowId, request: Request, staff: Staff = Depends(curre
         devices.revoke_kiosk(db, kiosk, actor=staff.actor)
         db.commit()
         name = kiosk.name
-    text = for_request(request)("{name} has been unpaired.", name=name)
+    text = tr(request, "{name} has been unpaired.", name=name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
@@ -136,7 +136,7 @@ def lift_lockout(kiosk_id: RowId, request: Request, staff: Staff = Depends(curre
         db.commit()
         name = kiosk.name
     rt.notifier.notify()
-    text = for_request(request)("{name} can be used again.", name=name)
+    text = tr(request, "{name} can be used again.", name=name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 

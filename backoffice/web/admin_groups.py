@@ -17,10 +17,10 @@ from ..models import CustomerTag, Label
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
-from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, parse_criteria
+from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, describe, parse_criteria
 from . import fields as field_messages
 from .admin_cards import _find_customer
-from .i18n import N_, Gettext, for_request
+from .i18n import N_, Gettext, for_request, tr
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -56,6 +56,13 @@ def _editor_config(db, _: Gettext) -> dict:
         "max_depth": MAX_DEPTH, "origins": list(CREATED_BY),
         "suggestions": {"tag": list(tags), "label": list(labels), "plan": memberships.plan_names(db)},
     }
+
+
+def _group_view(group, _: Gettext) -> dict:
+    """A group as its pages show it: the criteria in the staff member's words."""
+    view = groups.group_view(group)
+    view["criteria_text"] = describe(parse_criteria(view["criteria"]) if view["criteria"] else None, _)
+    return view
 
 
 def _problems(exc: ApiError, _: Gettext) -> tuple[dict[str, str], dict[str, str]]:
@@ -114,7 +121,7 @@ def _preview(rt: Runtime, values: dict) -> dict:
 @router.get("/admin/groups")
 def group_list(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
     with rt.read_sessions() as db:
-        rows = [groups.group_view(g) for g in groups.list_groups(db)]
+        rows = [_group_view(g, for_request(request)) for g in groups.list_groups(db)]
     return page(request, "admin/groups.html", section="groups", groups=rows,
                 notice=request.query_params.get("notice", ""))
 
@@ -180,7 +187,7 @@ def group_page(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.read_sessions() as db:
-        group = groups.group_view(groups.get_group(db, group_id))
+        group = _group_view(groups.get_group(db, group_id), for_request(request))
         picked, _ = group_members.members_page(db, group_id, manual_only=True, limit=200)
         members, next_cursor = group_members.members_page(db, group_id, after=after, limit=50)
     return page(request, "admin/group.html", section="groups", group=group, picked=picked, members=members,
@@ -209,7 +216,7 @@ async def edit_group(group_id: RowId, request: Request, staff: Staff = Depends(c
 def delete_confirm(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                    rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
-        group = groups.group_view(groups.get_group(db, group_id))
+        group = _group_view(groups.get_group(db, group_id), for_request(request))
     return page(request, "admin/group_delete.html", section="groups", group=group)
 
 
@@ -223,12 +230,12 @@ def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(curre
             groups.delete_group(db, group)
         except ApiError as exc:
             db.rollback()
-            view = groups.group_view(groups.get_group(db, group_id))
+            view = _group_view(groups.get_group(db, group_id), for_request(request))
             return page(request, "admin/group_delete.html", status=exc.status, section="groups", group=view,
                         message=exc.message)
         db.commit()
     rt.notifier.notify()
-    text = for_request(request)("Group {name} deleted.", name=name)
+    text = tr(request, "Group {name} deleted.", name=name)
     return RedirectResponse(f"/admin/groups?notice={quote_plus(text)}", status_code=303)
 
 
@@ -320,7 +327,7 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
     group_id = row_id(str((await request.form()).get("group_id", "")))
     back = f"/admin/customers/{reference}"
     if group_id is None:
-        return RedirectResponse(_with(back, group_message=for_request(request)("Choose a group.")), status_code=303)
+        return RedirectResponse(_with(back, group_message=tr(request, "Choose a group.")), status_code=303)
 
     def work():
         with rt.sessions() as db:
@@ -332,5 +339,5 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
             return group.name
 
     name = await run_in_threadpool(work)
-    text = for_request(request)("Added to {group} by hand.", group=name)
+    text = tr(request, "Added to {group} by hand.", group=name)
     return RedirectResponse(_with(back, group_notice=text), status_code=303)

@@ -16,7 +16,7 @@ from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, mail
 from ..services import staff as staff_service
-from .i18n import for_request
+from .i18n import for_request, languages, tr
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -63,7 +63,7 @@ def create_staff(
             values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
             return _staff_page(request, rt, status=exc.status, values=values, message=exc.message)
         db.commit()
-    text = for_request(request)("{name} can now sign in.", name=user.username)
+    text = tr(request, "{name} can now sign in.", name=user.username)
     return RedirectResponse(f"/admin/staff?notice={quote_plus(text)}", status_code=303)
 
 
@@ -74,7 +74,7 @@ def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(curren
         user = staff_service.get_user(db, user_id)
         registers = _registers(db)
     return page(request, "admin/staff_member.html", section="staff", user=user, registers=registers,
-                notice=request.query_params.get("notice", ""), message="")
+                notice=request.query_params.get("notice", ""), message="", languages=languages())
 
 
 def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) -> Response:
@@ -82,7 +82,7 @@ def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) ->
         user = staff_service.get_user(db, user_id)
         registers = _registers(db)
     return page(request, "admin/staff_member.html", status=exc.status, section="staff", user=user,
-                registers=registers, notice="", message=exc.message)
+                registers=registers, notice="", message=exc.message, languages=languages())
 
 
 @router.post("/admin/staff/{user_id}")
@@ -92,6 +92,7 @@ def update_staff(
     role: Annotated[str, Form(max_length=20)] = "cashier",
     register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
     display_name: Annotated[str, Form(max_length=120)] = "",
+    language: Annotated[str | None, Form(max_length=8)] = None,
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
@@ -100,12 +101,14 @@ def update_staff(
         try:
             staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
                                       display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
+            if language is not None and language != user.language:
+                staff_service.set_language(db, user, language, actor=staff.actor)
         except ApiError as exc:
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
-    return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(for_request(request)('Saved.'))}",
-                            status_code=303)
+    text = tr(request, "Saved.")
+    return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/staff/{user_id}/password")
@@ -124,7 +127,7 @@ def reset_password(
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
-    text = for_request(request)("Password set; their sessions were signed out.")
+    text = tr(request, "Password set; their sessions were signed out.")
     return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(text)}", status_code=303)
 
 
@@ -170,4 +173,5 @@ def retry_mail(
         mail.retry(db, message, actor=staff.actor)
         db.commit()
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
-    return RedirectResponse(f"/admin/mail?notice={quote_plus(for_request(request)('Sending again.'))}", status_code=303)
+    text = tr(request, "Sending again.")
+    return RedirectResponse(f"/admin/mail?notice={quote_plus(text)}", status_code=303)

@@ -71,6 +71,11 @@ def for_request(request: Request) -> Gettext:
     return translator(staff_language(request))
 
 
+def tr(request: Request, message: str, **values: object) -> str:
+    """``message`` in the language of a staff page's request (for notices built before a redirect)."""
+    return for_request(request)(message, **values)
+
+
 def script_messages(language: str, messages: tuple[str, ...]) -> dict[str, str]:
     """The texts a page's script shows (toasts, dialogs), translated, for a JSON block on the page."""
     gettext = translator(language)

@@ -19,7 +19,7 @@ from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
 from ..services import staff as staff_service
-from .i18n import N_
+from .i18n import N_, languages
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -111,7 +111,26 @@ def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime 
 
 @router.get("/account/password")
 def password_form(request: Request, staff: Staff = Depends(current_staff)) -> Response:
-    return page(request, "account_password.html", section="account")
+    return page(request, "account_password.html", section="account", languages=languages())
+
+
+@router.post("/account/language")
+def choose_language(
+    request: Request,
+    language: Annotated[str, Form(max_length=8)] = "",
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The signed-in staff member's own page language (empty: the shop's)."""
+    with rt.sessions() as db:
+        user = db.get(StaffUser, staff.principal.id)
+        try:
+            staff_service.set_language(db, user, language, actor=staff.actor)
+        except ApiError as exc:
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
+        db.commit()
+    return RedirectResponse("/account/password?language=1", status_code=303)
 
 
 @router.post("/account/password")
@@ -128,6 +147,7 @@ def change_password(
         try:
             staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
         except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message)
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
         db.commit()
     return RedirectResponse("/account/password?changed=1", status_code=303)

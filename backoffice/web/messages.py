@@ -1,6 +1,6 @@
 """Every text a staff page can show, gathered from the code, so that no English is left on a Swedish page.
 
-Sources: ``_()`` in the templates, in ``backoffice/web`` and in the e-mails (``services/mail.py``), ``N_()`` marks in
+Sources: ``_()`` (and ``tr(request, ...)``) in the templates, in ``backoffice/web`` and in the e-mails (``services/mail.py``), ``N_()`` marks in
 ``backoffice/web`` (tables of texts translated when shown), ``t()`` in the
 pages' scripts, and the English messages of the services' refusals
 (``ApiError``, field problems), which pages translate at the edge.
@@ -22,10 +22,13 @@ from babel.messages.extract import extract_from_file
 from . import LOCALE_DIR, PACKAGE_DIR, STATIC_DIR, TEMPLATE_DIR
 from .i18n import _catalogue, languages
 
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "tr": (2,)}
 SCRIPT_CALL = re.compile(r"""\bt\(\s*(["'`])((?:\\.|(?!\1).)+)\1""")
 # the refusals whose English message reaches a page: ApiError(status, code, message), problems (field, code, message)
-REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1}
+REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1, "problem": 2}
+# texts a page picks at run time: role names, refusals whose message is picked from a table
+CHOSEN_AT_RUN_TIME = ("cashier", "manager", "Another customer already has this phone number.",
+                      "Another customer already has this personal ID number.")
 SCRIPTS = ("console.js", "groups.js")
 ERROR_PAGE_DEFAULTS = ("That did not work", "The request was refused.")
 
@@ -89,9 +92,40 @@ def error_page_messages() -> set[str]:
     return {text for pair in FRIENDLY.values() for text in pair} | set(ERROR_PAGE_DEFAULTS)
 
 
+def audit_actions() -> set[str]:
+    """What the audit log can say was done ("customer viewed"): every ``audit.record(db, actor, "action", ...)``."""
+    found: set[str] = set()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record" and len(node.args) >= 3
+                    and isinstance(node.args[2], ast.Constant) and isinstance(node.args[2].value, str)):
+                found.add(node.args[2].value.replace("_", " "))
+    from ..services.audit import COMMON_ACTIONS
+
+    return found | {action.replace("_", " ") for action in COMMON_ACTIONS}
+
+
+def audit_details() -> set[str]:
+    """The names of the details the audit log shows ("sale", "created by"): ``audit.record``'s keyword arguments."""
+    found: set[str] = set()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record":
+                found.update(k.arg.replace("_", " ") for k in node.keywords if k.arg)
+    return found
+
+
+def other_messages() -> set[str]:
+    """Texts defined outside the web layer that pages translate: the criteria's words, run-time choices."""
+    from ..services.criteria import DESCRIBE_TEXTS
+
+    return set(DESCRIBE_TEXTS) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details()
+
+
 def all_messages() -> set[str]:
     scripts = {m for name in SCRIPTS if (STATIC_DIR / name).exists() for m in script_messages(name)}
-    return template_messages() | python_messages() | scripts | refusal_messages() | error_page_messages()
+    return (template_messages() | python_messages() | scripts | refusal_messages() | error_page_messages()
+            | other_messages())
 
 
 def missing(language: str) -> list[str]:

@@ -87,6 +87,7 @@ def page(request: Request, template: str, *, status: int = 200, **context) -> HT
             context[key] = field_messages.message(context[key], context["_"])
     context.setdefault("language_names", LANGUAGE_NAMES)
     context.setdefault("shop_tz", settings.shop_timezone)
+    context.setdefault("shop_language", settings.shop_language)
     if template in PAGE_SCRIPTS:
         context.setdefault("script_texts", page_script_texts(PAGE_SCRIPTS[template], language))
     response = templates.TemplateResponse(request, template, context, status_code=status)
