@@ -121,6 +121,8 @@ class StaffUser(Base):
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The language of their pages (sv, en, fr); empty: the shop's default (settings.shop_language).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="", nullable=False)
 
 
 class StaffSession(Base):
