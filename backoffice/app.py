@@ -20,7 +20,7 @@ from .api import admin, console, customers, groups, kiosk, memberships, registra
 from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
-from .runtime import Runtime
+from .runtime import Runtime, redact_logs
 from .services import group_members, lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_logs(settings.log_level)  # uvicorn has configured its loggers by now
         with contextlib.ExitStack() as stack:
             if settings.sqlite_path is not None:  # tells `backoffice restore` that a server has the file open
                 stack.enter_context(serving(settings.sqlite_path))

@@ -52,14 +52,15 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine
         connect_args = {"check_same_thread": False, "timeout": 30}
         if path and path != ":memory:":
             connect_args["factory"] = _gated_connection_class(Path(path))
-        engine = create_engine(url, connect_args=connect_args, **pool_args)
+        # hide_parameters: an error's message (and so a logged traceback) never shows the values of a statement
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **pool_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN until the first write,
         # which lets two writers deadlock; BEGIN IMMEDIATE on write paths avoids it.
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **pool_args)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool_args)
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 
