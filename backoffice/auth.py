@@ -22,11 +22,17 @@ from .errors import ApiError
 from .models import ApiKey, Kiosk, StaffSession, StaffUser, utcnow
 from .runtime import Runtime
 from .security import hash_token, tokens_equal
+from .settings import Settings
 
 SESSION_COOKIE = "bo_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LAST_SEEN_EVERY = 30.0
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies are Secure when the server is reached over https (its base URL), or when the setting says so."""
+    return settings.session_cookie_secure or settings.base_url.lower().startswith("https://")
 
 
 @dataclass(frozen=True)
