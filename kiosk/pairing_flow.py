@@ -52,6 +52,8 @@ MESSAGES = {
     "refused": N_("The shop system refused the pairing. Make a new code in the back office and scan it."),
 }
 FINAL = {"pairing_code_unknown", "pairing_code_expired", "pairing_code_used", "pairing_code_invalid"}
+# Refusals a "Try again" can help with (the others need another code in front of the camera).
+RETRYABLE = {"unreachable", "pairing_rate_limited", "not_backoffice", "storage", "refused"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class PairingState:
     def message(self) -> str:
         """The English message of the refusal (translated by the screen), "" when there is none."""
         return MESSAGES.get(self.reason, "") if self.reason else ""
+
+    @property
+    def can_retry(self) -> bool:
+        return self.step in (Step.REFUSED, Step.UNREACHABLE) and self.reason in RETRYABLE
 
 
 @dataclass(frozen=True)

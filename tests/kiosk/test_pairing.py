@@ -108,6 +108,7 @@ def test_a_refused_code_is_not_sent_again_but_a_new_one_is():
     flow = PairingFlow(exchanges, exchanges.run)
     flow.scanned(QR)
     assert flow.state.step == Step.REFUSED and "expired" in flow.state.message
+    assert not flow.state.can_retry  # only another code helps: no "Try again" button
     flow.scanned(QR)
     assert exchanges.codes == ["7K2M9XD4QP"] and flow.state.reason == "pairing_code_expired"
     flow.scanned(OTHER_QR)
@@ -119,6 +120,7 @@ def test_an_unreachable_backoffice_says_so_and_try_again_sends_the_same_code():
     flow = PairingFlow(exchanges, exchanges.run)
     flow.scanned(QR)
     assert flow.state.step == Step.UNREACHABLE and flow.state.address == "https://shop.example"
+    assert flow.state.can_retry
     flow.retry()
     assert flow.state.step == Step.PAIRED and exchanges.codes == ["7K2M9XD4QP", "7K2M9XD4QP"]
 
