@@ -12,10 +12,10 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backoffice.db import make_engine, make_sessionmaker
-from backoffice.models import PairingCode, utcnow
+from backoffice.models import Kiosk, PairingCode, utcnow
 from backoffice.services import devices
 from counter_core.pairing import pairing_payload
 from kiosk.api import BackofficeClient
@@ -238,3 +238,24 @@ def test_kiosk_pair_refuses_when_a_token_is_configured_by_hand(tmp_path, monkeyp
     monkeypatch.setenv("KIOSK_STATE_DIR", str(tmp_path))
     with pytest.raises(ConfigError, match="device token is set"):
         pair("7K2M9-XD4QP")
+
+
+def test_a_kiosk_unpaired_in_the_back_office_forgets_its_stored_pairing_at_start_but_not_when_offline(
+        backoffice, pairing_code, tmp_path):
+    from kiosk.__main__ import _stored_pairing_revoked
+
+    register, text = pairing_code()
+    state = tmp_path / "kiosk"
+    config = load_config(environ={}, state_dir=str(state), backoffice_url=backoffice.base_url)
+    pair_with_code(config, text.rsplit(":", 1)[1])
+    stored = read_pairing(state)
+    assert not _stored_pairing_revoked(load_config(environ={}, state_dir=str(state)))  # still paired
+    write_pairing(state, "http://127.0.0.1:9", stored.device_token)
+    assert not _stored_pairing_revoked(load_config(environ={}, state_dir=str(state)))  # offline: kept
+    write_pairing(state, backoffice.base_url, stored.device_token)
+    with backoffice.runtime.sessions() as db:
+        kiosk = db.execute(select(Kiosk).where(Kiosk.name == f"Kiosk vid {register}")).scalar_one()
+        devices.revoke_kiosk(db, kiosk, actor="staff:test")
+        db.commit()
+    assert _stored_pairing_revoked(load_config(environ={}, state_dir=str(state)))
+    assert read_pairing(state) is None  # the kiosk shows the pairing screen again
