@@ -259,3 +259,10 @@ def test_a_kiosk_unpaired_in_the_back_office_forgets_its_stored_pairing_at_start
         db.commit()
     assert _stored_pairing_revoked(load_config(environ={}, state_dir=str(state)))
     assert read_pairing(state) is None  # the kiosk shows the pairing screen again
+
+
+def test_the_pairing_service_and_its_rules_load_no_ui():
+    from tests.test_layers import loaded
+
+    assert loaded("kiosk.pairing", "kivy", "backoffice") == []
+    assert loaded("kiosk.pairing_flow", "kivy", "requests", "cv2", "backoffice") == []
