@@ -449,3 +449,5 @@ class PairingCode(Base):
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"), nullable=True)
     register: Mapped[Register] = relationship()
     kiosk: Mapped[Kiosk | None] = relationship()
+    # ids are never reused (the audit log names codes by id, and spent codes are deleted)
+    __table_args__ = {"sqlite_autoincrement": True}

@@ -48,6 +48,7 @@ def pair_kiosk(db: Session, register: Register, name: str, *, actor: str, **deta
 
 
 PAIRING_CODE_TTL = dt.timedelta(minutes=10)
+PAIRING_CODES_KEPT = dt.timedelta(days=30)  # spent codes are shown for a day and deleted after a month
 PAIRING_WINDOW = dt.timedelta(minutes=1)
 PAIRING_TRIES_PER_ADDRESS = 10  # per minute: a kiosk needs one, a mistyped code a few
 PAIRING_TRIES_IN_ALL = 60  # per minute from everywhere: 50-bit codes stay out of reach of guessing
@@ -59,6 +60,7 @@ def create_pairing_code(db: Session, register: Register, kiosk_name: str, *, act
     code = new_code()
     name = " ".join((kiosk_name or f"Kiosk at {register.name}").split())[:KIOSK_NAME_LENGTH]
     now = utcnow()
+    db.execute(delete(PairingCode).where(PairingCode.expires_at < now - PAIRING_CODES_KEPT))  # the audit log stays
     pairing = PairingCode(code_hash=hash_token(code), register_id=register.id, kiosk_name=name,
                           created_by=actor[:120], created_at=now, expires_at=now + ttl)
     db.add(pairing)

@@ -102,6 +102,18 @@ def test_an_expired_code_is_refused_with_its_own_reason(backoffice, register, ad
     assert audit_actions(backoffice, pairing=pairing_id)[-1][2]["reason"] == "expired"
 
 
+def test_codes_spent_a_month_ago_are_deleted_when_a_new_one_is_made(backoffice, register):
+    old_id, _ = make_code(backoffice, register)
+    with backoffice.runtime.sessions() as db:
+        db.execute(update(PairingCode).where(PairingCode.id == old_id)
+                   .values(expires_at=utcnow() - devices.PAIRING_CODES_KEPT - dt.timedelta(minutes=1)))
+        db.commit()
+    new_id, _ = make_code(backoffice, register)
+    with backoffice.runtime.read_sessions() as db:
+        assert db.get(PairingCode, old_id) is None and db.get(PairingCode, new_id) is not None
+    assert [a for _, a, _ in audit_actions(backoffice, pairing=old_id)] == ["pairing_code_created"]
+
+
 def test_unknown_and_malformed_codes_are_refused_and_audited(backoffice, address):
     unknown = exchange(backoffice, "ZZZZZ-ZZZZZ", address)
     assert unknown.status_code == 404 and error_code(unknown) == "pairing_code_unknown"

@@ -34,7 +34,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['kiosk_id'], ['kiosks.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['register_id'], ['registers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('code_hash')
+    sa.UniqueConstraint('code_hash'),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('pairing_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pairing_codes_register_id'), ['register_id'], unique=False)
