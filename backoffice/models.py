@@ -473,3 +473,26 @@ class ConnectionPrompt(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
     __table_args__ = (Index("ix_connection_prompts_register_status", "register_id", "status"),)
+
+class PairingCode(Base):
+    """A short-lived, single-use code the back office shows (QR and text) to pair a kiosk by camera.
+
+    Only its SHA-256 is stored; the kiosk trades the code for a new device token once
+    (``POST /api/v1/kiosk/pair``), which creates the kiosk.
+    """
+
+    __tablename__ = "pairing_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id", ondelete="CASCADE"), index=True)
+    kiosk_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    used_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"), nullable=True)
+    register: Mapped[Register] = relationship()
+    kiosk: Mapped[Kiosk | None] = relationship()
+    # ids are never reused (the audit log names codes by id, and spent codes are deleted)
+    __table_args__ = {"sqlite_autoincrement": True}

@@ -132,6 +132,22 @@ class VerifyLogAnswer(_Answer):
     stored: int
 
 
+class PairingAnswer(_Answer):
+    """``POST /kiosk/pair``: a valid pairing code traded, once, for the new kiosk's device token."""
+
+    device_token: str = Field(description="The kiosk's credential; shown only in this answer")
+    kiosk: KioskInfo
+    till: RegisterInfo = Field(alias="register", description="The register (till) the kiosk is now paired with")
+    shop_name: str = ""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+#: Why a pairing code was refused (``error.code`` of the refusal).
+PAIRING_REFUSALS = ("pairing_code_invalid", "pairing_code_unknown", "pairing_code_expired", "pairing_code_used",
+                    "pairing_rate_limited")
+
+
 # ------------------------------------------------------------------ refusals
 
 
