@@ -4,6 +4,13 @@
  * seen is ignored; registration prompts are also keyed by their reference,
  * because the page renders the pending ones itself and the stream may repeat
  * one created while the page was loading.
+ *
+ * Prompt cards: a registration's card is rendered by the server (the same
+ * macro as on page load) and fetched when its event arrives; newest first, the
+ * newest person prompt highlighted.  Ages and countdowns tick every second on
+ * the server's clock (the page carries the server's time).  Abort takes effect
+ * after a few seconds in which an Undo toast can take it back.  Words the
+ * script puts together come from the page (#console-text), never from here.
  */
 (function () {
   "use strict";
@@ -15,6 +22,11 @@
   const BURST_MS = 150;      // a scanner types a whole payload faster than this between keys
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
+  const UNDO_MS = 6000;       // an abort can be taken back this long
+  const TEXT = JSON.parse((document.getElementById("console-text") || {}).textContent || "{}");
+  const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
+  const serverNow = () => Date.now() + serverOffset;
+  const pendingAborts = new Map();  // registration reference -> { timer, item, box }
 
   let lastEventId = Number(root.dataset.after || 0);
   let mode = { kind: "connect" };
@@ -39,7 +51,12 @@
     429: "Too many requests; wait a moment and try again.",
     500: "Something went wrong on the server; try again.",
   };
-  const SOURCES = { enter: "Typed at the kiosk", scan: "Scanned at the kiosk", mobile: "Phone form" };
+
+  function say(key, values) {
+    let text = TEXT[key] || key;
+    for (const [name, value] of Object.entries(values || {})) text = text.split(`{${name}}`).join(String(value));
+    return text;
+  }
 
   /* ---------- talking to the server ---------- */
 
@@ -116,7 +133,51 @@
   }
 
   function updateEmpty() {
-    root.classList.toggle("has-prompts", prompts.children.length > 0);
+    const shown = Array.from(prompts.children).filter((el) => !el.hidden);
+    root.classList.toggle("has-prompts", shown.length > 0);
+    // The newest prompt about a person is most likely the customer at the till: highlight it.
+    const people = shown.filter((el) => el.matches(".prompt-registration, .prompt-card, .prompt-person"));
+    people.forEach((el, index) => el.classList.toggle("prompt-current", index === 0 && people.length > 1));
+  }
+
+  /* ---------- ages and countdowns, every second ---------- */
+
+  function clockTime(ms) {
+    const seconds = Math.max(0, Math.ceil(ms / 1000));
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function ago(ms) {
+    const minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return say("just_now");
+    if (minutes < 60) return say("minutes_ago", { n: minutes });
+    return say("hours_ago", { n: Math.floor(minutes / 60) });
+  }
+
+  function tickTimes() {
+    const now = serverNow();
+    prompts.querySelectorAll(".prompt-age[data-since]").forEach((el) => {
+      const since = Date.parse(el.dataset.since);
+      if (isNaN(since)) return;
+      if (el.dataset.clock === undefined) el.dataset.clock = el.textContent.trim();
+      const clock = el.dataset.clock;
+      el.textContent = clock ? `${clock} · ${ago(now - since)}` : ago(now - since);
+    });
+    prompts.querySelectorAll(".prompt-expiry[data-until]").forEach((el) => {
+      const until = Date.parse(el.dataset.until);
+      if (isNaN(until)) return;
+      const left = until - now;
+      const item = el.closest(".prompt");
+      if (left <= 0) {
+        if (item && item.matches(".prompt-lockout")) { item.remove(); updateEmpty(); return; }
+        el.textContent = say("expired");
+        if (item) item.classList.add("prompt-expired");
+        return;
+      }
+      el.textContent = say(el.dataset.template === "unlocks" ? "unlocks_in" : "expires_in", { time: clockTime(left) });
+      el.classList.toggle("soon", left < 60000);
+    });
   }
 
   /* ---------- the sale panel ---------- */
@@ -145,35 +206,99 @@
     return Array.from(prompts.children).find((el) => el.dataset[attribute] === value) || null;
   }
 
-  function addRegistrationPrompt(data) {
+  async function addRegistrationPrompt(data) {
     const reference = data.registration;
     if (!reference || resolved.has(reference) || findPrompt("registration", reference)) return;
-    const item = fromTemplate("tpl-registration");
-    item.dataset.registration = reference;
-    $(".prompt-name", item).textContent = data.name || "A customer";
-    $(".prompt-source", item).textContent = SOURCES[data.source] || "";
+    let html;
+    try {
+      html = await fragment(`/console/${registerId}/prompts/registrations/${encodeURIComponent(reference)}`);
+    } catch (err) {
+      if (err.status !== 401 && err.status !== 404) toast(err.message, "error");
+      return;
+    }
+    // Resolved, or shown by a faster copy of the event, while the card was on its way.
+    if (!html.trim() || resolved.has(reference) || findPrompt("registration", reference)) return;
+    const holder = document.createElement("ul");
+    holder.innerHTML = html;
+    const item = holder.firstElementChild;
+    if (!item) return;
+    item.classList.add("prompt-new");
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
-    // The event carries only the name; the masked details and whether a name is missing follow.
-    api("GET", `/api/v1/registrations/${encodeURIComponent(reference)}`).then((view) => {
-      const detail = $(".prompt-detail", item);
-      for (const key of ["phone", "email", "personal_id"]) {
-        if (view.fields && view.fields[key]) {
-          const span = document.createElement("span");
-          span.textContent = view.fields[key];
-          detail.appendChild(span);
-        }
-      }
-      if (view.needs_completion) $('[data-action="confirm"]', item).hidden = true;
-    }).catch(() => {});
   }
 
   function removeRegistrationPrompt(reference) {
     resolved.add(reference);
+    const waiting = pendingAborts.get(reference);
+    if (waiting) { clearTimeout(waiting.timer); waiting.box.remove(); pendingAborts.delete(reference); }
     const item = findPrompt("registration", reference);
     if (item) item.remove();
     updateEmpty();
   }
+
+  /* ---------- abort, with a few seconds to undo it ---------- */
+
+  function undoToast(text, onUndo) {
+    const box = fromTemplate("tpl-undo");
+    $(".toast-text", box).textContent = text;
+    $("[data-undo]", box).addEventListener("click", onUndo);
+    $("#toasts").appendChild(box);
+    return box;
+  }
+
+  function abortLater(item) {
+    const reference = item.dataset.registration;
+    if (pendingAborts.has(reference)) return;
+    const name = item.dataset.name || "";
+    item.hidden = true;
+    updateEmpty();
+    const box = undoToast(say("aborting", { name }), () => {
+      const waiting = pendingAborts.get(reference);
+      if (!waiting) return;
+      clearTimeout(waiting.timer);
+      waiting.box.remove();
+      pendingAborts.delete(reference);
+      item.hidden = false;
+      updateEmpty();
+      toast(say("abort_undone", { name }), "ok");
+    });
+    const timer = setTimeout(() => abortNow(reference), UNDO_MS);
+    pendingAborts.set(reference, { timer, item, box });
+  }
+
+  async function abortNow(reference) {
+    const waiting = pendingAborts.get(reference);
+    if (!waiting) return;
+    pendingAborts.delete(reference);
+    waiting.box.remove();
+    try {
+      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
+      removeRegistrationPrompt(reference);
+      toast(say("aborted"), "ok");
+    } catch (err) {
+      if (["registration_confirmed", "registration_aborted", "registration_expired"].includes(err.code) ||
+          err.status === 404) {
+        removeRegistrationPrompt(reference);
+      } else {
+        waiting.item.hidden = false;
+        updateEmpty();
+      }
+      toast(err.message || MESSAGES[500], "error");
+    }
+  }
+
+  // Leaving the page does not take an abort back: what is still waiting is sent now.
+  window.addEventListener("pagehide", () => {
+    for (const [reference, waiting] of pendingAborts) {
+      clearTimeout(waiting.timer);
+      fetch(`/api/v1/registrations/${encodeURIComponent(reference)}/abort`, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      });
+    }
+    pendingAborts.clear();
+  });
 
   function addCardPrompt(code) {
     if (!code || findPrompt("card", code)) return;
@@ -182,7 +307,9 @@
     $(".prompt-code", item).textContent = code;
     const owner = panel().dataset.customerName;
     $(".prompt-detail", item).textContent = owner ? `Press Link to give it to ${owner}.` : "Press Link, then pick the customer.";
+    $(".prompt-age", item).dataset.since = new Date(serverNow()).toISOString();
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -203,11 +330,12 @@
     if (existing) existing.remove();
     const item = fromTemplate("tpl-lockout");
     item.dataset.lockout = key;
-    $(".prompt-kiosk", item).textContent = data.kiosk_name || "The kiosk";
-    const until = new Date(data.until);
-    $(".prompt-until", item).textContent = isNaN(until) ? data.until
-      : until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    $(".prompt-kiosk", item).textContent = data.kiosk_name || say("the_kiosk");
+    // The server says the time on the shop's 24-hour clock; the page never formats a clock time itself.
+    $(".prompt-until", item).textContent = data.until_local || "";
+    $(".prompt-expiry", item).dataset.until = data.until || "";
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -242,7 +370,7 @@
         break;
       case "kiosk_lockout_lifted":
         removeLockoutPrompt(data.kiosk);
-        toast(`${data.kiosk_name || "The kiosk"} can be used again.`, "ok");
+        toast(say("lock_lifted", { kiosk: data.kiosk_name || say("the_kiosk") }), "ok");
         break;
       case "unlinked_card_shown":
         addCardPrompt(data.card);
@@ -587,11 +715,11 @@
       refreshPanel();
     },
     "complete": (button) => completeRegistration(button.closest("[data-registration]").dataset.registration),
-    "abort": async (button) => {
-      const reference = button.closest("[data-registration]").dataset.registration;
-      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
-      removeRegistrationPrompt(reference);
-      toast("Registration aborted; the customer's details were removed.", "ok");
+    "abort": (button) => abortLater(button.closest("[data-registration]")),
+    "lift-lockout": async (button) => {
+      const item = button.closest("[data-lockout]");
+      await api("POST", `/api/v1/console/${registerId}/kiosks/${encodeURIComponent(item.dataset.lockout)}/lockout/lift`);
+      removeLockoutPrompt(item.dataset.lockout);
     },
     "link-prompt": async (button) => {
       const item = button.closest("[data-card]");
@@ -631,5 +759,7 @@
   });
 
   updateEmpty();
+  tickTimes();
+  setInterval(tickTimes, 1000);
   listen();
 })();
