@@ -10,7 +10,7 @@
  * newest person prompt highlighted.  Ages and countdowns tick every second on
  * the server's clock (the page carries the server's time).  Abort takes effect
  * after a few seconds in which an Undo toast can take it back.  Words the
- * script puts together come from the page (#console-text), never from here.
+ * script puts together are t("English") texts, translated from the page's catalogue.
  */
 (function () {
   "use strict";
@@ -23,7 +23,8 @@
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
   const UNDO_MS = 6000;       // an abort can be taken back this long
-  const TEXT = JSON.parse((document.getElementById("console-text") || {}).textContent || "{}");
+  // The page's own catalogue of this script's t("...") texts, when it carries one (English otherwise).
+  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
   const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
   const serverNow = () => Date.now() + serverOffset;
   const pendingAborts = new Map();  // registration reference -> { timer, item, box }
@@ -52,10 +53,9 @@
     500: "Something went wrong on the server; try again.",
   };
 
-  function say(key, values) {
-    let text = TEXT[key] || key;
-    for (const [name, value] of Object.entries(values || {})) text = text.split(`{${name}}`).join(String(value));
-    return text;
+  function t(text, values) {
+    const found = TEXTS[text] || text;
+    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
   }
 
   /* ---------- talking to the server ---------- */
@@ -150,9 +150,9 @@
 
   function ago(ms) {
     const minutes = Math.floor(ms / 60000);
-    if (minutes < 1) return say("just_now");
-    if (minutes < 60) return say("minutes_ago", { n: minutes });
-    return say("hours_ago", { n: Math.floor(minutes / 60) });
+    if (minutes < 1) return t("just now");
+    if (minutes < 60) return t("{n} min ago", { n: minutes });
+    return t("{n} h ago", { n: Math.floor(minutes / 60) });
   }
 
   function tickTimes() {
@@ -171,11 +171,12 @@
       const item = el.closest(".prompt");
       if (left <= 0) {
         if (item && item.matches(".prompt-lockout")) { item.remove(); updateEmpty(); return; }
-        el.textContent = say("expired");
+        el.textContent = t("expired");
         if (item) item.classList.add("prompt-expired");
         return;
       }
-      el.textContent = say(el.dataset.template === "unlocks" ? "unlocks_in" : "expires_in", { time: clockTime(left) });
+      el.textContent = (el.dataset.template === "unlocks" ? t("unlocks in {time}", { time: clockTime(left) })
+        : t("expires in {time}", { time: clockTime(left) }));
       el.classList.toggle("soon", left < 60000);
     });
   }
@@ -253,7 +254,7 @@
     const name = item.dataset.name || "";
     item.hidden = true;
     updateEmpty();
-    const box = undoToast(say("aborting", { name }), () => {
+    const box = undoToast(t("Registration of {name} aborted.", { name }), () => {
       const waiting = pendingAborts.get(reference);
       if (!waiting) return;
       clearTimeout(waiting.timer);
@@ -261,7 +262,7 @@
       pendingAborts.delete(reference);
       item.hidden = false;
       updateEmpty();
-      toast(say("abort_undone", { name }), "ok");
+      toast(t("Abort undone: {name} is still waiting.", { name }), "ok");
     });
     const timer = setTimeout(() => abortNow(reference), UNDO_MS);
     pendingAborts.set(reference, { timer, item, box });
@@ -275,7 +276,7 @@
     try {
       await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
       removeRegistrationPrompt(reference);
-      toast(say("aborted"), "ok");
+      toast(t("Registration aborted; the customer's details were removed."), "ok");
     } catch (err) {
       if (["registration_confirmed", "registration_aborted", "registration_expired"].includes(err.code) ||
           err.status === 404) {
@@ -330,7 +331,7 @@
     if (existing) existing.remove();
     const item = fromTemplate("tpl-lockout");
     item.dataset.lockout = key;
-    $(".prompt-kiosk", item).textContent = data.kiosk_name || say("the_kiosk");
+    $(".prompt-kiosk", item).textContent = data.kiosk_name || t("The kiosk");
     // The server says the time on the shop's 24-hour clock; the page never formats a clock time itself.
     $(".prompt-until", item).textContent = data.until_local || "";
     $(".prompt-expiry", item).dataset.until = data.until || "";
@@ -370,7 +371,7 @@
         break;
       case "kiosk_lockout_lifted":
         removeLockoutPrompt(data.kiosk);
-        toast(say("lock_lifted", { kiosk: data.kiosk_name || say("the_kiosk") }), "ok");
+        toast(t("{kiosk} can be used again.", { kiosk: data.kiosk_name || t("The kiosk") }), "ok");
         break;
       case "unlinked_card_shown":
         addCardPrompt(data.card);

@@ -9,18 +9,24 @@ import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from .. import shoptime
 from .templates import templates
 
 
 def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the shop's local time, 24-hour (see backoffice/shoptime.py)."""
-    return shoptime.local(value, fmt)
+    """A stored UTC time in the server's local time zone (the shop's clock)."""
+    if value is None:
+        return ""
+    return value.astimezone().strftime(fmt)
 
 
 def _when(value: dt.datetime | None) -> str:
     """The time alone when it is today, else the date and time."""
-    return shoptime.when(value)
+    if value is None:
+        return ""
+    local = value.astimezone()
+    return local.strftime("%H:%M") if local.date() == dt.datetime.now().astimezone().date() else local.strftime(
+        "%Y-%m-%d %H:%M"
+    )
 
 
 def qr(text: str) -> str:
@@ -48,7 +54,6 @@ def _thousands(value: int | None) -> str:
 
 templates.env.filters["local"] = _local
 templates.env.filters["when"] = _when
-templates.env.filters["clock"] = shoptime.clock
 templates.env.filters["money"] = _money
 templates.env.filters["qty"] = _quantity
 templates.env.filters["thousands"] = _thousands
