@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -401,6 +402,11 @@ class VerifyScan(Base):
     result: Mapped[str] = mapped_column(String(12), nullable=False)  # success | warning | unknown
     customer_reference: Mapped[str | None] = mapped_column(String(32), nullable=True)
     offline: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # what was held up: customer_number | card | vcard | licence | personal_id | phone | text (see services/verify)
+    presented: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # the same customer already passed this door within the re-scan window
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
+    __table_args__ = (Index("ix_verify_scans_kiosk_customer_at", "kiosk_id", "customer_reference", "at"),)
 
 
 class MailMessage(Base):

@@ -126,6 +126,9 @@ class VerifyAnswer(_Answer):
     result: VerifyResult
     customer: PublicCustomer | None = None
     matched_groups: tuple[int, ...] = ()
+    already_scanned_at: dt.datetime | None = Field(
+        None, description="A success for a customer who passed this door within the re-scan window: when")
+    already_scanned_time: str = Field("", description="That moment on the shop's 24-hour clock, e.g. 14:02")
 
 
 class VerifyLogAnswer(_Answer):
