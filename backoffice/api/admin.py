@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
-from ..errors import ApiError
 from ..models import Kiosk, Register
 from ..params import MAX_ROW_ID, RowId
 from ..runtime import Runtime
@@ -79,9 +78,7 @@ def pair_kiosk(body: PairIn, principal: Principal = Depends(manager_or_pos), rt:
 @router.post("/kiosks/{kiosk_id}/revoke", summary="Unpair a kiosk: its token stops working at once")
 def revoke_kiosk(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        kiosk = devices.get_kiosk(db, kiosk_id)
         devices.revoke_kiosk(db, kiosk, actor=principal.actor)
         db.commit()
         return devices.kiosk_view(kiosk)
@@ -90,9 +87,7 @@ def revoke_kiosk(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos)
 @router.delete("/kiosks/{kiosk_id}/lockout", summary="Lift a kiosk's lockout after too many misses")
 def lift_lockout(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        kiosk = devices.get_kiosk(db, kiosk_id)
         was_locked = lockout.lift(db, kiosk, actor=principal.actor)
         db.commit()
     rt.notifier.notify()
@@ -121,9 +116,7 @@ def configure_kiosk(
     kiosk_id: RowId, body: KioskModeIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
     with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None or kiosk.revoked_at is not None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk (or it has been unpaired).")
+        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
         verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
         db.commit()
         view = devices.kiosk_view(kiosk)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
-from ..errors import ApiError
+from ..domain_errors import NotFound
 from ..models import Customer, GroupMember
 from ..params import RowId
 from ..runtime import Runtime
@@ -183,7 +183,7 @@ def remove_member(group_id: RowId, reference: str, principal: Principal = Depend
                                                   GroupMember.customer_id == customer_id, GroupMember.manual.is_(True))
         ).first()
         if not picked:
-            raise ApiError(404, "member_not_found", "This customer was not added to the group by hand.")
+            raise NotFound("member_not_found", "This customer was not added to the group by hand.")
         group_members.remove_by_hand(db, group, customer_id)
         audit.record(db, principal.actor, "group_member_removed", customer_id, group=group.name)
         db.commit()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, kiosk_only, runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError, NotSignedIn
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
 from ..services import events, idempotency, lockout, matching, mobile, registrations
@@ -86,7 +86,7 @@ class KioskStatusIn(BaseModel):
 def _kiosk(db, principal: Principal) -> Kiosk:
     kiosk = db.get(Kiosk, principal.id)
     if kiosk is None or kiosk.revoked_at is not None:
-        raise ApiError(401, "token_revoked", "This kiosk has been unpaired; pair it again.")
+        raise NotSignedIn("token_revoked", "This kiosk has been unpaired; pair it again.")
     return kiosk
 
 
@@ -152,7 +152,7 @@ def post_identify(
 
     try:
         status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
-    except ApiError as exc:
+    except DomainError as exc:
         if matching.is_invalid_identifier(exc):  # a typed number that cannot exist is a miss too
             lockout.record_apart(rt.sessions, rt.settings, **who, missed=True)
             rt.notifier.notify()

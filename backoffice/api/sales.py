@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, runtime, staff_or_pos
-from ..errors import ApiError
+from ..domain_errors import Invalid, NotFound
 from ..models import Customer, Sale
 from ..runtime import Runtime
 from ..services import audit, customers, sales
@@ -128,5 +128,5 @@ def _customer(db, rt: Runtime, body: ConnectIn) -> Customer:
         found = customers.find_by_identifier(db, rt.vault, "customer_number", str(body.customer_number))
         if found:
             return found
-        raise ApiError(404, "customer_not_found", "No customer has this number.")
-    raise ApiError(422, "customer_required", "Give a customer reference or customer number.")
+        raise NotFound("customer_not_found", "No customer has this number.")
+    raise Invalid("customer_required", "Give a customer reference or customer number.")

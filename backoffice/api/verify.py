@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, kiosk_only, runtime
-from ..errors import ApiError
+from ..domain_errors import MalformedRequest
 from ..runtime import Runtime
 from ..services import idempotency, verify, verify_cache
 
@@ -87,7 +87,7 @@ def post_verify_log(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     if not idempotency_key:
-        raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key so that an upload is stored once.")
+        raise MalformedRequest("idempotency_key_required", "Send an Idempotency-Key so that an upload is stored once.")
     request = body.model_dump(mode="json")
 
     def work(db):

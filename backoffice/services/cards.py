@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Failed, Invalid, NotFound
 from ..models import CardBatch, Customer, IdCard, utcnow
 from . import audit
 
@@ -30,9 +30,9 @@ def card_url(base_url: str, code: str) -> str:
 def create_batch(db: Session, prefix: str, size: int, *, name: str = "", digital: bool = False) -> CardBatch:
     prefix = prefix.strip().upper()
     if not PREFIX_RE.match(prefix):
-        raise ApiError(422, "invalid_prefix", "A card prefix has 1 to 12 letters or digits.")
+        raise Invalid("invalid_prefix", "A card prefix has 1 to 12 letters or digits.")
     if not 1 <= size <= 10000:
-        raise ApiError(422, "invalid_batch_size", "A batch has 1 to 10,000 cards.")
+        raise Invalid("invalid_batch_size", "A batch has 1 to 10,000 cards.")
     batch = CardBatch(prefix=prefix, size=size, name=name or prefix, digital=digital)
     db.add(batch)
     db.flush()
@@ -54,7 +54,7 @@ def _insert_unique_card(db: Session, batch: CardBatch, customer: Customer | None
             return card
         except IntegrityError:
             continue  # a collision in 40 bits is rare; draw again
-    raise ApiError(500, "card_code_exhausted", "Could not draw a unique card code; try again.")
+    raise Failed("card_code_exhausted", "Could not draw a unique card code; try again.")
 
 
 def digital_card_for(db: Session, customer: Customer) -> IdCard:
@@ -77,13 +77,13 @@ def digital_card_for(db: Session, customer: Customer) -> IdCard:
 def get_card(db: Session, code: str) -> IdCard:
     card = db.execute(select(IdCard).where(IdCard.code == code.strip().upper())).scalar_one_or_none()
     if card is None:
-        raise ApiError(404, "card_not_found", "No card has this code.")
+        raise NotFound("card_not_found", "No card has this code.")
     return card
 
 
 def link(db: Session, card: IdCard, customer: Customer, *, actor: str) -> None:
     if card.customer_id is not None and card.customer_id != customer.id:
-        raise ApiError(409, "card_already_linked", "This card belongs to another customer; unlink it first.")
+        raise Conflict("card_already_linked", "This card belongs to another customer; unlink it first.")
     card.customer_id = customer.id
     card.linked_at = utcnow()
     audit.record(db, actor, "card_linked", customer.id, card=card.code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import ApiKey, Kiosk, Register, StaffUser, utcnow
 from ..security import hash_password, new_token
 from . import audit
@@ -17,13 +17,23 @@ KIOSK_NAME_LENGTH = Kiosk.__table__.c.name.type.length
 def create_register(db: Session, name: str) -> Register:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise ApiError(422, "invalid_register_name", "A register name has 1 to 80 characters.")
+        raise Invalid("invalid_register_name", "A register name has 1 to 80 characters.")
     if db.execute(select(Register.id).where(Register.name == name)).first():
-        raise ApiError(409, "register_exists", f"A register called {name!r} already exists.")
+        raise Conflict("register_exists", f"A register called {name!r} already exists.")
     register = Register(name=name)
     db.add(register)
     db.flush()
     return register
+
+
+def get_kiosk(db: Session, kiosk_id: int, *, paired: bool = False) -> Kiosk:
+    """The kiosk with this id (``paired``: only while it is still paired), else NotFound ``kiosk_not_found``."""
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        raise NotFound("kiosk_not_found", "There is no such kiosk.")
+    if paired and kiosk.revoked_at is not None:
+        raise NotFound("kiosk_not_found", "There is no such kiosk (or it has been unpaired).")
+    return kiosk
 
 
 def pair_kiosk(db: Session, register: Register, name: str, *, actor: str) -> tuple[Kiosk, str]:
@@ -57,12 +67,12 @@ def create_staff(
 ) -> StaffUser:
     username = username.strip().lower()
     if role not in ROLES:
-        raise ApiError(422, "invalid_role", "A role is cashier or manager.")
+        raise Invalid("invalid_role", "A role is cashier or manager.")
     if not username or len(username) > 80 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise ApiError(422, "invalid_username", "A username has letters, digits, dots, dashes or underscores.")
+        raise Invalid("invalid_username", "A username has letters, digits, dots, dashes or underscores.")
     check_password_strength(password)
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
-        raise ApiError(409, "username_taken", f"There is already a user called {username!r}.")
+        raise Conflict("username_taken", f"There is already a user called {username!r}.")
     user = StaffUser(
         username=username,
         display_name=display_name or username,
@@ -77,9 +87,9 @@ def create_staff(
 
 def check_password_strength(password: str) -> None:
     if len(password) < 8:
-        raise ApiError(422, "weak_password", "A password has at least 8 characters.")
+        raise Invalid("weak_password", "A password has at least 8 characters.")
     if len(password) > 200:
-        raise ApiError(422, "weak_password", "A password has at most 200 characters.")
+        raise Invalid("weak_password", "A password has at most 200 characters.")
 
 
 def kiosk_view(kiosk: Kiosk) -> dict:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Locked, RateLimited
 from ..models import Kiosk, RateLimitHit, utcnow
 from ..settings import Settings
 from . import audit, events
@@ -138,8 +138,8 @@ def admit(db: Session, settings: Settings, *, kiosk_id: int, register_id: int) -
     locked = [s.locked_until for s in standings.values() if s.locked_until]
     if locked:
         until = max(locked)
-        raise ApiError(
-            429, "locked_out",
+        raise Locked(
+            "locked_out",
             "There have been too many attempts at this kiosk. Ask the cashier; a manager can lift the lock.",
             retry_after=_seconds_until(until), until=until.isoformat(timespec="seconds"),
         )
@@ -149,8 +149,8 @@ def admit(db: Session, settings: Settings, *, kiosk_id: int, register_id: int) -
     for standing in standings.values():
         if standing.calls_last_minute >= limit:
             retry = _seconds_until(standing.oldest_call + MINUTE) if standing.oldest_call else 60
-            raise ApiError(
-                429, "rate_limited", "Too many look-ups at this kiosk; wait a moment and try again.", retry_after=retry
+            raise RateLimited(
+                "rate_limited", "Too many look-ups at this kiosk; wait a moment and try again.", retry_after=retry
             )
 
 

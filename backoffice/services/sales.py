@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, NotFound
 from ..models import Register, Sale, SaleLine, utcnow
 from ..params import fits_row_id, is_number
 from . import events
@@ -23,7 +23,7 @@ def get_register(db: Session, name_or_id: str | int) -> Register:
         stmt = stmt.where(Register.name == str(name_or_id))
     register = db.execute(stmt).scalars().first()
     if register is None:
-        raise ApiError(404, "register_not_found", f"There is no register called {name_or_id!r}.")
+        raise NotFound("register_not_found", f"There is no register called {name_or_id!r}.")
     return register
 
 
@@ -71,14 +71,14 @@ def sale_for_request(db: Session, register_id: int, reference: str | None):
 def get_sale(db: Session, reference: str) -> Sale:
     sale = db.execute(select(Sale).where(Sale.reference == reference)).scalar_one_or_none()
     if sale is None:
-        raise ApiError(404, "sale_not_found", "No sale has this reference.")
+        raise NotFound("sale_not_found", "No sale has this reference.")
     return sale
 
 
 def open_sale(db: Session, register: Register, *, external_ref: str | None = None, lines: list[dict] = ()) -> Sale:
     """Open a sale; a register has at most one open sale at a time."""
     if open_sale_of(db, register.id) is not None:
-        raise ApiError(409, "sale_already_open", f"Register {register.name} already has an open sale; close it first.")
+        raise Conflict("sale_already_open", f"Register {register.name} already has an open sale; close it first.")
     sale = Sale(register_id=register.id, external_ref=external_ref)
     db.add(sale)
     db.flush()
@@ -90,7 +90,7 @@ def open_sale(db: Session, register: Register, *, external_ref: str | None = Non
 
 def add_lines(db: Session, sale: Sale, lines: list[dict]) -> None:
     if sale.status != "open":
-        raise ApiError(409, "sale_closed", "This sale is closed; its lines cannot change.")
+        raise Conflict("sale_closed", "This sale is closed; its lines cannot change.")
     position = len(sale.lines)
     for line in lines:
         position += 1
@@ -134,7 +134,7 @@ def disconnect_customer(db: Session, sale: Sale) -> None:
 
 def close_sale(db: Session, sale: Sale) -> Sale:
     if sale.status != "open":
-        raise ApiError(409, "sale_closed", "This sale is already closed.")
+        raise Conflict("sale_closed", "This sale is already closed.")
     sale.status = "closed"
     sale.closed_at = dt.datetime.now(dt.UTC)
     sale.receipt_number = next_value(db, "receipt_number")

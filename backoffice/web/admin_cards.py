@@ -10,7 +10,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import Conflict, DomainError, Invalid, NotFound
+from ..errors import http_status
 from ..models import CardBatch, Customer, IdCard
 from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
@@ -43,8 +44,8 @@ def _find_customer(db, rt: Runtime, who: str) -> Customer:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise ApiError(404, "customer_not_found", f"No customer matches {who!r}. Use the customer number or e-mail.")
-    raise ApiError(409, "customer_ambiguous", f"Several customers match {who!r}. Use the customer number.")
+        raise NotFound("customer_not_found", f"No customer matches {who!r}. Use the customer number or e-mail.")
+    raise Conflict("customer_ambiguous", f"Several customers match {who!r}. Use the customer number.")
 
 
 @router.get("/admin/cards")
@@ -73,11 +74,11 @@ def create_batch(
     with rt.sessions() as db:
         try:
             if not is_number(size.strip()) or len(size.strip()) > 6:
-                raise ApiError(422, "invalid_batch_size", "Enter how many cards the batch has (1 to 10,000).")
+                raise Invalid("invalid_batch_size", "Enter how many cards the batch has (1 to 10,000).")
             batch = cards.create_batch(db, prefix, int(size), name=name.strip())
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
-            return page(request, "admin/cards.html", status=exc.status, section="cards", batches=_batches(db),
+            return page(request, "admin/cards.html", status=http_status(exc), section="cards", batches=_batches(db),
                         values={"prefix": prefix, "size": size, "name": name}, message=exc.message)
         db.commit()
     return RedirectResponse(f"/admin/cards/batches/{batch.id}?created=1", status_code=303)
@@ -86,7 +87,7 @@ def create_batch(
 def _batch_or_404(db, batch_id: int) -> CardBatch:
     batch = db.get(CardBatch, batch_id)
     if batch is None:
-        raise ApiError(404, "batch_not_found", "This card batch does not exist.")
+        raise NotFound("batch_not_found", "This card batch does not exist.")
     return batch
 
 
@@ -153,12 +154,12 @@ def card_page(code: str, request: Request, staff: Staff = Depends(current_manage
                     qr=qr(url), message=request.query_params.get("message", ""), error="")
 
 
-def _card_error(request: Request, rt: Runtime, code: str, exc: ApiError) -> Response:
+def _card_error(request: Request, rt: Runtime, code: str, exc: DomainError) -> Response:
     with rt.read_sessions() as db:
         card = cards.get_card(db, code)
         owner = customers.staff_view(card.customer, rt.vault) if card.customer else None
         url = cards.card_url(rt.settings.base_url, card.code)
-        return page(request, "admin/card.html", status=exc.status, section="cards", card=card, owner=owner, url=url,
+        return page(request, "admin/card.html", status=http_status(exc), section="cards", card=card, owner=owner, url=url,
                     qr=qr(url), message="", error=exc.message)
 
 
@@ -174,7 +175,7 @@ def link_card(
         try:
             card = cards.get_card(db, code)
             cards.link(db, card, _find_customer(db, rt, customer), actor=staff.actor)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             if exc.code == "card_not_found":
                 raise
@@ -209,18 +210,18 @@ def email_card(
             card = cards.get_card(db, code)
             address = email.strip() or (card.customer.email if card.customer else "") or ""
             if not address:
-                raise ApiError(422, "invalid_email", "Enter the customer's e-mail address.")
+                raise Invalid("invalid_email", "Enter the customer's e-mail address.")
             owner = card.customer
             if owner is None:
                 owner = customers.find_by_identifier(db, rt.vault, "email", address.lower())
                 if owner is None:
-                    raise ApiError(404, "customer_not_found",
+                    raise NotFound("customer_not_found",
                                    f"No customer has the e-mail address {address}. Link the card to a customer first.")
                 cards.link(db, card, owner, actor=staff.actor)
             subject, body = mail.card_link_message(rt.settings.shop_name, owner.first_name,
                                                    cards.card_url(rt.settings.base_url, card.code), card.code)
             mail.queue(db, to=address, subject=subject, body=body, actor=staff.actor, customer_id=owner.id)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             if exc.code == "card_not_found":
                 raise

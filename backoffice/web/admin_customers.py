@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError, Invalid
+from ..errors import http_status
 from ..models import AuditEvent, CustomerGroup, GroupMember, IdCard, Label, MailMessage, Sale
 from ..runtime import Runtime
 from ..services import audit, consent, customer_list, customers, export, memberships, privacy
@@ -35,7 +36,7 @@ def _label_names(db) -> list[str]:
     return list(db.execute(select(Label.name).order_by(Label.name)).scalars())
 
 
-def _field_errors(exc: ApiError) -> dict[str, str]:
+def _field_errors(exc: DomainError) -> dict[str, str]:
     return {f["field"]: f["message"] for f in exc.extra.get("fields", [])} if exc.extra.get("fields") else {}
 
 
@@ -116,7 +117,7 @@ async def create_customer(request: Request, staff: Staff = Depends(current_manag
                 customer = customers.create_customer(db, rt.vault, fields, created_by="admin", actor=staff.actor)
                 if marketing:
                     consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
-            except ApiError as exc:
+            except DomainError as exc:
                 db.rollback()
                 return None, exc, _label_names(db)
             db.commit()
@@ -125,7 +126,7 @@ async def create_customer(request: Request, staff: Staff = Depends(current_manag
     reference, error, labels = await run_in_threadpool(work)
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS}, "marketing_consent": marketing}
-        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=None,
+        return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=None,
                     values=values, errors=_field_errors(error), message=error.message, labels=labels)
     customer_list.count_cache.forget()
     return RedirectResponse(f"/admin/customers/{reference}?created=1", status_code=303)
@@ -161,7 +162,7 @@ async def table_mode_save(request: Request, staff: Staff = Depends(current_manag
                         if values["marketing_consent"]:
                             consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
                     created.append(customers.staff_view(customer, rt.vault))
-                except ApiError as exc:
+                except DomainError as exc:
                     failed.append({"values": values, "errors": _field_errors(exc) or {"first_name": exc.message}})
             db.commit()
         return created, failed
@@ -301,7 +302,7 @@ async def edit_customer(
             try:
                 fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
                 if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
-                    raise ApiError(422, "invalid_fields", "Please correct: first_name: Enter at least a first or last name.",
+                    raise Invalid("invalid_fields", "Please correct: first_name: Enter at least a first or last name.",
                                    fields=[{"field": "first_name", "code": "name_required",
                                             "message": "Enter at least a first or last name."}])
                 customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
@@ -309,7 +310,7 @@ async def edit_customer(
                     consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
                 else:
                     consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
-            except ApiError as exc:
+            except DomainError as exc:
                 db.rollback()
                 return None, exc, customers.staff_view(customer, rt.vault), _label_names(db)
             db.commit()
@@ -319,7 +320,7 @@ async def edit_customer(
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS if k not in ("phone", "personal_id")},
                   "marketing_consent": marketing}
-        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=view,
+        return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=view,
                     values=values, errors=_field_errors(error), message=error.message, labels=labels)
     return RedirectResponse(f"/admin/customers/{done}?saved=1", status_code=303)
 
@@ -385,7 +386,7 @@ async def add_membership(
             try:
                 memberships.add_membership(db, customer, plan=str(form.get("plan", ""))[:200], starts_on=starts,
                                            ends_on=ends, actor=staff.actor)
-            except ApiError as exc:
+            except DomainError as exc:
                 db.rollback()
                 return exc.message
             db.commit()

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError
+from ..errors import http_status
 from ..models import CustomerGroup, Kiosk, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
@@ -82,9 +83,9 @@ def create_register(
     with rt.sessions() as db:
         try:
             register = devices.create_register(db, name)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
-            return _devices_page(request, rt, status=exc.status, message=exc.message)
+            return _devices_page(request, rt, status=http_status(exc), message=exc.message)
         db.commit()
     return RedirectResponse(f"/admin/devices?notice=Register+{register.name}+created.", status_code=303)
 
@@ -111,9 +112,7 @@ def pair_kiosk(
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
 def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        kiosk = devices.get_kiosk(db, kiosk_id)
         devices.revoke_kiosk(db, kiosk, actor=staff.actor)
         db.commit()
         name = kiosk.name
@@ -124,9 +123,7 @@ def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
 def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
     with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
+        kiosk = devices.get_kiosk(db, kiosk_id)
         lockout.lift(db, kiosk, actor=staff.actor)
         db.commit()
         name = kiosk.name
@@ -134,17 +131,10 @@ def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
     return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)
 
 
-def _paired_kiosk(db, kiosk_id: int) -> Kiosk:
-    kiosk = db.get(Kiosk, kiosk_id)
-    if kiosk is None or kiosk.revoked_at is not None:
-        raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-    return kiosk
-
-
 def _mode_page(request: Request, rt: Runtime, kiosk_id: int, *, mode: str | None = None,
                selection: list[int] | None | str = "stored", message: str = "", status: int = 200) -> Response:
     with rt.read_sessions() as db:
-        kiosk = _paired_kiosk(db, kiosk_id)
+        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
         context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": _visible_groups(db),
                    "mode": mode or kiosk.mode,
                    "selection": kiosk.verify_group_ids if selection == "stored" else selection}
@@ -168,10 +158,10 @@ async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depen
 
     def work():
         with rt.sessions() as db:
-            kiosk = _paired_kiosk(db, kiosk_id)
+            kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
             try:
                 verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
-            except ApiError as exc:
+            except DomainError as exc:
                 db.rollback()
                 return None, exc.message
             db.commit()

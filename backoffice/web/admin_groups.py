@@ -12,7 +12,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError, Invalid, NotFound
+from ..errors import http_status
 from ..models import CustomerTag, Label
 from ..params import RowId, row_id
 from ..runtime import Runtime
@@ -55,7 +56,7 @@ def _editor_config(db) -> dict:
     }
 
 
-def _problems(exc: ApiError) -> tuple[dict[str, str], dict[str, str]]:
+def _problems(exc: DomainError) -> tuple[dict[str, str], dict[str, str]]:
     """(form field -> message, criteria path -> message) from a refusal."""
     fields, criteria = {}, {}
     for problem in exc.extra.get("fields") or []:
@@ -81,7 +82,7 @@ def _fields_from(values: dict) -> dict:
     try:
         criteria = json.loads(text) if text else None
     except ValueError:
-        raise ApiError(422, "invalid_group", "The criteria are not valid JSON.",
+        raise Invalid("invalid_group", "The criteria are not valid JSON.",
                        fields=[{"field": "criteria", "code": "malformed_json",
                                 "message": "The criteria are not valid JSON."}]) from None
     data = {k: values[k] for k in ("name", "description", "colour", "blink", "visible_in_scanners")}
@@ -141,12 +142,12 @@ async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | Non
 
     try:
         group, preview = await run_in_threadpool(work)
-    except ApiError as exc:
-        if exc.status == 404:
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
             raise
         existing = await run_in_threadpool(_group_or_none, rt, group_id)
         errors, criteria_errors = _problems(exc)
-        return _form_page(request, rt, group=existing, values=values, status=exc.status, message=exc.message,
+        return _form_page(request, rt, group=existing, values=values, status=http_status(exc), message=exc.message,
                           errors=errors, criteria_errors=criteria_errors)
     if preview is not None:
         return _form_page(request, rt, group=group, values=values, preview=preview)
@@ -217,10 +218,10 @@ def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(curre
         name = group.name
         try:
             groups.delete_group(db, group)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             view = groups.group_view(groups.get_group(db, group_id))
-            return page(request, "admin/group_delete.html", status=exc.status, section="groups", group=view,
+            return page(request, "admin/group_delete.html", status=http_status(exc), section="groups", group=view,
                         message=exc.message)
         db.commit()
     rt.notifier.notify()
@@ -269,7 +270,7 @@ async def add_by_hand(group_id: RowId, request: Request, staff: Staff = Depends(
 
     try:
         notice = await run_in_threadpool(work)
-    except ApiError as exc:
+    except DomainError as exc:
         if exc.code == "group_not_found":
             raise
         return RedirectResponse(_with(back, **_message_keys(back, exc.message, error=True)), status_code=303)

@@ -9,7 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError, NotFound
+from ..errors import http_status
 from ..models import MailMessage, Register
 from ..params import RowId, row_id
 from ..runtime import Runtime
@@ -56,10 +57,10 @@ def create_staff(
             target = db.get(Register, row_id(register_id)) if row_id(register_id) else None
             user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
                                         register=target)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
-            return _staff_page(request, rt, status=exc.status, values=values, message=exc.message)
+            return _staff_page(request, rt, status=http_status(exc), values=values, message=exc.message)
         db.commit()
     return RedirectResponse(f"/admin/staff?notice={user.username}+can+now+sign+in.", status_code=303)
 
@@ -74,11 +75,11 @@ def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(curren
                 notice=request.query_params.get("notice", ""), message="")
 
 
-def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) -> Response:
+def _member_error(request: Request, rt: Runtime, user_id: int, exc: DomainError) -> Response:
     with rt.read_sessions() as db:
         user = staff_service.get_user(db, user_id)
         registers = _registers(db)
-    return page(request, "admin/staff_member.html", status=exc.status, section="staff", user=user,
+    return page(request, "admin/staff_member.html", status=http_status(exc), section="staff", user=user,
                 registers=registers, notice="", message=exc.message)
 
 
@@ -97,7 +98,7 @@ def update_staff(
         try:
             staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
                                       display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
@@ -116,7 +117,7 @@ def reset_password(
         user = staff_service.get_user(db, user_id)
         try:
             staff_service.set_password(db, user, password, actor=staff.actor)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
@@ -129,12 +130,12 @@ def enable_or_disable(
     user_id: RowId, action: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
 ) -> Response:
     if action not in ("disable", "enable"):
-        raise ApiError(404, "not_found", "There is nothing here.")
+        raise NotFound("not_found", "There is nothing here.")
     with rt.sessions() as db:
         user = staff_service.get_user(db, user_id)
         try:
             staff_service.set_disabled(db, user, action == "disable", actor_id=staff.principal.id, actor=staff.actor)
-        except ApiError as exc:
+        except DomainError as exc:
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
@@ -159,7 +160,7 @@ def retry_mail(
     with rt.sessions() as db:
         message = db.get(MailMessage, message_id)
         if message is None:
-            raise ApiError(404, "not_found", "There is no such message.")
+            raise NotFound("not_found", "There is no such message.")
         mail.retry(db, message, actor=staff.actor)
         db.commit()
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..auth import SESSION_COOKIE, end_session, runtime, start_session
-from ..errors import ApiError
+from ..domain_errors import DomainError, RateLimited
+from ..errors import http_status
 from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
@@ -82,10 +83,10 @@ def login(
         try:
             user = staff_service.sign_in(db, username, password, address=_client_address(request),
                                          per_minute=rt.settings.login_rate_per_minute)
-        except ApiError as exc:
+        except DomainError as exc:
             db.commit()  # keep the counted failure
-            response = _login_page(request, status=exc.status, username=username, next_=next, message=exc.message)
-            if exc.status == 429:
+            response = _login_page(request, status=http_status(exc), username=username, next_=next, message=exc.message)
+            if isinstance(exc, RateLimited):
                 response.headers["Retry-After"] = "60"
             return response
         cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
@@ -126,7 +127,7 @@ def change_password(
         user = db.get(StaffUser, staff.principal.id)
         try:
             staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
-        except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message)
+        except DomainError as exc:
+            return page(request, "account_password.html", status=http_status(exc), section="account", message=exc.message)
         db.commit()
     return RedirectResponse("/account/password?changed=1", status_code=303)

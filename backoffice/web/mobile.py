@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import DomainError, Invalid, RateLimited
 from ..models import IdCard
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
@@ -96,11 +96,11 @@ async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(
             lang = pick_language(form.get("lang") or session.language)
             try:
                 proof = mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
-            except ApiError as exc:
+            except DomainError as exc:
                 db.rollback()
-                if exc.status == 429:
+                if isinstance(exc, RateLimited):
                     return "limited", lang, exc
-                return ("errors", lang, exc) if exc.status == 422 else ("gone", lang, exc)
+                return ("errors", lang, exc) if isinstance(exc, Invalid) else ("gone", lang, exc)
             db.commit()
             return "done", lang, proof
 
