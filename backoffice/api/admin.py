@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
+from ..dependencies import PairedPathKiosk, PathKiosk, WriteSession
 from ..models import Kiosk, Register
-from ..params import MAX_ROW_ID, RowId
+from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers, devices, lockout, sales, verify
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
+# Declared first where a path names a kiosk: the caller is checked before the kiosk is looked up.
+Manager = Annotated[Principal, Depends(manager_or_pos)]
 
 
 class RegisterIn(BaseModel):
@@ -47,11 +50,9 @@ def list_registers(principal: Principal = Depends(manager_or_pos), rt: Runtime =
 
 
 @router.post("/registers", status_code=201, summary="Create a register")
-def create_register(body: RegisterIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = devices.create_register(db, body.name)
-        db.commit()
-        return {"id": register.id, "name": register.name, "open_sale": None}
+def create_register(body: RegisterIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    register = devices.create_register(db, body.name)
+    return {"id": register.id, "name": register.name, "open_sale": None}
 
 
 @router.get("/kiosks", summary="Kiosks, their register, last contact, reported state and any lockout")
@@ -67,31 +68,21 @@ def _with_lockout(db, kiosk: Kiosk) -> dict:
 
 
 @router.post("/kiosks", status_code=201, summary="Pair a new kiosk with a register; the token is shown only now")
-def pair_kiosk(body: PairIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, body.register_name)
-        kiosk, token = devices.pair_kiosk(db, register, body.name, actor=principal.actor)
-        db.commit()
-        return {**devices.kiosk_view(kiosk), "token": token}
+def pair_kiosk(body: PairIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    register = sales.get_register(db, body.register_name)
+    kiosk, token = devices.pair_kiosk(db, register, body.name, actor=principal.actor)
+    return {**devices.kiosk_view(kiosk), "token": token}
 
 
 @router.post("/kiosks/{kiosk_id}/revoke", summary="Unpair a kiosk: its token stops working at once")
-def revoke_kiosk(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        kiosk = devices.get_kiosk(db, kiosk_id)
-        devices.revoke_kiosk(db, kiosk, actor=principal.actor)
-        db.commit()
-        return devices.kiosk_view(kiosk)
+def revoke_kiosk(principal: Manager, kiosk: PathKiosk, db: WriteSession) -> dict:
+    devices.revoke_kiosk(db, kiosk, actor=principal.actor)
+    return devices.kiosk_view(kiosk)
 
 
 @router.delete("/kiosks/{kiosk_id}/lockout", summary="Lift a kiosk's lockout after too many misses")
-def lift_lockout(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        kiosk = devices.get_kiosk(db, kiosk_id)
-        was_locked = lockout.lift(db, kiosk, actor=principal.actor)
-        db.commit()
-    rt.notifier.notify()
-    return {"kiosk": kiosk_id, "was_locked": was_locked}
+def lift_lockout(principal: Manager, kiosk: PathKiosk, db: WriteSession) -> dict:
+    return {"kiosk": kiosk.id, "was_locked": lockout.lift(db, kiosk, actor=principal.actor)}
 
 
 @router.get("/audit-events", summary="The audit log, newest first: who saw or changed what (filter and page by id)")
@@ -113,12 +104,7 @@ def list_audit_events(
 
 @router.patch("/kiosks/{kiosk_id}", summary="Set a kiosk's mode (connect or verify) and the groups it verifies")
 def configure_kiosk(
-    kiosk_id: RowId, body: KioskModeIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
+    principal: Manager, kiosk: PairedPathKiosk, body: KioskModeIn, db: WriteSession
 ) -> dict:
-    with rt.sessions() as db:
-        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
-        verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
-        db.commit()
-        view = devices.kiosk_view(kiosk)
-    rt.notifier.notify()
-    return view
+    verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
+    return devices.kiosk_view(kiosk)

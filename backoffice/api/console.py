@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, require, runtime
+from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import console, customers, sales
@@ -44,39 +45,29 @@ class LinkIn(BaseModel):
 
 
 @router.post("/{register_id}/scan", summary="Act on a scanned or typed code at the register")
-def scan(register_id: RowId, body: ScanIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, register_id)
-        outcome = console.scan(db, rt, register, body.text, actor=principal.actor)
-        db.commit()
-    rt.notifier.notify()
-    return outcome
+def scan(register_id: RowId, body: ScanIn, db: WriteSession, principal: Principal = Depends(staff_only),
+         rt: Runtime = Depends(runtime)) -> dict:
+    return console.scan(db, rt, sales.get_register(db, register_id), body.text, actor=principal.actor)
 
 
 @router.post("/{register_id}/customers", status_code=201, summary="Create a customer at the register and connect them")
 def create_customer(
-    register_id: RowId, body: NewCustomerIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+    register_id: RowId, body: NewCustomerIn, db: WriteSession, principal: Principal = Depends(staff_only),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
     data = body.model_dump(exclude_none=True, exclude={"marketing_consent"})
-    with rt.sessions() as db:
-        register = sales.get_register(db, register_id)
-        customer, outcome = console.create_and_connect(
-            db, rt, register, data, marketing=body.marketing_consent, actor=principal.actor
-        )
-        db.commit()
-        outcome["created"] = customers.staff_view(customer, rt.vault)
-    rt.notifier.notify()
+    register = sales.get_register(db, register_id)
+    customer, outcome = console.create_and_connect(db, rt, register, data, marketing=body.marketing_consent,
+                                                   actor=principal.actor)
+    outcome["created"] = customers.staff_view(customer, rt.vault)
     return outcome
 
 
 @router.post("/{register_id}/cards/{code}/link", summary="Link an unlinked card to a customer and connect them")
 def link_card(
-    register_id: RowId, code: str, body: LinkIn, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+    register_id: RowId, code: str, body: LinkIn, db: WriteSession, principal: Principal = Depends(staff_only),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, register_id)
-        customer = customers.get_by_reference(db, body.customer)
-        outcome = console.link_card(db, rt, register, code, customer, actor=principal.actor)
-        db.commit()
-    rt.notifier.notify()
-    return outcome
+    register = sales.get_register(db, register_id)
+    customer = customers.get_by_reference(db, body.customer)
+    return console.link_card(db, rt, register, code, customer, actor=principal.actor)

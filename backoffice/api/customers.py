@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime, staff_or_pos
+from ..dependencies import WriteSession
 from ..models import Sale
 from ..runtime import Runtime
 from ..services import audit, consent, customers, privacy, sales
@@ -53,42 +54,39 @@ def search_customers(
 
 
 @router.post("", status_code=201, summary="Create a customer")
-def create_customer(body: CustomerIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        fields = customers.clean_fields(body.model_dump(exclude_none=True, exclude={"marketing_consent"}))
-        created_by = "cashier" if principal.kind == "staff" else "api"
-        customer = customers.create_customer(db, rt.vault, fields, created_by=created_by, actor=principal.actor)
-        if body.marketing_consent:
-            consent.give(db, customer, purpose="marketing", channel=created_by, source=principal.actor)
-        db.commit()
-        return _view(db, rt, customer)
+def create_customer(body: CustomerIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+                    rt: Runtime = Depends(runtime)) -> dict:
+    fields = customers.clean_fields(body.model_dump(exclude_none=True, exclude={"marketing_consent"}))
+    created_by = "cashier" if principal.kind == "staff" else "api"
+    customer = customers.create_customer(db, rt.vault, fields, created_by=created_by, actor=principal.actor)
+    if body.marketing_consent:
+        consent.give(db, customer, purpose="marketing", channel=created_by, source=principal.actor)
+    return _view(db, rt, customer)
 
 
 @router.get("/{reference}", summary="One customer (identifiers masked)")
-def get_customer(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        audit.record(db, principal.actor, "customer_viewed", customer.id)
-        view = _view(db, rt, customer)
-        view["consents"] = [consent.view(r) for r in consent.records_of(db, customer.id)]
-        db.commit()
-        return view
+def get_customer(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+                 rt: Runtime = Depends(runtime)) -> dict:
+    customer = customers.get_by_reference(db, reference)
+    audit.record(db, principal.actor, "customer_viewed", customer.id)
+    view = _view(db, rt, customer)
+    view["consents"] = [consent.view(r) for r in consent.records_of(db, customer.id)]
+    return view
 
 
 @router.patch("/{reference}", summary="Edit a customer; absent fields are kept, empty strings clear")
 def edit_customer(
-    reference: str, body: CustomerIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: CustomerIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        fields = customers.clean_fields(body.model_dump(exclude_unset=True, exclude={"marketing_consent"}), partial=True)
-        customers.update_customer(db, rt.vault, customer, fields, actor=principal.actor)
-        if body.marketing_consent is True:
-            consent.give(db, customer, purpose="marketing", channel="cashier", source=principal.actor)
-        elif body.marketing_consent is False:
-            consent.withdraw(db, customer, purpose="marketing", source=principal.actor)
-        db.commit()
-        return _view(db, rt, customer)
+    customer = customers.get_by_reference(db, reference)
+    fields = customers.clean_fields(body.model_dump(exclude_unset=True, exclude={"marketing_consent"}), partial=True)
+    customers.update_customer(db, rt.vault, customer, fields, actor=principal.actor)
+    if body.marketing_consent is True:
+        consent.give(db, customer, purpose="marketing", channel="cashier", source=principal.actor)
+    elif body.marketing_consent is False:
+        consent.withdraw(db, customer, purpose="marketing", source=principal.actor)
+    return _view(db, rt, customer)
 
 
 @router.delete(
@@ -97,33 +95,26 @@ def edit_customer(
 )
 def delete_customer(
     reference: str,
+    db: WriteSession,
     erase: bool = Query(True, description="Deleting always erases; accepted so that callers can say so"),
     principal: Principal = Depends(manager_or_pos),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    _erase(reference, principal, rt)
+    privacy.erase_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
     return Response(status_code=204)
 
 
 @router.post("/{reference}/erase", summary="Erase a customer (GDPR) and say what was removed and what was kept")
-def erase_customer(reference: str, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    return {"erased": True, **_erase(reference, principal, rt)}
-
-
-def _erase(reference: str, principal: Principal, rt: Runtime) -> dict:
-    with rt.sessions() as db:
-        counts = privacy.erase_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
-        db.commit()
-    rt.notifier.notify()
-    return counts
+def erase_customer(reference: str, db: WriteSession, principal: Principal = Depends(manager_or_pos),
+                   rt: Runtime = Depends(runtime)) -> dict:
+    counts = privacy.erase_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
+    return {"erased": True, **counts}
 
 
 @router.get("/{reference}/export", summary="Everything stored about a customer, identifiers unmasked (GDPR; audited)")
-def export_customer(reference: str, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        data = privacy.export_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
-        db.commit()
-    return data
+def export_customer(reference: str, db: WriteSession, principal: Principal = Depends(manager_or_pos),
+                    rt: Runtime = Depends(runtime)) -> dict:
+    return privacy.export_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
 
 
 @router.get("/{reference}/sales", summary="Purchase history: the sales connected to this customer")
@@ -140,22 +131,14 @@ def customer_sales(
 
 
 @router.post("/{reference}/consents", status_code=201, summary="Record a consent the customer gave")
-def give_consent(
-    reference: str, body: ConsentIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
-) -> dict:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        record = consent.give(db, customer, purpose=body.purpose, channel=body.channel, source=principal.actor)
-        db.commit()
-        return consent.view(record)
+def give_consent(reference: str, body: ConsentIn, db: WriteSession,
+                 principal: Principal = Depends(staff_or_pos)) -> dict:
+    customer = customers.get_by_reference(db, reference)
+    return consent.view(consent.give(db, customer, purpose=body.purpose, channel=body.channel, source=principal.actor))
 
 
 @router.delete("/{reference}/consents/{purpose}", status_code=204, summary="Withdraw a consent")
-def withdraw_consent(
-    reference: str, purpose: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
-) -> Response:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        consent.withdraw(db, customer, purpose=purpose, source=principal.actor)
-        db.commit()
+def withdraw_consent(reference: str, purpose: str, db: WriteSession,
+                     principal: Principal = Depends(staff_or_pos)) -> Response:
+    consent.withdraw(db, customers.get_by_reference(db, reference), purpose=purpose, source=principal.actor)
     return Response(status_code=204)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, kiosk_only, runtime
-from ..domain_errors import DomainError, NotSignedIn
+from ..dependencies import WriteSession, transaction
+from ..domain_errors import Invalid, NotSignedIn
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
 from ..services import events, idempotency, lockout, matching, mobile, registrations
@@ -123,13 +124,11 @@ async def get_kiosk_state(
 
 @router.post("/kiosk/status", status_code=204, summary="The kiosk reports its screen and camera state")
 def post_kiosk_status(
-    body: KioskStatusIn, principal: Principal = Depends(kiosk_only), rt: Runtime = Depends(runtime)
+    body: KioskStatusIn, db: WriteSession, principal: Principal = Depends(kiosk_only)
 ) -> Response:
-    with rt.sessions() as db:
-        kiosk = _kiosk(db, principal)
-        kiosk.last_status = body.model_dump()
-        kiosk.last_seen_at = utcnow()
-        db.commit()
+    kiosk = _kiosk(db, principal)
+    kiosk.last_status = body.model_dump()
+    kiosk.last_seen_at = utcnow()
     return Response(status_code=204)
 
 
@@ -151,13 +150,13 @@ def post_identify(
         return 200, answer
 
     try:
-        status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
-    except DomainError as exc:
+        status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work,
+                                              after_commit=rt.notifier.notify)
+    except Invalid as exc:
         if matching.is_invalid_identifier(exc):  # a typed number that cannot exist is a miss too
-            lockout.record_apart(rt.sessions, rt.settings, **who, missed=True)
-            rt.notifier.notify()
+            with transaction(rt) as db:  # apart: the lookup's transaction was rolled back
+                lockout.record(db, rt.settings, **who, missed=True)
         raise
-    rt.notifier.notify()
     response.status_code = status
     return answer
 
@@ -191,8 +190,8 @@ def post_registration(
         )
         return 201, registrations.kiosk_view(db, registration)
 
-    status, answer = idempotency.run_once(rt.sessions, f"registration:{principal.id}", idempotency_key, request, work)
-    rt.notifier.notify()
+    status, answer = idempotency.run_once(rt.sessions, f"registration:{principal.id}", idempotency_key, request, work,
+                                          after_commit=rt.notifier.notify)
     response.status_code = status
     return answer
 
@@ -205,11 +204,8 @@ async def get_registration(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     def read() -> dict:
-        with rt.sessions() as db:
-            registration = registrations.get(db, reference, register_id=principal.register_id)
-            view = registrations.kiosk_view(db, registration)
-            db.commit()
-            return view
+        with transaction(rt, notify=False) as db:  # get() expires an overdue one; waking the pollers is not needed
+            return registrations.kiosk_view(db, registrations.get(db, reference, register_id=principal.register_id))
 
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != "pending")
 
@@ -247,9 +243,7 @@ async def get_mobile_session(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     def read() -> dict:
-        with rt.sessions() as db:
-            view = mobile.kiosk_view(db, rt, mobile.get_for_kiosk(db, reference, principal.id))
-            db.commit()
-            return view
+        with transaction(rt, notify=False) as db:
+            return mobile.kiosk_view(db, rt, mobile.get_for_kiosk(db, reference, principal.id))
 
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != after)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, runtime, staff_or_pos
+from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import customers, memberships
@@ -31,21 +32,16 @@ def list_memberships(reference: str, principal: Principal = Depends(staff_or_pos
 
 @router.post("/{reference}/memberships", status_code=201,
              summary="Record a membership; the customer's groups follow at once")
-def add_membership(reference: str, body: MembershipIn, principal: Principal = Depends(staff_or_pos),
-                   rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        membership = memberships.add_membership(db, customer, plan=body.plan, starts_on=body.starts_on,
-                                                ends_on=body.ends_on, actor=principal.actor)
-        db.commit()
-        return memberships.membership_view(membership)
+def add_membership(reference: str, body: MembershipIn, db: WriteSession,
+                   principal: Principal = Depends(staff_or_pos)) -> dict:
+    customer = customers.get_by_reference(db, reference)
+    membership = memberships.add_membership(db, customer, plan=body.plan, starts_on=body.starts_on,
+                                            ends_on=body.ends_on, actor=principal.actor)
+    return memberships.membership_view(membership)
 
 
 @router.delete("/{reference}/memberships/{membership_id}", status_code=204, summary="Remove a membership")
-def remove_membership(reference: str, membership_id: RowId, principal: Principal = Depends(staff_or_pos),
-                      rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        memberships.remove_membership(db, customer, membership_id, actor=principal.actor)
-        db.commit()
+def remove_membership(reference: str, membership_id: RowId, db: WriteSession,
+                      principal: Principal = Depends(staff_or_pos)) -> Response:
+    memberships.remove_membership(db, customers.get_by_reference(db, reference), membership_id, actor=principal.actor)
     return Response(status_code=204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from ..auth import Principal, runtime, staff_or_pos
+from ..dependencies import WriteSession
 from ..runtime import Runtime
 from ..services import registrations, sales
 from ..services.customers import staff_view
@@ -28,30 +29,26 @@ def list_registrations(
 
 
 @router.get("/{reference}", summary="One registration (identifiers masked)")
-def get_registration(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        view = registrations.staff_view(registrations.get(db, reference), rt.vault)
-        db.commit()
-        return view
+def get_registration(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+                     rt: Runtime = Depends(runtime)) -> dict:
+    return registrations.staff_view(registrations.get(db, reference), rt.vault)  # get() expires an overdue one
 
 
-def _resolve(reference: str, principal: Principal, rt: Runtime, action) -> dict:
-    with rt.sessions() as db:
-        registration = registrations.get(db, reference)
-        customer = action(db, registration)
-        db.commit()
-        rt.notifier.notify()
-        out = registrations.staff_view(registration, rt.vault)
-        if customer is not None:
-            out["customer"] = staff_view(customer, rt.vault)
-        return out
+def _resolve(db, reference: str, rt: Runtime, action) -> dict:
+    registration = registrations.get(db, reference)
+    customer = action(db, registration)
+    out = registrations.staff_view(registration, rt.vault)
+    if customer is not None:
+        out["customer"] = staff_view(customer, rt.vault)
+    return out
 
 
 @router.post("/{reference}/confirm", summary="Create the customer as given and connect them to the sale")
-def confirm(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+def confirm(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+            rt: Runtime = Depends(runtime)) -> dict:
     return _resolve(
+        db,
         reference,
-        principal,
         rt,
         lambda db, r: registrations.confirm(db, rt.vault, r, staff_id=_staff_id(principal), actor=principal.actor),
     )
@@ -59,21 +56,23 @@ def confirm(reference: str, principal: Principal = Depends(staff_or_pos), rt: Ru
 
 @router.post("/{reference}/complete", summary="Create the customer with the cashier's additions")
 def complete(
-    reference: str, body: CompleteIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: CompleteIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
     edits = body.model_dump(exclude_none=True)
     return _resolve(
+        db,
         reference,
-        principal,
         rt,
         lambda db, r: registrations.complete(db, rt.vault, r, edits, staff_id=_staff_id(principal), actor=principal.actor),
     )
 
 
 @router.post("/{reference}/abort", summary="Abort: the personal data is removed at once")
-def abort(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
+def abort(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+          rt: Runtime = Depends(runtime)) -> dict:
     return _resolve(
-        reference, principal, rt, lambda db, r: registrations.abort(db, r, staff_id=_staff_id(principal))
+        db, reference, rt, lambda db, r: registrations.abort(db, r, staff_id=_staff_id(principal))
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import Principal, runtime, staff_or_pos
+from ..dependencies import WriteSession
 from ..domain_errors import Invalid, NotFound
 from ..models import Customer, Sale
 from ..runtime import Runtime
@@ -40,15 +41,10 @@ class ConnectIn(BaseModel):
 
 
 @router.post("", status_code=201, summary="Open a sale on a register")
-def open_sale(body: SaleIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, body.register_name)
-        sale = sales.open_sale(
-            db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines]
-        )
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+def open_sale(body: SaleIn, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    register = sales.get_register(db, body.register_name)
+    sale = sales.open_sale(db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines])
+    return sales.sale_view(sale)
 
 
 @router.get("", summary="List sales, newest first")
@@ -79,46 +75,36 @@ def get_sale(reference: str, principal: Principal = Depends(staff_or_pos), rt: R
 
 @router.post("/{reference}/lines", summary="Add line items as the POS rings them up")
 def add_lines(
-    reference: str, lines: list[SaleLineIn], principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, lines: list[SaleLineIn], db: WriteSession, principal: Principal = Depends(staff_or_pos)
 ) -> dict:
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        sales.add_lines(db, sale, [ln.model_dump() for ln in lines])
-        db.commit()
-        return sales.sale_view(sale)
+    sale = sales.get_sale(db, reference)
+    sales.add_lines(db, sale, [ln.model_dump() for ln in lines])
+    return sales.sale_view(sale)
 
 
 @router.put("/{reference}/customer", summary="Connect a customer to a sale (open, or closed for tracking)")
 def connect(
-    reference: str, body: ConnectIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: ConnectIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        customer = _customer(db, rt, body)
-        sales.connect_customer(db, sale, customer, via="cashier" if principal.kind == "staff" else "pos")
-        audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+    sale = sales.get_sale(db, reference)
+    customer = _customer(db, rt, body)
+    sales.connect_customer(db, sale, customer, via="cashier" if principal.kind == "staff" else "pos")
+    audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
+    return sales.sale_view(sale)
 
 
 @router.delete("/{reference}/customer", summary="Disconnect the customer from a sale")
-def disconnect(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        sales.disconnect_customer(db, sale)
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+def disconnect(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    sale = sales.get_sale(db, reference)
+    sales.disconnect_customer(db, sale)
+    return sales.sale_view(sale)
 
 
 @router.post("/{reference}/close", summary="Close a sale; the kiosk returns to its waiting screen")
-def close(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        sale = sales.close_sale(db, sales.get_sale(db, reference))
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+def close(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    sale = sales.close_sale(db, sales.get_sale(db, reference))
+    return sales.sale_view(sale)
 
 
 def _customer(db, rt: Runtime, body: ConnectIn) -> Customer:

@@ -46,13 +46,16 @@ def run_once(
     key: str | None,
     body: object,
     work: Callable[[Session], tuple[int, dict]],
+    *,
+    after_commit: Callable[[], None] | None = None,
 ) -> tuple[int, dict]:
     """Run ``work`` in a new transaction and store its answer under (scope, key).
 
     A request with a key that was already answered returns the stored answer.
     Two concurrent requests with the same key race on a unique constraint: the
     loser's transaction (including everything its work wrote) is rolled back,
-    and it returns the winner's answer.  Refusals (DomainError) are not stored.
+    and it returns the winner's answer.  Refusals (domain errors) are not stored.
+    ``after_commit`` runs once the work's transaction has committed (not for a replayed answer).
     """
     if key is not None and (not key or len(key) > MAX_KEY_LENGTH or not key.isprintable()):
         raise MalformedRequest("invalid_idempotency_key", f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters.")
@@ -70,6 +73,8 @@ def run_once(
                               "response": response, "created_at": utcnow()}
                     db.connection().execute(_STORE, values)
                 db.commit()
+                if after_commit is not None:
+                    after_commit()
                 return status, response
             except IntegrityError:
                 db.rollback()

@@ -183,13 +183,6 @@ def record(
     return until
 
 
-def record_apart(sessions, settings: Settings, **kwargs) -> None:
-    """``record`` in a transaction of its own (the lookup's transaction was rolled back)."""
-    with sessions() as db:
-        record(db, settings, **kwargs)
-        db.commit()
-
-
 def locked_until(db: Session, kiosk: Kiosk) -> dt.datetime | None:
     """When this kiosk's lock (its own or its register's) ends, or None."""
     locks = [_lock_bucket(_kiosk_bucket(kiosk.id)), _lock_bucket(_register_bucket(kiosk.register_id))]

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..auth import runtime
+from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import Conflict, DomainError, Invalid, NotFound
 from ..errors import http_status
 from ..models import CardBatch, Customer, IdCard
@@ -69,18 +70,17 @@ def create_batch(
     size: Annotated[str, Form(max_length=10)] = "",
     name: Annotated[str, Form(max_length=80)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        try:
-            if not is_number(size.strip()) or len(size.strip()) > 6:
-                raise Invalid("invalid_batch_size", "Enter how many cards the batch has (1 to 10,000).")
-            batch = cards.create_batch(db, prefix, int(size), name=name.strip())
-        except DomainError as exc:
-            db.rollback()
-            return page(request, "admin/cards.html", status=http_status(exc), section="cards", batches=_batches(db),
-                        values={"prefix": prefix, "size": size, "name": name}, message=exc.message)
-        db.commit()
+    try:
+        if not is_number(size.strip()) or len(size.strip()) > 6:
+            raise Invalid("invalid_batch_size", "Enter how many cards the batch has (1 to 10,000).")
+        batch = cards.create_batch(db, prefix, int(size), name=name.strip())
+    except DomainError as exc:
+        db.rollback()
+        return page(request, "admin/cards.html", status=http_status(exc), section="cards", batches=_batches(db),
+                    values={"prefix": prefix, "size": size, "name": name}, message=exc.message)
     return RedirectResponse(f"/admin/cards/batches/{batch.id}?created=1", status_code=303)
 
 
@@ -169,29 +169,27 @@ def link_card(
     request: Request,
     customer: Annotated[str, Form(max_length=254)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        try:
-            card = cards.get_card(db, code)
-            cards.link(db, card, _find_customer(db, rt, customer), actor=staff.actor)
-        except DomainError as exc:
-            db.rollback()
-            if exc.code == "card_not_found":
-                raise
-            return _card_error(request, rt, code, exc)
-        db.commit()
-        code = card.code
+    try:
+        card = cards.get_card(db, code)
+        cards.link(db, card, _find_customer(db, rt, customer), actor=staff.actor)
+    except DomainError as exc:
+        db.rollback()
+        if exc.code == "card_not_found":
+            raise
+        return _card_error(request, rt, code, exc)
+    code = card.code
     return RedirectResponse(f"/admin/cards/code/{code}?message=Card+linked.", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/unlink")
-def unlink_card(code: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        card = cards.get_card(db, code)
-        cards.unlink(db, card, actor=staff.actor)
-        db.commit()
-        code = card.code
+def unlink_card(code: str, db: WriteSession,
+                staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    card = cards.get_card(db, code)
+    cards.unlink(db, card, actor=staff.actor)
+    code = card.code
     return RedirectResponse(f"/admin/cards/code/{code}?message=Card+unlinked.", status_code=303)
 
 
@@ -202,32 +200,31 @@ def email_card(
     background: BackgroundTasks,
     email: Annotated[str, Form(max_length=254)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
     """E-mail the card's link; an unlinked card is linked to the customer with that address first."""
-    with rt.sessions() as db:
-        try:
-            card = cards.get_card(db, code)
-            address = email.strip() or (card.customer.email if card.customer else "") or ""
-            if not address:
-                raise Invalid("invalid_email", "Enter the customer's e-mail address.")
-            owner = card.customer
+    try:
+        card = cards.get_card(db, code)
+        address = email.strip() or (card.customer.email if card.customer else "") or ""
+        if not address:
+            raise Invalid("invalid_email", "Enter the customer's e-mail address.")
+        owner = card.customer
+        if owner is None:
+            owner = customers.find_by_identifier(db, rt.vault, "email", address.lower())
             if owner is None:
-                owner = customers.find_by_identifier(db, rt.vault, "email", address.lower())
-                if owner is None:
-                    raise NotFound("customer_not_found",
-                                   f"No customer has the e-mail address {address}. Link the card to a customer first.")
-                cards.link(db, card, owner, actor=staff.actor)
-            subject, body = mail.card_link_message(rt.settings.shop_name, owner.first_name,
-                                                   cards.card_url(rt.settings.base_url, card.code), card.code)
-            mail.queue(db, to=address, subject=subject, body=body, actor=staff.actor, customer_id=owner.id)
-        except DomainError as exc:
-            db.rollback()
-            if exc.code == "card_not_found":
-                raise
-            return _card_error(request, rt, code, exc)
-        db.commit()
-        code = card.code
+                raise NotFound("customer_not_found",
+                               f"No customer has the e-mail address {address}. Link the card to a customer first.")
+            cards.link(db, card, owner, actor=staff.actor)
+        subject, body = mail.card_link_message(rt.settings.shop_name, owner.first_name,
+                                               cards.card_url(rt.settings.base_url, card.code), card.code)
+        mail.queue(db, to=address, subject=subject, body=body, actor=staff.actor, customer_id=owner.id)
+    except DomainError as exc:
+        db.rollback()
+        if exc.code == "card_not_found":
+            raise
+        return _card_error(request, rt, code, exc)
+    code = card.code
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
     return RedirectResponse(f"/admin/cards/code/{code}?message=The+card+link+is+on+its+way+to+{address}.",
                             status_code=303)

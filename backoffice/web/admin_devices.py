@@ -10,9 +10,11 @@ from urllib.parse import quote, quote_plus
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
+from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import DomainError
 from ..errors import http_status
 from ..models import CustomerGroup, Kiosk, Register, utcnow
@@ -78,15 +80,14 @@ def create_register(
     request: Request,
     name: Annotated[str, Form(max_length=200)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        try:
-            register = devices.create_register(db, name)
-        except DomainError as exc:
-            db.rollback()
-            return _devices_page(request, rt, status=http_status(exc), message=exc.message)
-        db.commit()
+    try:
+        register = devices.create_register(db, name)
+    except DomainError as exc:
+        db.rollback()
+        return _devices_page(request, rt, status=http_status(exc), message=exc.message)
     return RedirectResponse(f"/admin/devices?notice=Register+{register.name}+created.", status_code=303)
 
 
@@ -96,38 +97,34 @@ def pair_kiosk(
     register_id: Annotated[int, Form(alias="register")],
     name: Annotated[str, Form(max_length=80)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
     """Pair a kiosk; the answer is the only time its device token is ever shown."""
-    with rt.sessions() as db:
-        target = sales.get_register(db, register_id)
-        kiosk, token = devices.pair_kiosk(db, target, name.strip(), actor=staff.actor)
-        db.commit()
-        kiosk_name, register_name = kiosk.name, target.name
+    target = sales.get_register(db, register_id)
+    kiosk, token = devices.pair_kiosk(db, target, name.strip(), actor=staff.actor)
+    kiosk_name, register_name = kiosk.name, target.name
     payload = pairing_payload(rt.settings.base_url, token)
     return page(request, "admin/paired.html", section="devices", kiosk_name=kiosk_name, register_name=register_name,
                 token=token, payload=payload, qr=qr(payload))
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
-def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        kiosk = devices.get_kiosk(db, kiosk_id)
-        devices.revoke_kiosk(db, kiosk, actor=staff.actor)
-        db.commit()
-        name = kiosk.name
+def revoke_kiosk(kiosk_id: RowId, db: WriteSession,
+                 staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+    kiosk = devices.get_kiosk(db, kiosk_id)
+    devices.revoke_kiosk(db, kiosk, actor=staff.actor)
+    name = kiosk.name
     return RedirectResponse(f"/admin/devices?notice={name}+has+been+unpaired.", status_code=303)
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
-def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def lift_lockout(kiosk_id: RowId, db: WriteSession,
+                 staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
-    with rt.sessions() as db:
-        kiosk = devices.get_kiosk(db, kiosk_id)
-        lockout.lift(db, kiosk, actor=staff.actor)
-        db.commit()
-        name = kiosk.name
-    rt.notifier.notify()
+    kiosk = devices.get_kiosk(db, kiosk_id)
+    lockout.lift(db, kiosk, actor=staff.actor)
+    name = kiosk.name
     return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)
 
 
@@ -148,7 +145,7 @@ def kiosk_mode_form(kiosk_id: RowId, request: Request, staff: Staff = Depends(cu
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/mode")
-async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+async def set_kiosk_mode(kiosk_id: RowId, request: Request, db: WriteSession, staff: Staff = Depends(current_manager),
                          rt: Runtime = Depends(runtime)) -> Response:
     """Connect (the counter) or verify (a door): which groups, or All; the kiosk follows at once."""
     form = await request.form()
@@ -157,20 +154,17 @@ async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depen
     group_ids = None if form.get("groups", "all") == "all" else selected
 
     def work():
-        with rt.sessions() as db:
-            kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
-            try:
-                verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
-            except DomainError as exc:
-                db.rollback()
-                return None, exc.message
-            db.commit()
-            return kiosk.name, None
+        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
+        try:
+            verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
+        except DomainError as exc:
+            db.rollback()
+            return None, exc.message
+        return kiosk.name, None
 
     name, problem = await run_in_threadpool(work)
     if problem:
         return _mode_page(request, rt, kiosk_id, mode=mode, selection=group_ids, message=problem,
                           status=422)
-    rt.notifier.notify()
     what = "connects customers to sales" if mode == "connect" else "is a venue scanner"
     return RedirectResponse(f"/admin/devices?notice={quote(f'{name} now {what}.')}", status_code=303)

@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
+from ..dependencies import WriteSession
 from ..domain_errors import DomainError, Invalid, NotFound
 from ..errors import http_status
 from ..models import CustomerTag, Label
@@ -124,7 +126,7 @@ def new_group_form(request: Request, staff: Staff = Depends(current_manager), rt
     return _form_page(request, rt, values=values)
 
 
-async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | None) -> Response:
+async def _save(request: Request, db: Session, staff: Staff, rt: Runtime, group_id: int | None) -> Response:
     form = await request.form()
     values = _form_values(form)
 
@@ -132,26 +134,24 @@ async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | Non
         if form.get("action") == "preview":  # read only: no write lock while counting
             return _group_or_none(rt, group_id), _preview(rt, values)
         fields = _fields_from(values)
-        with rt.sessions() as db:
-            if group_id is None:
-                group = groups.create_group(db, fields)
-            else:
-                group = groups.update_group(db, groups.get_group(db, group_id), fields)
-            db.commit()
-            return group, None
+        if group_id is None:
+            group = groups.create_group(db, fields)
+        else:
+            group = groups.update_group(db, groups.get_group(db, group_id), fields)
+        return group, None
 
     try:
         group, preview = await run_in_threadpool(work)
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
+        db.rollback()
         existing = await run_in_threadpool(_group_or_none, rt, group_id)
         errors, criteria_errors = _problems(exc)
         return _form_page(request, rt, group=existing, values=values, status=http_status(exc), message=exc.message,
                           errors=errors, criteria_errors=criteria_errors)
     if preview is not None:
         return _form_page(request, rt, group=group, values=values, preview=preview)
-    rt.notifier.notify()
     verb = "created" if group_id is None else "saved"
     return RedirectResponse(f"/admin/groups/{group.id}?notice=Group+{verb}.", status_code=303)
 
@@ -164,8 +164,9 @@ def _group_or_none(rt: Runtime, group_id: int | None):
 
 
 @router.post("/admin/groups/new")
-async def create_group(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
-    return await _save(request, staff, rt, None)
+async def create_group(request: Request, db: WriteSession,
+                       staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+    return await _save(request, db, staff, rt, None)
 
 
 @router.get("/admin/groups/{group_id}")
@@ -197,9 +198,9 @@ def edit_group_form(group_id: RowId, request: Request, staff: Staff = Depends(cu
 
 
 @router.post("/admin/groups/{group_id}/edit")
-async def edit_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+async def edit_group(group_id: RowId, request: Request, db: WriteSession, staff: Staff = Depends(current_manager),
                      rt: Runtime = Depends(runtime)) -> Response:
-    return await _save(request, staff, rt, group_id)
+    return await _save(request, db, staff, rt, group_id)
 
 
 @router.get("/admin/groups/{group_id}/delete")
@@ -211,35 +212,29 @@ def delete_confirm(group_id: RowId, request: Request, staff: Staff = Depends(cur
 
 
 @router.post("/admin/groups/{group_id}/delete")
-def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+def delete_group(group_id: RowId, request: Request, db: WriteSession, staff: Staff = Depends(current_manager),
                  rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        group = groups.get_group(db, group_id)
-        name = group.name
-        try:
-            groups.delete_group(db, group)
-        except DomainError as exc:
-            db.rollback()
-            view = groups.group_view(groups.get_group(db, group_id))
-            return page(request, "admin/group_delete.html", status=http_status(exc), section="groups", group=view,
-                        message=exc.message)
-        db.commit()
-    rt.notifier.notify()
+    group = groups.get_group(db, group_id)
+    name = group.name
+    try:
+        groups.delete_group(db, group)
+    except DomainError as exc:
+        db.rollback()
+        view = groups.group_view(groups.get_group(db, group_id))
+        return page(request, "admin/group_delete.html", status=http_status(exc), section="groups", group=view,
+                    message=exc.message)
     return RedirectResponse(f"/admin/groups?notice=Group+{name}+deleted.", status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/move")
-async def move_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+async def move_group(group_id: RowId, request: Request, db: WriteSession, staff: Staff = Depends(current_manager),
                      rt: Runtime = Depends(runtime)) -> Response:
     direction = "up" if (await request.form()).get("direction") == "up" else "down"
 
     def work():
-        with rt.sessions() as db:
-            groups.move_group(db, groups.get_group(db, group_id), direction)
-            db.commit()
+        groups.move_group(db, groups.get_group(db, group_id), direction)
 
     await run_in_threadpool(work)
-    rt.notifier.notify()
     return RedirectResponse(f"/admin/groups#group-{group_id}", status_code=303)
 
 
@@ -250,7 +245,7 @@ def _back(form, group_id: int) -> str:
 
 
 @router.post("/admin/groups/{group_id}/members")
-async def add_by_hand(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+async def add_by_hand(group_id: RowId, request: Request, db: WriteSession, staff: Staff = Depends(current_manager),
                       rt: Runtime = Depends(runtime)) -> Response:
     """Add a customer by hand (customer number, e-mail, phone or reference)."""
     form = await request.form()
@@ -258,39 +253,37 @@ async def add_by_hand(group_id: RowId, request: Request, staff: Staff = Depends(
     back = _back(form, group_id)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = _find_customer(db, rt, who)
-            added = group_members.add_by_hand(db, group, customer.id)
-            if added:
-                audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
-            db.commit()
-            name = f"{customer.first_name} {customer.last_name}".strip()
-            return f"{name} added to {group.name}." if added else f"{name} was already added by hand."
+        group = groups.get_group(db, group_id)
+        customer = _find_customer(db, rt, who)
+        added = group_members.add_by_hand(db, group, customer.id)
+        if added:
+            audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
+        name = f"{customer.first_name} {customer.last_name}".strip()
+        return f"{name} added to {group.name}." if added else f"{name} was already added by hand."
 
     try:
         notice = await run_in_threadpool(work)
     except DomainError as exc:
         if exc.code == "group_not_found":
             raise
+        db.rollback()
         return RedirectResponse(_with(back, **_message_keys(back, exc.message, error=True)), status_code=303)
     return RedirectResponse(_with(back, **_message_keys(back, notice)), status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/members/{reference}/remove")
-async def remove_by_hand(group_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_manager),
+async def remove_by_hand(group_id: RowId, reference: str, request: Request, db: WriteSession,
+                         staff: Staff = Depends(current_manager),
                          rt: Runtime = Depends(runtime)) -> Response:
     back = _back(await request.form(), group_id)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = customers.get_by_reference(db, reference)
-            removed = group_members.remove_by_hand(db, group, customer.id)
-            if removed:
-                audit.record(db, staff.actor, "group_member_removed", customer.id, group=group.name)
-            db.commit()
-            return f"{customer.first_name} {customer.last_name}".strip(), group.name, removed
+        group = groups.get_group(db, group_id)
+        customer = customers.get_by_reference(db, reference)
+        removed = group_members.remove_by_hand(db, group, customer.id)
+        if removed:
+            audit.record(db, staff.actor, "group_member_removed", customer.id, group=group.name)
+        return f"{customer.first_name} {customer.last_name}".strip(), group.name, removed
 
     name, group_name, removed = await run_in_threadpool(work)
     notice = f"{name} is no longer in {group_name} by hand." if removed else f"{name} was not added by hand."
@@ -310,7 +303,8 @@ def _with(path: str, **query: str) -> str:
 
 
 @router.post("/admin/customers/{reference}/groups")
-async def add_customer_to_group(reference: str, request: Request, staff: Staff = Depends(current_manager),
+async def add_customer_to_group(reference: str, request: Request, db: WriteSession,
+                                staff: Staff = Depends(current_manager),
                                 rt: Runtime = Depends(runtime)) -> Response:
     """From the customer's page: add them by hand to the chosen group."""
     group_id = row_id(str((await request.form()).get("group_id", "")))
@@ -319,13 +313,11 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
         return RedirectResponse(_with(back, group_message="Choose a group."), status_code=303)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = customers.get_by_reference(db, reference)
-            if group_members.add_by_hand(db, group, customer.id):
-                audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
-            db.commit()
-            return group.name
+        group = groups.get_group(db, group_id)
+        customer = customers.get_by_reference(db, reference)
+        if group_members.add_by_hand(db, group, customer.id):
+            audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
+        return group.name
 
     name = await run_in_threadpool(work)
     return RedirectResponse(_with(back, group_notice=f"Added to {name} by hand."), status_code=303)

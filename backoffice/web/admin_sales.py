@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..auth import runtime
+from ..dependencies import unit_of_work
 from ..models import Register, Sale
 from ..params import MAX_ROW_ID
 from ..runtime import Runtime
@@ -76,14 +77,12 @@ def track_sale(
     reference: str,
     customer: Annotated[str, Form(max_length=40)],
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
     """Attach a customer to a sale that has none (the receipt was not tracked at the till)."""
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        person = customers.get_by_reference(db, customer)
-        sales.connect_customer(db, sale, person, via="back_office")
-        audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
-        db.commit()
-    rt.notifier.notify()
+    sale = sales.get_sale(db, reference)
+    person = customers.get_by_reference(db, customer)
+    sales.connect_customer(db, sale, person, via="back_office")
+    audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
     return RedirectResponse(f"/admin/sales/{reference}?tracked=1", status_code=303)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..auth import runtime
+from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import DomainError, NotFound
 from ..errors import http_status
 from ..models import MailMessage, Register
@@ -50,18 +52,17 @@ def create_staff(
     register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
     password: Annotated[str, Form(max_length=400)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        try:
-            target = db.get(Register, row_id(register_id)) if row_id(register_id) else None
-            user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
-                                        register=target)
-        except DomainError as exc:
-            db.rollback()
-            values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
-            return _staff_page(request, rt, status=http_status(exc), values=values, message=exc.message)
-        db.commit()
+    try:
+        target = db.get(Register, row_id(register_id)) if row_id(register_id) else None
+        user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
+                                    register=target)
+    except DomainError as exc:
+        db.rollback()
+        values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
+        return _staff_page(request, rt, status=http_status(exc), values=values, message=exc.message)
     return RedirectResponse(f"/admin/staff?notice={user.username}+can+now+sign+in.", status_code=303)
 
 
@@ -91,17 +92,16 @@ def update_staff(
     register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
     display_name: Annotated[str, Form(max_length=120)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        user = staff_service.get_user(db, user_id)
-        try:
-            staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
-                                      display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
-        except DomainError as exc:
-            db.rollback()
-            return _member_error(request, rt, user_id, exc)
-        db.commit()
+    user = staff_service.get_user(db, user_id)
+    try:
+        staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
+                                  display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
+    except DomainError as exc:
+        db.rollback()
+        return _member_error(request, rt, user_id, exc)
     return RedirectResponse(f"/admin/staff/{user_id}?notice=Saved.", status_code=303)
 
 
@@ -111,34 +111,32 @@ def reset_password(
     request: Request,
     password: Annotated[str, Form(max_length=400)] = "",
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        user = staff_service.get_user(db, user_id)
-        try:
-            staff_service.set_password(db, user, password, actor=staff.actor)
-        except DomainError as exc:
-            db.rollback()
-            return _member_error(request, rt, user_id, exc)
-        db.commit()
+    user = staff_service.get_user(db, user_id)
+    try:
+        staff_service.set_password(db, user, password, actor=staff.actor)
+    except DomainError as exc:
+        db.rollback()
+        return _member_error(request, rt, user_id, exc)
     return RedirectResponse(f"/admin/staff/{user_id}?notice=Password+set;+their+sessions+were+signed+out.",
                             status_code=303)
 
 
 @router.post("/admin/staff/{user_id}/{action}")
 def enable_or_disable(
-    user_id: RowId, action: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    user_id: RowId, action: str, request: Request, db: WriteSession,
+    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
 ) -> Response:
     if action not in ("disable", "enable"):
         raise NotFound("not_found", "There is nothing here.")
-    with rt.sessions() as db:
-        user = staff_service.get_user(db, user_id)
-        try:
-            staff_service.set_disabled(db, user, action == "disable", actor_id=staff.principal.id, actor=staff.actor)
-        except DomainError as exc:
-            db.rollback()
-            return _member_error(request, rt, user_id, exc)
-        db.commit()
+    user = staff_service.get_user(db, user_id)
+    try:
+        staff_service.set_disabled(db, user, action == "disable", actor_id=staff.principal.id, actor=staff.actor)
+    except DomainError as exc:
+        db.rollback()
+        return _member_error(request, rt, user_id, exc)
     return RedirectResponse(f"/admin/staff/{user_id}?notice=Account+{action}d.", status_code=303)
 
 
@@ -154,14 +152,12 @@ def mail_page(request: Request, staff: Staff = Depends(current_manager), rt: Run
 
 @router.post("/admin/mail/{message_id}/retry")
 def retry_mail(
-    message_id: RowId, background: BackgroundTasks, staff: Staff = Depends(current_manager),
+    message_id: RowId, background: BackgroundTasks, db: WriteSession, staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        message = db.get(MailMessage, message_id)
-        if message is None:
-            raise NotFound("not_found", "There is no such message.")
-        mail.retry(db, message, actor=staff.actor)
-        db.commit()
+    message = db.get(MailMessage, message_id)
+    if message is None:
+        raise NotFound("not_found", "There is no such message.")
+    mail.retry(db, message, actor=staff.actor)
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
     return RedirectResponse("/admin/mail?notice=Sending+again.", status_code=303)
