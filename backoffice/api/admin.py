@@ -6,11 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
 from ..dependencies import PairedPathKiosk, PathKiosk, WriteSession
-from ..models import Kiosk, Register
+from ..models import Kiosk
 from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers, devices, lockout, sales, verify
@@ -43,7 +42,7 @@ class KioskModeIn(BaseModel):
 def list_registers(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         out = []
-        for register in db.execute(select(Register).order_by(Register.name)).scalars():
+        for register in devices.list_registers(db):
             sale = sales.open_sale_of(db, register.id)
             out.append({"id": register.id, "name": register.name, "open_sale": sale.reference if sale else None})
         return {"registers": out}
@@ -58,8 +57,7 @@ def create_register(body: RegisterIn, db: WriteSession, principal: Principal = D
 @router.get("/kiosks", summary="Kiosks, their register, last contact, reported state and any lockout")
 def list_kiosks(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
-        kiosks = db.execute(select(Kiosk).order_by(Kiosk.id)).scalars()
-        return {"kiosks": [_with_lockout(db, k) for k in kiosks]}
+        return {"kiosks": [_with_lockout(db, k) for k in devices.list_kiosks(db)]}
 
 
 def _with_lockout(db, kiosk: Kiosk) -> dict:

@@ -6,11 +6,9 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime, staff_or_pos
 from ..dependencies import WriteSession
-from ..models import Sale
 from ..runtime import Runtime
 from ..services import audit, consent, customers, privacy, sales
 from ..services.groups import groups_of
@@ -126,8 +124,7 @@ def customer_sales(
 ) -> dict:
     with rt.read_sessions() as db:
         customer = customers.get_by_reference(db, reference)
-        stmt = select(Sale).where(Sale.customer_id == customer.id).order_by(Sale.id.desc()).limit(limit)
-        return {"sales": [sales.sale_view(s) for s in db.execute(stmt).scalars()]}
+        return {"sales": [sales.sale_view(s) for s in sales.list_sales(db, customer_id=customer.id, limit=limit)]}
 
 
 @router.post("/{reference}/consents", status_code=201, summary="Record a consent the customer gave")

@@ -6,12 +6,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
 from ..dependencies import WriteSession
 from ..domain_errors import NotFound
-from ..models import Customer, GroupMember
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups
@@ -150,12 +148,8 @@ def add_member(
 def remove_member(group_id: RowId, reference: str, db: WriteSession,
                   principal: Principal = Depends(manager_or_pos)) -> Response:
     group = groups.get_group(db, group_id)
-    customer_id = db.execute(select(Customer.id).where(Customer.reference == reference)).scalar_one_or_none()
-    picked = customer_id is not None and db.execute(
-        select(GroupMember.customer_id).where(GroupMember.group_id == group.id,
-                                              GroupMember.customer_id == customer_id, GroupMember.manual.is_(True))
-    ).first()
-    if not picked:
+    customer_id = customers.id_of_reference(db, reference)
+    if customer_id is None or not groups.is_picked_by_hand(db, group.id, customer_id):
         raise NotFound("member_not_found", "This customer was not added to the group by hand.")
     group_members.remove_by_hand(db, group, customer_id)
     audit.record(db, principal.actor, "group_member_removed", customer_id, group=group.name)

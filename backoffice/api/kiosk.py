@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, kiosk_only, runtime
 from ..dependencies import WriteSession, transaction
-from ..domain_errors import Invalid, NotSignedIn
+from ..domain_errors import Invalid
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
-from ..services import events, idempotency, lockout, matching, mobile, registrations
+from ..services import devices, events, idempotency, lockout, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
 from ..services.sales import open_sale_of, sale_for_request
 from .waiting import wait_for_change
@@ -85,10 +85,7 @@ class KioskStatusIn(BaseModel):
 
 
 def _kiosk(db, principal: Principal) -> Kiosk:
-    kiosk = db.get(Kiosk, principal.id)
-    if kiosk is None or kiosk.revoked_at is not None:
-        raise NotSignedIn("token_revoked", "This kiosk has been unpaired; pair it again.")
-    return kiosk
+    return devices.caller_kiosk(db, principal.id)
 
 
 def kiosk_state(rt: Runtime, principal: Principal) -> dict:

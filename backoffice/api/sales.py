@@ -6,12 +6,11 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, runtime, staff_or_pos
 from ..dependencies import WriteSession
 from ..domain_errors import Invalid, NotFound
-from ..models import Customer, Sale
+from ..models import Customer
 from ..runtime import Runtime
 from ..services import audit, customers, sales
 
@@ -57,14 +56,9 @@ def list_sales(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     with rt.read_sessions() as db:
-        stmt = select(Sale).order_by(Sale.id.desc()).limit(limit)
-        if register:
-            stmt = stmt.where(Sale.register_id == sales.get_register(db, register).id)
-        if status:
-            stmt = stmt.where(Sale.status == status)
-        if without_customer:
-            stmt = stmt.where(Sale.customer_id.is_(None))
-        return {"sales": [sales.sale_view(s) for s in db.execute(stmt).scalars()]}
+        found = sales.list_sales(db, register_id=sales.get_register(db, register).id if register else None,
+                                 status=status, without_customer=without_customer, limit=limit)
+        return {"sales": [sales.sale_view(s) for s in found]}
 
 
 @router.get("/{reference}", summary="One sale with its lines")

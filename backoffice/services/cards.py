@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain_errors import Conflict, Failed, Invalid, NotFound
 from ..models import CardBatch, Customer, IdCard, utcnow
@@ -93,3 +93,48 @@ def unlink(db: Session, card: IdCard, *, actor: str) -> None:
     audit.record(db, actor, "card_unlinked", card.customer_id, card=card.code)
     card.customer_id = None
     card.linked_at = None
+
+
+def batches_with_counts(db: Session) -> list[dict]:
+    """Every batch, newest first, with how many cards it has and how many are linked."""
+    linked = func.sum(case((IdCard.customer_id.is_not(None), 1), else_=0))
+    stmt = (
+        select(CardBatch, func.count(IdCard.id), linked)
+        .outerjoin(IdCard, IdCard.batch_id == CardBatch.id)
+        .group_by(CardBatch.id)
+        .order_by(CardBatch.id.desc())
+    )
+    return [{"batch": b, "cards": n or 0, "linked": int(k or 0)} for b, n, k in db.execute(stmt)]
+
+
+def get_batch(db: Session, batch_id: int) -> CardBatch:
+    batch = db.get(CardBatch, batch_id)
+    if batch is None:
+        raise NotFound("batch_not_found", "This card batch does not exist.")
+    return batch
+
+
+def _cards_of_batch(batch_id: int, state: str):
+    stmt = select(IdCard).where(IdCard.batch_id == batch_id)
+    if state == "linked":
+        stmt = stmt.where(IdCard.customer_id.is_not(None))
+    elif state == "unlinked":
+        stmt = stmt.where(IdCard.customer_id.is_(None))
+    return stmt
+
+
+def page_of_cards(db: Session, batch_id: int, state: str, after: int, size: int, *,
+                  with_customers: bool = False) -> tuple[list[IdCard], int | None]:
+    """One keyset page of a batch's cards (id order) and the ``after`` of the next page, or None on the last."""
+    stmt = _cards_of_batch(batch_id, state).where(IdCard.id > after).order_by(IdCard.id).limit(size + 1)
+    if with_customers:
+        stmt = stmt.options(selectinload(IdCard.customer))
+    rows = list(db.execute(stmt).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].id if more else None
+
+
+def find_card(db: Session, code: str) -> IdCard | None:
+    """The card with this code (as typed or in a link: trimmed, upper-cased), or None."""
+    return db.execute(select(IdCard).where(IdCard.code == code.strip().upper()[:64])).scalar_one_or_none()

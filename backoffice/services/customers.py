@@ -348,3 +348,15 @@ def full_identifiers(customer: Customer, vault: Vault) -> dict:
         "phone": vault.decrypt(customer.phone_enc) if customer.phone_enc else "",
         "personal_id": vault.decrypt(customer.personal_id_enc) if customer.personal_id_enc else "",
     }
+
+
+def numbers_of(db: Session, references: set[str]) -> dict[str, int]:
+    """{reference: customer number} for the customers that still exist among ``references``."""
+    if not references:
+        return {}
+    stmt = select(Customer.reference, Customer.customer_number).where(Customer.reference.in_(references))
+    return {reference: number for reference, number in db.execute(stmt)}
+
+
+def id_of_reference(db: Session, reference: str) -> int | None:
+    return db.execute(select(Customer.id).where(Customer.reference == reference)).scalar_one_or_none()

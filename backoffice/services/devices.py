@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain_errors import Conflict, Invalid, NotFound
+from ..domain_errors import Conflict, Invalid, NotFound, NotSignedIn
 from ..models import ApiKey, Kiosk, Register, StaffUser, utcnow
 from ..security import hash_password, new_token
 from . import audit
@@ -104,3 +104,32 @@ def kiosk_view(kiosk: Kiosk) -> dict:
         "last_seen_at": kiosk.last_seen_at.isoformat() if kiosk.last_seen_at else None,
         "last_status": kiosk.last_status,
     }
+
+
+def list_registers(db: Session) -> list[Register]:
+    return list(db.execute(select(Register).order_by(Register.name)).scalars())
+
+
+def find_register(db: Session, register_id: int | None) -> Register | None:
+    return db.get(Register, register_id) if register_id else None
+
+
+def list_kiosks(db: Session, *, register_id: int | None = None) -> list[Kiosk]:
+    """Kiosks in id order, all of them or one register's."""
+    stmt = select(Kiosk).order_by(Kiosk.id)
+    if register_id is not None:
+        stmt = stmt.where(Kiosk.register_id == register_id)
+    return list(db.execute(stmt).scalars())
+
+
+def kiosk_names(db: Session) -> list:
+    """(id, name, mode, revoked_at) of every kiosk by name, for filters."""
+    return list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
+
+
+def caller_kiosk(db: Session, kiosk_id: int) -> Kiosk:
+    """The calling kiosk's own row; one unpaired since its token was checked is told to pair again."""
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise NotSignedIn("token_revoked", "This kiosk has been unpaired; pair it again.")
+    return kiosk

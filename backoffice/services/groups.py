@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
 from ..domain_errors import Conflict, Invalid, NotFound
-from ..models import CustomerGroup, GroupMember, Kiosk
+from ..models import CustomerGroup, CustomerTag, GroupMember, Kiosk, Label
 from . import events, group_members
 from .criteria import describe, parse_criteria
 
@@ -49,6 +49,25 @@ def selected_groups(db: Session, kiosk) -> list[CustomerGroup]:
     if kiosk.verify_group_ids is not None:
         stmt = stmt.where(CustomerGroup.id.in_([int(i) for i in kiosk.verify_group_ids]))
     return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
+def scanner_groups(db: Session) -> list[CustomerGroup]:
+    """Every group shown by scanners, in priority order."""
+    stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
+    return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
+def is_picked_by_hand(db: Session, group_id: int, customer_id: int) -> bool:
+    stmt = select(GroupMember.customer_id).where(GroupMember.group_id == group_id,
+                                                 GroupMember.customer_id == customer_id, GroupMember.manual.is_(True))
+    return db.execute(stmt).first() is not None
+
+
+def criteria_vocabulary(db: Session, limit: int = 200) -> tuple[list[str], list[str]]:
+    """The tags and labels in use (up to ``limit`` each), for the criteria editor's suggestions."""
+    tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit)).scalars()
+    labels = db.execute(select(Label.name).order_by(Label.name).limit(limit)).scalars()
+    return list(tags), list(labels)
 
 
 # ---------------------------------------------------------------- managing groups

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..domain_errors import Conflict, Invalid
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import MailMessage, utcnow
 from ..settings import Settings
 from . import audit
@@ -213,3 +213,10 @@ def retry(db: Session, message: MailMessage, *, actor: str) -> None:
 
 def recent(db: Session, limit: int = 100) -> list[MailMessage]:
     return list(db.execute(select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)).scalars())
+
+
+def get_message(db: Session, message_id: int) -> MailMessage:
+    message = db.get(MailMessage, message_id)
+    if message is None:
+        raise NotFound("not_found", "There is no such message.")
+    return message

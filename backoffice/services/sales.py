@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..domain_errors import Conflict, NotFound
 from ..models import Register, Sale, SaleLine, utcnow
@@ -172,3 +172,39 @@ def sale_view(sale: Sale) -> dict:
             for ln in sale.lines
         ],
     }
+
+
+def list_sales(db: Session, *, register_id: int | None = None, status: str | None = None,
+               without_customer: bool = False, customer_id: int | None = None, limit: int = 50) -> list[Sale]:
+    """Sales newest first, narrowed by register, status, customer or the lack of one."""
+    stmt = select(Sale).order_by(Sale.id.desc()).limit(limit)
+    if register_id is not None:
+        stmt = stmt.where(Sale.register_id == register_id)
+    if status:
+        stmt = stmt.where(Sale.status == status)
+    if without_customer:
+        stmt = stmt.where(Sale.customer_id.is_(None))
+    if customer_id is not None:
+        stmt = stmt.where(Sale.customer_id == customer_id)
+    return list(db.execute(stmt).scalars())
+
+
+def sales_page(db: Session, *, register_id: int | None, untracked: bool, before: int | None,
+               size: int) -> tuple[list[Sale], int | None]:
+    """One keyset page of sales for the back office (lines, customer and register loaded) and the next ``before``."""
+    stmt = (
+        select(Sale)
+        .options(selectinload(Sale.lines), selectinload(Sale.customer), selectinload(Sale.register))
+        .order_by(Sale.id.desc())
+        .limit(size + 1)
+    )
+    if register_id:
+        stmt = stmt.where(Sale.register_id == register_id)
+    if untracked:
+        stmt = stmt.where(Sale.customer_id.is_(None), Sale.status == "closed")
+    if before:
+        stmt = stmt.where(Sale.id < before)
+    rows = list(db.execute(stmt).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].id if more and rows else None

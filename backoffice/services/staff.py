@@ -132,3 +132,9 @@ def get_user(db: Session, user_id: int) -> StaffUser:
 
 def list_users(db: Session) -> list[StaffUser]:
     return list(db.execute(select(StaffUser).order_by(StaffUser.disabled_at.is_not(None), StaffUser.username)).scalars())
+
+
+def display_name(db: Session, user_id: int) -> str:
+    """A staff account's display name ("" when it has none, or the account is gone)."""
+    user = db.get(StaffUser, user_id)
+    return user.display_name if user else ""

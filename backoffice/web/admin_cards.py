@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..auth import runtime
 from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import Conflict, DomainError, Invalid, NotFound
 from ..errors import http_status
-from ..models import CardBatch, Customer, IdCard
+from ..models import Customer
 from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
 from ..services import cards, customers, mail
@@ -23,17 +22,6 @@ from .staff_auth import Staff, current_manager
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
 PRINT_SHEET = 60  # cards per printed page run; a batch of 10,000 prints in sheets
-
-
-def _batches(db) -> list[dict]:
-    linked = func.sum(case((IdCard.customer_id.is_not(None), 1), else_=0))
-    stmt = (
-        select(CardBatch, func.count(IdCard.id), linked)
-        .outerjoin(IdCard, IdCard.batch_id == CardBatch.id)
-        .group_by(CardBatch.id)
-        .order_by(CardBatch.id.desc())
-    )
-    return [{"batch": b, "cards": n or 0, "linked": int(k or 0)} for b, n, k in db.execute(stmt)]
 
 
 def _find_customer(db, rt: Runtime, who: str) -> Customer:
@@ -59,7 +47,7 @@ def cards_home(
     if code.strip():
         return RedirectResponse(f"/admin/cards/code/{code.strip().upper()}", status_code=303)
     with rt.read_sessions() as db:
-        batches = _batches(db)
+        batches = cards.batches_with_counts(db)
     return page(request, "admin/cards.html", section="cards", batches=batches, values={}, message="")
 
 
@@ -79,34 +67,10 @@ def create_batch(
         batch = cards.create_batch(db, prefix, int(size), name=name.strip())
     except DomainError as exc:
         db.rollback()
-        return page(request, "admin/cards.html", status=http_status(exc), section="cards", batches=_batches(db),
+        return page(request, "admin/cards.html", status=http_status(exc), section="cards",
+                    batches=cards.batches_with_counts(db),
                     values={"prefix": prefix, "size": size, "name": name}, message=exc.message)
     return RedirectResponse(f"/admin/cards/batches/{batch.id}?created=1", status_code=303)
-
-
-def _batch_or_404(db, batch_id: int) -> CardBatch:
-    batch = db.get(CardBatch, batch_id)
-    if batch is None:
-        raise NotFound("batch_not_found", "This card batch does not exist.")
-    return batch
-
-
-def _cards_stmt(batch_id: int, state: str):
-    stmt = select(IdCard).where(IdCard.batch_id == batch_id)
-    if state == "linked":
-        stmt = stmt.where(IdCard.customer_id.is_not(None))
-    elif state == "unlinked":
-        stmt = stmt.where(IdCard.customer_id.is_(None))
-    return stmt
-
-
-def _page_of_cards(db, batch_id: int, state: str, after: int, size: int, *options) -> tuple[list[IdCard], int | None]:
-    """One keyset page of a batch's cards (id order) and the ``after`` of the next page, or None on the last."""
-    stmt = _cards_stmt(batch_id, state).options(*options).where(IdCard.id > after).order_by(IdCard.id).limit(size + 1)
-    rows = list(db.execute(stmt).scalars())
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, rows[-1].id if more else None
 
 
 @router.get("/admin/cards/batches/{batch_id}")
@@ -119,9 +83,9 @@ def batch_page(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.read_sessions() as db:
-        batch = _batch_or_404(db, batch_id)
-        rows, next_after = _page_of_cards(db, batch_id, state, after, PAGE_SIZE, selectinload(IdCard.customer))
-        summary = next((b for b in _batches(db) if b["batch"].id == batch_id), None)
+        batch = cards.get_batch(db, batch_id)
+        rows, next_after = cards.page_of_cards(db, batch_id, state, after, PAGE_SIZE, with_customers=True)
+        summary = next((b for b in cards.batches_with_counts(db) if b["batch"].id == batch_id), None)
         return page(request, "admin/card_batch.html", section="cards", batch=batch, rows=rows, state=state,
                     next_after=next_after, summary=summary, first_page=after == 0)
 
@@ -137,8 +101,8 @@ def print_sheet(
 ) -> Response:
     """A print-friendly sheet: each card's code and the QR of its card URL."""
     with rt.read_sessions() as db:
-        batch = _batch_or_404(db, batch_id)
-        rows, next_after = _page_of_cards(db, batch_id, state, after, PRINT_SHEET)
+        batch = cards.get_batch(db, batch_id)
+        rows, next_after = cards.page_of_cards(db, batch_id, state, after, PRINT_SHEET)
     sheet = [{"code": c.code, "qr": qr(cards.card_url(rt.settings.base_url, c.code))} for c in rows]
     return page(request, "admin/card_print.html", section="cards", batch=batch, sheet=sheet, state=state,
                 next_after=next_after)

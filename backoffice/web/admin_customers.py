@@ -8,17 +8,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
 from ..dependencies import WriteSession
 from ..domain_errors import DomainError, Invalid
 from ..errors import http_status
-from ..models import AuditEvent, CustomerGroup, GroupMember, IdCard, Label, MailMessage, Sale
 from ..runtime import Runtime
-from ..services import audit, consent, customer_list, customers, export, memberships, privacy
+from ..services import audit, consent, customer_list, customer_records, customers, export, memberships, privacy
 from ..services.groups import groups_of
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -31,10 +28,6 @@ TABLE_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id")
 TABLE_ROWS = 10
 HISTORY_LIMIT = 50
 AUDIT_LIMIT = 100
-
-
-def _label_names(db) -> list[str]:
-    return list(db.execute(select(Label.name).order_by(Label.name)).scalars())
 
 
 def _field_errors(exc: DomainError) -> dict[str, str]:
@@ -98,7 +91,7 @@ def export_customers(
 @router.get("/admin/customers/new")
 def new_customer_form(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
     with rt.read_sessions() as db:
-        labels = _label_names(db)
+        labels = customer_records.label_names(db)
     return page(request, "admin/customer_form.html", section="customers", customer=None, values={}, errors={},
                 labels=labels)
 
@@ -118,7 +111,7 @@ async def create_customer(request: Request, db: WriteSession,
                 consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
         except DomainError as exc:
             db.rollback()
-            return None, exc, _label_names(db)
+            return None, exc, customer_records.label_names(db)
         return customer.reference, None, []
 
     reference, error, labels = await run_in_threadpool(work)
@@ -177,53 +170,13 @@ def _detail(db, rt: Runtime, reference: str) -> dict:
     customer = customers.get_by_reference(db, reference)
     view = customers.staff_view(customer, rt.vault)
     view["groups"] = groups_of(db, customer.id, scanner_only=False)
-    history = list(
-        db.execute(
-            select(Sale)
-            .options(selectinload(Sale.lines), selectinload(Sale.register))
-            .where(Sale.customer_id == customer.id)
-            .order_by(Sale.id.desc())
-            .limit(HISTORY_LIMIT)
-        ).scalars()
-    )
-    cards = list(db.execute(select(IdCard).where(IdCard.customer_id == customer.id).order_by(IdCard.id)).scalars())
-    trail = list(
-        db.execute(
-            select(AuditEvent).where(AuditEvent.customer_id == customer.id).order_by(AuditEvent.id.desc())
-            .limit(AUDIT_LIMIT)
-        ).scalars()
-    )
-    mails = list(
-        db.execute(select(MailMessage).where(MailMessage.customer_id == customer.id).order_by(MailMessage.id.desc()))
-        .scalars()
-    )
     return {
-        **_groups_and_memberships(db, customer.id),
+        **customer_records.groups_and_memberships(db, customer.id),
+        **customer_records.records_of(db, customer.id, sales=HISTORY_LIMIT, audit_events=AUDIT_LIMIT),
         "customer": view,
         "customer_row": customer,
-        "history": history,
-        "cards": cards,
         "consents": consent.records_of(db, customer.id),
         "marketing": consent.active(db, customer.id, "marketing") is not None,
-        "trail": trail,
-        "mails": mails,
-    }
-
-
-def _groups_and_memberships(db, customer_id: int) -> dict:
-    """Every group with whether the customer is in it (by criteria, by hand), and their memberships."""
-    rows = db.execute(select(GroupMember.group_id, GroupMember.manual).where(GroupMember.customer_id == customer_id))
-    how: dict[int, set[bool]] = {}
-    for group_id, manual in rows:
-        how.setdefault(group_id, set()).add(bool(manual))
-    all_groups = db.execute(select(CustomerGroup).order_by(CustomerGroup.priority, CustomerGroup.id)).scalars()
-    group_rows = [{"group": g, "member": g.id in how, "manual": True in how.get(g.id, ()),
-                   "by_criteria": False in how.get(g.id, ())} for g in all_groups]
-    return {
-        "group_rows": group_rows,
-        "memberships": [memberships.membership_view(m) for m in memberships.memberships_of(db, customer_id)],
-        "plans": memberships.plan_names(db),
-        "today": dt.date.today().isoformat(),
     }
 
 
@@ -274,7 +227,7 @@ def edit_customer_form(
     with rt.read_sessions() as db:
         customer = customers.staff_view(customers.get_by_reference(db, reference), rt.vault)
         marketing = consent.active(db, customers.get_by_reference(db, reference).id, "marketing") is not None
-        labels = _label_names(db)
+        labels = customer_records.label_names(db)
     values = {k: customer.get(k, "") for k in FORM_FIELDS if k not in ("phone", "personal_id")}
     values["labels"] = ", ".join(customer["labels"])
     values["marketing_consent"] = marketing
@@ -306,7 +259,7 @@ async def edit_customer(
                 consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
         except DomainError as exc:
             db.rollback()
-            return None, exc, customers.staff_view(customer, rt.vault), _label_names(db)
+            return None, exc, customers.staff_view(customer, rt.vault), customer_records.label_names(db)
         return customer.reference, None, None, None
 
     done, error, view, labels = await run_in_threadpool(work)

@@ -9,7 +9,6 @@ from urllib.parse import quote, quote_plus
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,10 +16,10 @@ from ..auth import runtime
 from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import DomainError
 from ..errors import http_status
-from ..models import CustomerGroup, Kiosk, Register, utcnow
+from ..models import utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
-from ..services import devices, lockout, sales, verify
+from ..services import devices, groups, lockout, sales, verify
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -36,8 +35,8 @@ def pairing_payload(base_url: str, token: str) -> str:
 def _overview(db) -> list[dict]:
     now = utcnow()
     out = []
-    for register in db.execute(select(Register).order_by(Register.name)).scalars():
-        kiosks = list(db.execute(select(Kiosk).where(Kiosk.register_id == register.id).order_by(Kiosk.id)).scalars())
+    for register in devices.list_registers(db):
+        kiosks = devices.list_kiosks(db, register_id=register.id)
         out.append(
             {
                 "register": register,
@@ -56,15 +55,10 @@ def _overview(db) -> list[dict]:
     return out
 
 
-def _visible_groups(db) -> list[CustomerGroup]:
-    stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
-    return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
-
-
 def _devices_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
     with rt.read_sessions() as db:
         overview = _overview(db)
-        context["groups"] = _visible_groups(db)
+        context["groups"] = groups.scanner_groups(db)
     context.setdefault("message", "")
     context.setdefault("notice", request.query_params.get("notice", ""))
     return page(request, "admin/devices.html", status=status, section="devices", overview=overview, **context)
@@ -132,7 +126,7 @@ def _mode_page(request: Request, rt: Runtime, kiosk_id: int, *, mode: str | None
                selection: list[int] | None | str = "stored", message: str = "", status: int = 200) -> Response:
     with rt.read_sessions() as db:
         kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
-        context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": _visible_groups(db),
+        context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": groups.scanner_groups(db),
                    "mode": mode or kiosk.mode,
                    "selection": kiosk.verify_group_ids if selection == "stored" else selection}
     return page(request, "admin/kiosk_mode.html", status=status, section="devices", message=message, **context)

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +15,6 @@ from ..auth import runtime
 from ..dependencies import WriteSession
 from ..domain_errors import DomainError, Invalid, NotFound
 from ..errors import http_status
-from ..models import CustomerTag, Label
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
@@ -47,14 +45,13 @@ OP_LABELS = {
 
 def _editor_config(db) -> dict:
     """What the criteria editor needs: fields, operators, value kinds and suggestions from the data."""
-    tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(200)).scalars()
-    labels = db.execute(select(Label.name).order_by(Label.name).limit(200)).scalars()
+    tags, labels = groups.criteria_vocabulary(db)
     # lists where order matters: the template's tojson sorts object keys
     return {
         "fields": FIELDS, "field_order": list(FIELD_LABELS), "op_order": {f: list(ops) for f, ops in FIELDS.items()},
         "field_labels": FIELD_LABELS, "op_labels": OP_LABELS, "kinds": VALUE_KINDS,
         "max_depth": MAX_DEPTH, "origins": list(CREATED_BY),
-        "suggestions": {"tag": list(tags), "label": list(labels), "plan": memberships.plan_names(db)},
+        "suggestions": {"tag": tags, "label": labels, "plan": memberships.plan_names(db)},
     }
 
 

@@ -6,13 +6,11 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from ..auth import runtime
-from ..models import Customer, Kiosk
 from ..params import MAX_ROW_ID, row_id
 from ..runtime import Runtime
-from ..services import verify
+from ..services import customers, devices, verify
 from ..services.group_members import last_midnight
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -40,9 +38,8 @@ def scan_log(
         rows, next_before = verify.scan_page(db, kiosk_id=kiosk_id, result=result or None, before=before,
                                              limit=PAGE_SIZE)
         references = {scan.customer_reference for scan, _ in rows if scan.customer_reference}
-        numbers = dict(db.execute(select(Customer.reference, Customer.customer_number)
-                                  .where(Customer.reference.in_(references))).all()) if references else {}
-        kiosks = list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
+        numbers = customers.numbers_of(db, references)
+        kiosks = devices.kiosk_names(db)
     return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows,
                 numbers=numbers, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
                 next_before=next_before, results=verify.RESULTS)

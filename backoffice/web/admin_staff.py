@@ -6,14 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import runtime
 from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import DomainError, NotFound
 from ..errors import http_status
-from ..models import MailMessage, Register
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, mail
@@ -24,14 +22,10 @@ from .staff_auth import Staff, current_manager
 router = APIRouter(include_in_schema=False)
 
 
-def _registers(db) -> list[Register]:
-    return list(db.execute(select(Register).order_by(Register.name)).scalars())
-
-
 def _staff_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
     with rt.read_sessions() as db:
         users = staff_service.list_users(db)
-        registers = {r.id: r.name for r in _registers(db)}
+        registers = {r.id: r.name for r in devices.list_registers(db)}
     context.setdefault("values", {})
     context.setdefault("message", "")
     return page(request, "admin/staff.html", status=status, section="staff", users=users, registers=registers,
@@ -56,7 +50,7 @@ def create_staff(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     try:
-        target = db.get(Register, row_id(register_id)) if row_id(register_id) else None
+        target = devices.find_register(db, row_id(register_id))
         user = devices.create_staff(db, username, password, role, display_name=display_name.strip(),
                                     register=target)
     except DomainError as exc:
@@ -71,7 +65,7 @@ def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(curren
                  rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
         user = staff_service.get_user(db, user_id)
-        registers = _registers(db)
+        registers = devices.list_registers(db)
     return page(request, "admin/staff_member.html", section="staff", user=user, registers=registers,
                 notice=request.query_params.get("notice", ""), message="")
 
@@ -79,7 +73,7 @@ def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(curren
 def _member_error(request: Request, rt: Runtime, user_id: int, exc: DomainError) -> Response:
     with rt.read_sessions() as db:
         user = staff_service.get_user(db, user_id)
-        registers = _registers(db)
+        registers = devices.list_registers(db)
     return page(request, "admin/staff_member.html", status=http_status(exc), section="staff", user=user,
                 registers=registers, notice="", message=exc.message)
 
@@ -155,9 +149,6 @@ def retry_mail(
     message_id: RowId, background: BackgroundTasks, db: WriteSession, staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    message = db.get(MailMessage, message_id)
-    if message is None:
-        raise NotFound("not_found", "There is no such message.")
-    mail.retry(db, message, actor=staff.actor)
+    mail.retry(db, mail.get_message(db, message_id), actor=staff.actor)
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
     return RedirectResponse("/admin/mail?notice=Sending+again.", status_code=303)

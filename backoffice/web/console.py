@@ -18,15 +18,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
-from ..models import Register
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
 from ..services import console as console_service
-from ..services import customers, events, lockout, registrations, sales
+from ..services import customers, devices, events, lockout, registrations, sales
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -44,7 +42,7 @@ SEARCH_LIMIT = 12
 @router.get("/console")
 def choose_register(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
-        registers = list(db.execute(select(Register).order_by(Register.name)).scalars())
+        registers = devices.list_registers(db)
         if staff.principal.register_id and any(r.id == staff.principal.register_id for r in registers):
             if not request.query_params.get("choose"):
                 return RedirectResponse(f"/console/{staff.principal.register_id}", status_code=303)

@@ -18,7 +18,6 @@ from ..auth import SESSION_COOKIE, end_session, runtime, start_session
 from ..dependencies import WriteSession, unit_of_work
 from ..domain_errors import DomainError, RateLimited
 from ..errors import http_status
-from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
 from ..services import staff as staff_service
@@ -124,7 +123,7 @@ def change_password(
     db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    user = db.get(StaffUser, staff.principal.id)
+    user = staff_service.get_user(db, staff.principal.id)
     try:
         staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
     except DomainError as exc:

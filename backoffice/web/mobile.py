@@ -7,16 +7,14 @@ import secrets
 import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
 from ..dependencies import WriteSession
 from ..domain_errors import DomainError, Invalid, RateLimited
-from ..models import IdCard
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
-from ..services import mobile
+from ..services import cards, mobile
 from .i18n import pick_language, translator
 from .templates import templates
 
@@ -127,9 +125,8 @@ def _result_page(request: Request, lang: str, result: dict) -> HTMLResponse:
 @router.get("/c/{code}", response_class=HTMLResponse)
 def card_page(code: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     """The page a card's QR and an e-mailed card link open: the code to show at the kiosk."""
-    normalised = code.strip().upper()[:64]
     with rt.read_sessions() as db:
-        card = db.execute(select(IdCard).where(IdCard.code == normalised)).scalar_one_or_none()
+        card = cards.find_card(db, code)
     if card is None:
         return _message(request, 404, "Unknown card", "This card is not known here. Ask at the counter.")
     url = f"{rt.settings.base_url}/c/{card.code}"

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Principal, runtime, staff_from_cookie
 from ..domain_errors import Forbidden
-from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
+from ..services import staff as staff_service
 
 CSRF_FIELD = "csrf"
 
@@ -63,8 +63,7 @@ def _load(rt: Runtime, cookie: str) -> Staff | None:
     if principal is None:
         return None
     with rt.read_sessions() as db:
-        user = db.get(StaffUser, principal.id)
-        name = (user.display_name if user else "") or principal.name
+        name = staff_service.display_name(db, principal.id) or principal.name
     return Staff(principal, name, hash_token(cookie))
 
 
