@@ -13,7 +13,7 @@ from ..auth import Principal, require, runtime
 from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
-from ..services import console, customers, sales
+from ..services import connections, console, customers, lockout, sales
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
 staff_only = require("staff")
@@ -71,3 +71,40 @@ def link_card(
     register = sales.get_register(db, register_id)
     customer = customers.get_by_reference(db, body.customer)
     return console.link_card(db, rt, register, code, customer, actor=principal.actor)
+
+
+@router.get("/{register_id}/prompts/{reference}", summary="One connection prompt as the cashier sees it")
+def get_prompt(
+    register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    return connections.staff_view(db, rt.vault, connections.get(db, reference, register_id=register_id))
+
+
+@router.post("/{register_id}/prompts/{reference}/accept", summary="Accept a connection prompt: connect or replace")
+def accept_prompt(
+    register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    prompt = connections.get(db, reference, register_id=register_id)
+    outcome = connections.accept(db, prompt, staff_id=principal.id, actor=principal.actor)
+    return {**connections.staff_view(db, rt.vault, prompt), "outcome": outcome.status}
+
+
+@router.post("/{register_id}/prompts/{reference}/refuse", summary="Refuse a connection prompt: nothing changes")
+def refuse_prompt(
+    register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
+    rt: Runtime = Depends(runtime),
+) -> dict:
+    prompt = connections.get(db, reference, register_id=register_id)
+    connections.refuse(db, prompt, staff_id=principal.id, actor=principal.actor)
+    return connections.staff_view(db, rt.vault, prompt)
+
+
+@router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift", summary="Lift the lockout of a kiosk at this register")
+def lift_lockout(
+    register_id: RowId, kiosk_id: RowId, db: WriteSession, principal: Principal = Depends(staff_only)
+) -> dict:
+    """The cashier has seen who is at the kiosk and lets it be used again (audited, like a manager's lift)."""
+    register = sales.get_register(db, register_id)
+    return {"kiosk": kiosk_id, "was_locked": lockout.lift_at_register(db, register.id, kiosk_id, actor=principal.actor)}

@@ -74,7 +74,7 @@ def get_customer(reference: str, db: WriteSession, principal: Principal = Depend
 
 @router.patch("/{reference}", summary="Edit a customer; absent fields are kept, empty strings clear")
 def edit_customer(
-    reference: str, body: CustomerIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+    reference: str, body: CustomerIn, db: WriteSession, principal: Principal = Depends(manager_or_pos),
     rt: Runtime = Depends(runtime),
 ) -> dict:
     customer = customers.get_by_reference(db, reference)
@@ -129,7 +129,7 @@ def customer_sales(
 
 @router.post("/{reference}/consents", status_code=201, summary="Record a consent the customer gave")
 def give_consent(reference: str, body: ConsentIn, db: WriteSession,
-                 principal: Principal = Depends(staff_or_pos)) -> dict:
+                 principal: Principal = Depends(manager_or_pos)) -> dict:
     customer = customers.get_by_reference(db, reference)
     return consent.view(consent.give(db, customer, purpose=body.purpose, channel=body.channel, source=principal.actor))
 

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import Principal, runtime, staff_or_pos
+from ..auth import Principal, manager_or_pos, runtime, staff_or_pos
 from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
@@ -33,7 +33,7 @@ def list_memberships(reference: str, principal: Principal = Depends(staff_or_pos
 @router.post("/{reference}/memberships", status_code=201,
              summary="Record a membership; the customer's groups follow at once")
 def add_membership(reference: str, body: MembershipIn, db: WriteSession,
-                   principal: Principal = Depends(staff_or_pos)) -> dict:
+                   principal: Principal = Depends(manager_or_pos)) -> dict:
     customer = customers.get_by_reference(db, reference)
     membership = memberships.add_membership(db, customer, plan=body.plan, starts_on=body.starts_on,
                                             ends_on=body.ends_on, actor=principal.actor)
@@ -42,6 +42,6 @@ def add_membership(reference: str, body: MembershipIn, db: WriteSession,
 
 @router.delete("/{reference}/memberships/{membership_id}", status_code=204, summary="Remove a membership")
 def remove_membership(reference: str, membership_id: RowId, db: WriteSession,
-                      principal: Principal = Depends(staff_or_pos)) -> Response:
+                      principal: Principal = Depends(manager_or_pos)) -> Response:
     memberships.remove_membership(db, customers.get_by_reference(db, reference), membership_id, actor=principal.actor)
     return Response(status_code=204)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..domain_errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, RateLimited
 from ..models import RateLimitHit, Register, StaffSession, StaffUser, utcnow
 from ..security import hash_password, verify_password
+from ..settings import SHOP_LANGUAGES
 from . import audit
 from .devices import ROLES, check_password_strength
 
@@ -110,6 +111,14 @@ def update_user(
     audit.record(db, actor, "staff_updated", user=user.username, role=role)
 
 
+def set_language(db: Session, user: StaffUser, language: str, *, actor: str) -> None:
+    """A staff member's page language; empty follows the shop's default."""
+    if language and language not in SHOP_LANGUAGES:
+        raise Invalid("invalid_language", "Choose one of the languages in the list.")
+    user.language = language
+    audit.record(db, actor, "staff_language_set", user=user.username, language=language or "shop default")
+
+
 def set_disabled(db: Session, user: StaffUser, disabled: bool, *, actor_id: int, actor: str) -> None:
     if user.id == actor_id and disabled:
         raise Conflict("own_account", "You cannot disable your own account.")
@@ -134,7 +143,6 @@ def list_users(db: Session) -> list[StaffUser]:
     return list(db.execute(select(StaffUser).order_by(StaffUser.disabled_at.is_not(None), StaffUser.username)).scalars())
 
 
-def display_name(db: Session, user_id: int) -> str:
-    """A staff account's display name ("" when it has none, or the account is gone)."""
-    user = db.get(StaffUser, user_id)
-    return user.display_name if user else ""
+def find_user(db: Session, user_id: int) -> StaffUser | None:
+    """The staff account, or None when it is gone."""
+    return db.get(StaffUser, user_id)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ..auth import runtime
-from ..dependencies import WriteSession, unit_of_work
+from ..dependencies import unit_of_work
 from ..domain_errors import Conflict, DomainError, Invalid, NotFound
 from ..errors import http_status
 from ..models import Customer
 from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
 from ..services import cards, customers, mail
+from .i18n import tr, translator
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -58,8 +60,7 @@ def create_batch(
     size: Annotated[str, Form(max_length=10)] = "",
     name: Annotated[str, Form(max_length=80)] = "",
     staff: Staff = Depends(current_manager),
-    db: Session = unit_of_work,
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     try:
         if not is_number(size.strip()) or len(size.strip()) > 6:
@@ -67,8 +68,7 @@ def create_batch(
         batch = cards.create_batch(db, prefix, int(size), name=name.strip())
     except DomainError as exc:
         db.rollback()
-        return page(request, "admin/cards.html", status=http_status(exc), section="cards",
-                    batches=cards.batches_with_counts(db),
+        return page(request, "admin/cards.html", status=http_status(exc), section="cards", batches=cards.batches_with_counts(db),
                     values={"prefix": prefix, "size": size, "name": name}, message=exc.message)
     return RedirectResponse(f"/admin/cards/batches/{batch.id}?created=1", status_code=303)
 
@@ -133,8 +133,7 @@ def link_card(
     request: Request,
     customer: Annotated[str, Form(max_length=254)] = "",
     staff: Staff = Depends(current_manager),
-    db: Session = unit_of_work,
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     try:
         card = cards.get_card(db, code)
@@ -145,16 +144,18 @@ def link_card(
             raise
         return _card_error(request, rt, code, exc)
     code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message=Card+linked.", status_code=303)
+    text = tr(request, "Card linked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/unlink")
-def unlink_card(code: str, db: WriteSession,
-                staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def unlink_card(code: str, request: Request, staff: Staff = Depends(current_manager),
+                db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     card = cards.get_card(db, code)
     cards.unlink(db, card, actor=staff.actor)
     code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message=Card+unlinked.", status_code=303)
+    text = tr(request, "Card unlinked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/email")
@@ -164,8 +165,7 @@ def email_card(
     background: BackgroundTasks,
     email: Annotated[str, Form(max_length=254)] = "",
     staff: Staff = Depends(current_manager),
-    db: Session = unit_of_work,
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """E-mail the card's link; an unlinked card is linked to the customer with that address first."""
     try:
@@ -181,7 +181,8 @@ def email_card(
                                f"No customer has the e-mail address {address}. Link the card to a customer first.")
             cards.link(db, card, owner, actor=staff.actor)
         subject, body = mail.card_link_message(rt.settings.shop_name, owner.first_name,
-                                               cards.card_url(rt.settings.base_url, card.code), card.code)
+                                               cards.card_url(rt.settings.base_url, card.code), card.code,
+                                               translator(rt.settings.shop_language))
         mail.queue(db, to=address, subject=subject, body=body, actor=staff.actor, customer_id=owner.id)
     except DomainError as exc:
         db.rollback()
@@ -190,5 +191,5 @@ def email_card(
         return _card_error(request, rt, code, exc)
     code = card.code
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
-    return RedirectResponse(f"/admin/cards/code/{code}?message=The+card+link+is+on+its+way+to+{address}.",
-                            status_code=303)
+    text = tr(request, "The card link is on its way to {address}.", address=address)
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)

@@ -8,15 +8,18 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..dependencies import WriteSession
+from ..dependencies import unit_of_work
 from ..domain_errors import DomainError, Invalid
 from ..errors import http_status
 from ..runtime import Runtime
 from ..services import audit, consent, customer_list, customer_records, customers, export, memberships, privacy
 from ..services.groups import groups_of
+from . import fields as field_messages
+from .i18n import for_request
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -30,8 +33,12 @@ HISTORY_LIMIT = 50
 AUDIT_LIMIT = 100
 
 
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    return {f["field"]: f["message"] for f in exc.extra.get("fields", [])} if exc.extra.get("fields") else {}
+def _field_errors(request: Request, exc: DomainError) -> dict[str, str]:
+    return field_messages.field_errors(exc, for_request(request))
+
+
+def _summary(request: Request, exc: DomainError) -> str:
+    return field_messages.summary(exc, for_request(request))
 
 
 def _form_data(form, *, editing: bool) -> dict:
@@ -76,7 +83,8 @@ def customer_list_page(
 
 @router.get("/admin/customers/export.csv")
 def export_customers(
-    db: WriteSession, marketing: bool = False, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    marketing: bool = False, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """The customer list as CSV, streamed; only customers who consented to marketing when asked."""
     audit.record(db, staff.actor, "customers_exported", marketing_only=marketing)
@@ -97,8 +105,8 @@ def new_customer_form(request: Request, staff: Staff = Depends(current_manager),
 
 
 @router.post("/admin/customers/new")
-async def create_customer(request: Request, db: WriteSession,
-                          staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+async def create_customer(request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                          rt: Runtime = Depends(runtime)):
     form = await request.form()
     data = _form_data(form, editing=False)
     marketing = bool(form.get("marketing_consent"))
@@ -118,7 +126,8 @@ async def create_customer(request: Request, db: WriteSession,
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS}, "marketing_consent": marketing}
         return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=None,
-                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+                    values=values, errors=_field_errors(request, error), message=_summary(request, error),
+                    labels=labels)
     customer_list.count_cache.forget()
     return RedirectResponse(f"/admin/customers/{reference}?created=1", status_code=303)
 
@@ -130,8 +139,8 @@ def table_mode(request: Request, staff: Staff = Depends(current_manager)):
 
 
 @router.post("/admin/customers/table")
-async def table_mode_save(request: Request, db: WriteSession,
-                          staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+async def table_mode_save(request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                          rt: Runtime = Depends(runtime)):
     """Create every filled-in row; rows with mistakes stay on the page with their messages."""
     form = await request.form()
     submitted = []
@@ -154,7 +163,8 @@ async def table_mode_save(request: Request, db: WriteSession,
                         consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
                 created.append(customers.staff_view(customer, rt.vault))
             except DomainError as exc:
-                failed.append({"values": values, "errors": _field_errors(exc) or {"first_name": exc.message}})
+                failed.append({"values": values,
+                               "errors": _field_errors(request, exc) or {"first_name": _summary(request, exc)}})
         return created, failed
 
     created, failed = await run_in_threadpool(work)
@@ -182,8 +192,8 @@ def _detail(db, rt: Runtime, reference: str) -> dict:
 
 @router.get("/admin/customers/{reference}")
 def customer_detail(
-    reference: str, request: Request, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     customer = customers.get_by_reference(db, reference)
     # Seeing someone's details is itself on their audit trail.
@@ -194,8 +204,8 @@ def customer_detail(
 
 @router.post("/admin/customers/{reference}/reveal")
 def reveal_identifiers(
-    reference: str, request: Request, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """The detail page with phone and personal ID in full (checking a person's identity); audited."""
     customer = customers.get_by_reference(db, reference)
@@ -206,8 +216,8 @@ def reveal_identifiers(
 
 
 @router.get("/admin/customers/{reference}/export.json")
-def export_customer(reference: str, db: WriteSession,
-                    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def export_customer(reference: str, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                    rt: Runtime = Depends(runtime)) -> Response:
     """Everything stored about the customer as a JSON download (GDPR access request); audited."""
     customer = customers.get_by_reference(db, reference)
     data = privacy.export_customer(db, rt.vault, customer, actor=staff.actor)
@@ -237,8 +247,8 @@ def edit_customer_form(
 
 @router.post("/admin/customers/{reference}/edit")
 async def edit_customer(
-    reference: str, request: Request, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     form = await request.form()
     data = _form_data(form, editing=True)
@@ -249,7 +259,7 @@ async def edit_customer(
         try:
             fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
             if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
-                raise Invalid("invalid_fields", "Please correct: first_name: Enter at least a first or last name.",
+                raise Invalid("invalid_fields", "Enter at least a first or last name.",
                                fields=[{"field": "first_name", "code": "name_required",
                                         "message": "Enter at least a first or last name."}])
             customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
@@ -267,7 +277,8 @@ async def edit_customer(
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS if k not in ("phone", "personal_id")},
                   "marketing_consent": marketing}
         return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=view,
-                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+                    values=values, errors=_field_errors(request, error), message=_summary(request, error),
+                    labels=labels)
     return RedirectResponse(f"/admin/customers/{done}?saved=1", status_code=303)
 
 
@@ -282,7 +293,7 @@ def delete_confirm(
 
 @router.post("/admin/customers/{reference}/delete")
 def delete_customer(
-    reference: str, db: WriteSession, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, staff: Staff = Depends(current_manager), db: Session = unit_of_work, rt: Runtime = Depends(runtime)
 ) -> Response:
     customer = customers.get_by_reference(db, reference)
     number = customer.customer_number
@@ -293,8 +304,8 @@ def delete_customer(
 
 @router.post("/admin/customers/{reference}/consent")
 async def change_consent(
-    reference: str, request: Request, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     give = (await request.form()).get("action") == "give"
 
@@ -311,8 +322,8 @@ async def change_consent(
 
 @router.post("/admin/customers/{reference}/memberships")
 async def add_membership(
-    reference: str, request: Request, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """Record a membership (plan, start, optional end); the customer's groups follow at once."""
     form = await request.form()
@@ -340,8 +351,8 @@ async def add_membership(
 
 @router.post("/admin/customers/{reference}/memberships/{membership_id}/remove")
 def remove_membership(
-    reference: str, membership_id: int, db: WriteSession,
-    staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, membership_id: int, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     customer = customers.get_by_reference(db, reference)
     memberships.remove_membership(db, customer, membership_id, actor=staff.actor)

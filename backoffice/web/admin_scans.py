@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ..auth import runtime
 from ..params import MAX_ROW_ID, row_id
 from ..runtime import Runtime
-from ..services import customers, devices, verify
+from ..services import devices, verify
 from ..services.group_members import last_midnight
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -37,9 +37,7 @@ def scan_log(
         per_kiosk = verify.scan_counts_per_kiosk(db, today - dt.timedelta(days=6))
         rows, next_before = verify.scan_page(db, kiosk_id=kiosk_id, result=result or None, before=before,
                                              limit=PAGE_SIZE)
-        references = {scan.customer_reference for scan, _ in rows if scan.customer_reference}
-        numbers = customers.numbers_of(db, references)
         kiosks = devices.kiosk_names(db)
     return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows,
-                numbers=numbers, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
+                presented=verify.PRESENTED_LABELS, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
                 next_before=next_before, results=verify.RESULTS)

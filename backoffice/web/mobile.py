@@ -7,10 +7,11 @@ import secrets
 import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..dependencies import WriteSession
+from ..dependencies import unit_of_work
 from ..domain_errors import DomainError, Invalid, RateLimited
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
@@ -53,13 +54,13 @@ def _language(request: Request, session) -> str:
 
 
 @router.get("/m/{token}", response_class=HTMLResponse)
-def phone_form(token: str, request: Request, db: WriteSession, rt: Runtime = Depends(runtime)) -> Response:
+def phone_form(token: str, request: Request, db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     session = mobile.get_by_token(db, token)
     if session is None:
         return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
     lang = _language(request, session)
     browser = request.cookies.get(BROWSER_COOKIE, "")
-    if session.status in ("matched", "pending"):
+    if session.status in ("matched", "pending", "checking") or (session.status == "expired" and session.submitted_at):
         if browser and session.browser_hash and tokens_equal(session.browser_hash, hash_token(browser)):
             proof = request.cookies.get(CARD_COOKIE, "")
             result = mobile.result_for_phone(db, rt, session, proof=proof)
@@ -75,7 +76,8 @@ def phone_form(token: str, request: Request, db: WriteSession, rt: Runtime = Dep
 
 
 @router.post("/m/{token}", response_class=HTMLResponse)
-async def submit_phone_form(token: str, request: Request, db: WriteSession, rt: Runtime = Depends(runtime)) -> Response:
+async def submit_phone_form(token: str, request: Request, db: Session = unit_of_work,
+                            rt: Runtime = Depends(runtime)) -> Response:
     form = {k: str(v)[:300] for k, v in (await request.form()).items()}
     browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
 
