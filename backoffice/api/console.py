@@ -14,6 +14,7 @@ from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import connections, console, customers, lockout, sales
+from .answers import ConsoleOutcome, LockoutLifted, PromptView
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
 staff_only = require("staff")
@@ -44,13 +45,17 @@ class LinkIn(BaseModel):
     customer: str = Field(..., max_length=40, description="Customer reference")
 
 
-@router.post("/{register_id}/scan", summary="Act on a scanned or typed code at the register")
+@router.post("/{register_id}/scan",
+             response_model=ConsoleOutcome, response_model_exclude_unset=True,
+             summary="Act on a scanned or typed code at the register")
 def scan(register_id: RowId, body: ScanIn, db: WriteSession, principal: Principal = Depends(staff_only),
          rt: Runtime = Depends(runtime)) -> dict:
     return console.scan(db, rt, sales.get_register(db, register_id), body.text, actor=principal.actor)
 
 
-@router.post("/{register_id}/customers", status_code=201, summary="Create a customer at the register and connect them")
+@router.post("/{register_id}/customers",
+             response_model=ConsoleOutcome, response_model_exclude_unset=True, status_code=201,
+             summary="Create a customer at the register and connect them")
 def create_customer(
     register_id: RowId, body: NewCustomerIn, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
@@ -63,7 +68,9 @@ def create_customer(
     return outcome
 
 
-@router.post("/{register_id}/cards/{code}/link", summary="Link an unlinked card to a customer and connect them")
+@router.post("/{register_id}/cards/{code}/link",
+             response_model=ConsoleOutcome, response_model_exclude_unset=True,
+             summary="Link an unlinked card to a customer and connect them")
 def link_card(
     register_id: RowId, code: str, body: LinkIn, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
@@ -73,7 +80,9 @@ def link_card(
     return console.link_card(db, rt, register, code, customer, actor=principal.actor)
 
 
-@router.get("/{register_id}/prompts/{reference}", summary="One connection prompt as the cashier sees it")
+@router.get("/{register_id}/prompts/{reference}",
+            response_model=PromptView, response_model_exclude_unset=True,
+            summary="One connection prompt as the cashier sees it")
 def get_prompt(
     register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
@@ -81,7 +90,9 @@ def get_prompt(
     return connections.staff_view(db, rt.vault, connections.get(db, reference, register_id=register_id))
 
 
-@router.post("/{register_id}/prompts/{reference}/accept", summary="Accept a connection prompt: connect or replace")
+@router.post("/{register_id}/prompts/{reference}/accept",
+             response_model=PromptView, response_model_exclude_unset=True,
+             summary="Accept a connection prompt: connect or replace")
 def accept_prompt(
     register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
@@ -91,7 +102,9 @@ def accept_prompt(
     return {**connections.staff_view(db, rt.vault, prompt), "outcome": outcome.status}
 
 
-@router.post("/{register_id}/prompts/{reference}/refuse", summary="Refuse a connection prompt: nothing changes")
+@router.post("/{register_id}/prompts/{reference}/refuse",
+             response_model=PromptView, response_model_exclude_unset=True,
+             summary="Refuse a connection prompt: nothing changes")
 def refuse_prompt(
     register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
@@ -101,7 +114,9 @@ def refuse_prompt(
     return connections.staff_view(db, rt.vault, prompt)
 
 
-@router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift", summary="Lift the lockout of a kiosk at this register")
+@router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift",
+             response_model=LockoutLifted, response_model_exclude_unset=True,
+             summary="Lift the lockout of a kiosk at this register")
 def lift_lockout(
     register_id: RowId, kiosk_id: RowId, db: WriteSession, principal: Principal = Depends(staff_only)
 ) -> dict:

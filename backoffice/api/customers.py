@@ -12,6 +12,7 @@ from ..dependencies import WriteSession
 from ..runtime import Runtime
 from ..services import audit, consent, customers, privacy, sales
 from ..services.groups import groups_of
+from .answers import ConsentView, CustomerExport, CustomerList, CustomerView, ErasedCustomer, SaleList
 from .schemas import PersonFieldsIn
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -37,7 +38,9 @@ def _view(db, rt: Runtime, customer) -> dict:
     return view
 
 
-@router.get("", summary="Search customers by name, number, phone, e-mail, card or personal ID")
+@router.get("",
+            response_model=CustomerList, response_model_exclude_unset=True,
+            summary="Search customers by name, number, phone, e-mail, card or personal ID")
 def search_customers(
     q: str = Query("", max_length=100),
     limit: int = Query(50, ge=1, le=200),
@@ -51,7 +54,9 @@ def search_customers(
     return {"customers": views}
 
 
-@router.post("", status_code=201, summary="Create a customer")
+@router.post("",
+             response_model=CustomerView, response_model_exclude_unset=True, status_code=201,
+             summary="Create a customer")
 def create_customer(body: CustomerIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
                     rt: Runtime = Depends(runtime)) -> dict:
     fields = customers.clean_fields(body.model_dump(exclude_none=True, exclude={"marketing_consent"}))
@@ -62,7 +67,9 @@ def create_customer(body: CustomerIn, db: WriteSession, principal: Principal = D
     return _view(db, rt, customer)
 
 
-@router.get("/{reference}", summary="One customer (identifiers masked)")
+@router.get("/{reference}",
+            response_model=CustomerView, response_model_exclude_unset=True,
+            summary="One customer (identifiers masked)")
 def get_customer(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
                  rt: Runtime = Depends(runtime)) -> dict:
     customer = customers.get_by_reference(db, reference)
@@ -72,7 +79,9 @@ def get_customer(reference: str, db: WriteSession, principal: Principal = Depend
     return view
 
 
-@router.patch("/{reference}", summary="Edit a customer; absent fields are kept, empty strings clear")
+@router.patch("/{reference}",
+              response_model=CustomerView, response_model_exclude_unset=True,
+              summary="Edit a customer; absent fields are kept, empty strings clear")
 def edit_customer(
     reference: str, body: CustomerIn, db: WriteSession, principal: Principal = Depends(manager_or_pos),
     rt: Runtime = Depends(runtime),
@@ -102,20 +111,26 @@ def delete_customer(
     return Response(status_code=204)
 
 
-@router.post("/{reference}/erase", summary="Erase a customer (GDPR) and say what was removed and what was kept")
+@router.post("/{reference}/erase",
+             response_model=ErasedCustomer, response_model_exclude_unset=True,
+             summary="Erase a customer (GDPR) and say what was removed and what was kept")
 def erase_customer(reference: str, db: WriteSession, principal: Principal = Depends(manager_or_pos),
                    rt: Runtime = Depends(runtime)) -> dict:
     counts = privacy.erase_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
     return {"erased": True, **counts}
 
 
-@router.get("/{reference}/export", summary="Everything stored about a customer, identifiers unmasked (GDPR; audited)")
+@router.get("/{reference}/export",
+            response_model=CustomerExport, response_model_exclude_unset=True,
+            summary="Everything stored about a customer, identifiers unmasked (GDPR; audited)")
 def export_customer(reference: str, db: WriteSession, principal: Principal = Depends(manager_or_pos),
                     rt: Runtime = Depends(runtime)) -> dict:
     return privacy.export_customer(db, rt.vault, customers.get_by_reference(db, reference), actor=principal.actor)
 
 
-@router.get("/{reference}/sales", summary="Purchase history: the sales connected to this customer")
+@router.get("/{reference}/sales",
+            response_model=SaleList, response_model_exclude_unset=True,
+            summary="Purchase history: the sales connected to this customer")
 def customer_sales(
     reference: str,
     limit: int = Query(50, ge=1, le=200),
@@ -127,7 +142,9 @@ def customer_sales(
         return {"sales": [sales.sale_view(s) for s in sales.list_sales(db, customer_id=customer.id, limit=limit)]}
 
 
-@router.post("/{reference}/consents", status_code=201, summary="Record a consent the customer gave")
+@router.post("/{reference}/consents",
+             response_model=ConsentView, response_model_exclude_unset=True, status_code=201,
+             summary="Record a consent the customer gave")
 def give_consent(reference: str, body: ConsentIn, db: WriteSession,
                  principal: Principal = Depends(manager_or_pos)) -> dict:
     customer = customers.get_by_reference(db, reference)

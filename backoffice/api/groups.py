@@ -14,6 +14,7 @@ from ..params import RowId
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups
 from ..services.criteria import FIELDS, parse_criteria
+from .answers import CriteriaFields, GroupList, GroupMembers, GroupPreview, GroupView
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 CRITERIA_DOC = ('A tree {"match": "all"|"any", "rules": [rule | tree]}; a rule is {"field", "op", "value"} '
@@ -61,23 +62,31 @@ def _fields(body: GroupIn, *, partial: bool) -> dict:
     return groups.clean_group_fields(data, partial=partial)
 
 
-@router.get("", summary="Every group in priority order (highest first), with member counts")
+@router.get("",
+            response_model=GroupList, response_model_exclude_unset=True,
+            summary="Every group in priority order (highest first), with member counts")
 def list_groups(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return {"groups": [groups.group_view(g) for g in groups.list_groups(db)]}
 
 
-@router.get("/criteria-fields", summary="The criteria language: each field's operators and the value each takes")
+@router.get("/criteria-fields",
+            response_model=CriteriaFields, response_model_exclude_unset=True,
+            summary="The criteria language: each field's operators and the value each takes")
 def criteria_fields(principal: Principal = Depends(manager_or_pos)) -> dict:
     return {"fields": FIELDS}
 
 
-@router.post("", status_code=201, summary="Create a group; its criteria are evaluated before the answer")
+@router.post("",
+             response_model=GroupView, response_model_exclude_unset=True, status_code=201,
+             summary="Create a group; its criteria are evaluated before the answer")
 def create_group(body: GroupIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
     return groups.group_view(groups.create_group(db, _fields(body, partial=False)))
 
 
-@router.post("/preview", summary="How many customers criteria match now, and ten of them, without saving")
+@router.post("/preview",
+             response_model=GroupPreview, response_model_exclude_unset=True,
+             summary="How many customers criteria match now, and ten of them, without saving")
 def preview(body: PreviewIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     criteria = parse_criteria(body.criteria)
     with rt.read_sessions() as db:
@@ -86,19 +95,24 @@ def preview(body: PreviewIn, principal: Principal = Depends(manager_or_pos), rt:
                                         "name": f"{r.first_name} {r.last_name}".strip()} for r in sample]}
 
 
-@router.post("/reorder", summary="Put every group in a new priority order")
+@router.post("/reorder",
+             response_model=GroupList, response_model_exclude_unset=True,
+             summary="Put every group in a new priority order")
 def reorder(body: ReorderIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
     return {"groups": [groups.group_view(g) for g in groups.reorder_groups(db, body.group_ids)]}
 
 
-@router.get("/{group_id}", summary="One group")
+@router.get("/{group_id}", response_model=GroupView, response_model_exclude_unset=True, summary="One group")
 def get_group(group_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return groups.group_view(groups.get_group(db, group_id))
 
 
-@router.patch("/{group_id}", summary="Edit a group; changed criteria are re-evaluated before the answer")
-def update_group(group_id: RowId, body: GroupIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+@router.patch("/{group_id}",
+              response_model=GroupView, response_model_exclude_unset=True,
+              summary="Edit a group; changed criteria are re-evaluated before the answer")
+def update_group(group_id: RowId, body: GroupIn, db: WriteSession,
+                 principal: Principal = Depends(manager_or_pos)) -> dict:
     return groups.group_view(groups.update_group(db, groups.get_group(db, group_id), _fields(body, partial=True)))
 
 
@@ -108,13 +122,17 @@ def delete_group(group_id: RowId, db: WriteSession, principal: Principal = Depen
     return Response(status_code=204)
 
 
-@router.post("/{group_id}/move", summary="Move a group one place up (shown earlier) or down")
+@router.post("/{group_id}/move",
+             response_model=GroupList, response_model_exclude_unset=True,
+             summary="Move a group one place up (shown earlier) or down")
 def move(group_id: RowId, body: MoveIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
     groups.move_group(db, groups.get_group(db, group_id), body.direction)
     return {"groups": [groups.group_view(g) for g in groups.list_groups(db)]}
 
 
-@router.get("/{group_id}/members", summary="The group's customers by name, 50 a page; manual: picked by hand")
+@router.get("/{group_id}/members",
+            response_model=GroupMembers, response_model_exclude_unset=True,
+            summary="The group's customers by name, 50 a page; manual: picked by hand")
 def members(
     group_id: RowId,
     after: str | None = Query(None, max_length=300, description="next from the previous page"),
@@ -128,9 +146,12 @@ def members(
         return {"members": rows, "next": next_cursor}
 
 
-@router.post("/{group_id}/members", status_code=201, summary="Add a customer by hand")
+@router.post("/{group_id}/members",
+             response_model=GroupView, response_model_exclude_unset=True, status_code=201,
+             summary="Add a customer by hand")
 def add_member(
-    group_id: RowId, body: MemberIn, response: Response, db: WriteSession, principal: Principal = Depends(manager_or_pos),
+    group_id: RowId, body: MemberIn, response: Response, db: WriteSession,
+    principal: Principal = Depends(manager_or_pos),
 ) -> dict:
     group = groups.get_group(db, group_id)
     customer = customers.get_by_reference(db, body.customer)

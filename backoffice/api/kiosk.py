@@ -18,6 +18,7 @@ from ..runtime import Runtime
 from ..services import devices, events, idempotency, lockout, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
 from ..services.sales import open_sale_of, sale_for_request
+from .answers import IdentifyAnswer, KioskRegistrationAnswer, MobileSessionAnswer, RegisterStateAnswer
 from .waiting import wait_for_change
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
@@ -115,7 +116,9 @@ def kiosk_state(rt: Runtime, principal: Principal) -> dict:
         }
 
 
-@router.get("/kiosk/state", summary="The paired register's state (long-poll with wait and after)")
+@router.get("/kiosk/state",
+            response_model=RegisterStateAnswer, response_model_exclude_unset=True,
+            summary="The paired register's state (long-poll with wait and after)")
 async def get_kiosk_state(
     wait: float = Query(0, ge=0, le=60, description="Seconds to wait for a change"),
     after: int = Query(0, ge=0, description="The version the kiosk already has"),
@@ -135,7 +138,9 @@ def post_kiosk_status(
     return Response(status_code=204)
 
 
-@router.post("/identify", summary="Match a scanned or typed identifier; connect the customer to the open sale")
+@router.post("/identify",
+             response_model=IdentifyAnswer, response_model_exclude_unset=True,
+             summary="Match a scanned or typed identifier; connect the customer to the open sale")
 def post_identify(
     body: IdentifyIn,
     response: Response,
@@ -167,7 +172,9 @@ def post_identify(
     return answer
 
 
-@router.post("/kiosk/registrations", status_code=201, summary="The customer asks to become a member")
+@router.post("/kiosk/registrations",
+             response_model=KioskRegistrationAnswer, response_model_exclude_unset=True, status_code=201,
+             summary="The customer asks to become a member")
 def post_registration(
     body: RegistrationIn,
     response: Response,
@@ -202,7 +209,9 @@ def post_registration(
     return answer
 
 
-@router.get("/kiosk/registrations/{reference}", summary="Follow a pending registration (long-poll)")
+@router.get("/kiosk/registrations/{reference}",
+            response_model=KioskRegistrationAnswer, response_model_exclude_unset=True,
+            summary="Follow a pending registration (long-poll)")
 async def get_registration(
     reference: str,
     wait: float = Query(0, ge=0, le=60),
@@ -216,7 +225,9 @@ async def get_registration(
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != "pending")
 
 
-@router.post("/mobile-sessions", status_code=201, summary="Start a Via-mobile session: a QR URL for the phone")
+@router.post("/mobile-sessions",
+             response_model=MobileSessionAnswer, response_model_exclude_unset=True, status_code=201,
+             summary="Start a Via-mobile session: a QR URL for the phone")
 def post_mobile_session(
     response: Response,
     body: MobileSessionIn | None = None,
@@ -240,7 +251,9 @@ def post_mobile_session(
     return answer
 
 
-@router.get("/mobile-sessions/{reference}", summary="Follow a Via-mobile session (long-poll with wait and after)")
+@router.get("/mobile-sessions/{reference}",
+            response_model=MobileSessionAnswer, response_model_exclude_unset=True,
+            summary="Follow a Via-mobile session (long-poll with wait and after)")
 async def get_mobile_session(
     reference: str,
     wait: float = Query(0, ge=0, le=60),
@@ -258,7 +271,7 @@ async def get_mobile_session(
 @router.post(
     "/kiosk/pair",
     summary="An unpaired kiosk trades a pairing code for its device token (once; no token needed)",
-    response_model=PairingAnswer,
+    response_model=PairingAnswer, response_model_exclude_unset=True,
     response_model_by_alias=True,
     responses={status: {"model": ErrorBody} for status in (404, 409, 410, 422, 429)},
 )

@@ -12,6 +12,7 @@ from ..dependencies import WriteSession
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import customers, memberships
+from .answers import MembershipList, MembershipView
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
@@ -23,14 +24,18 @@ class MembershipIn(BaseModel):
     ends_on: dt.date | None = Field(None, description="Absent: no end date")
 
 
-@router.get("/{reference}/memberships", summary="A customer's memberships, newest first")
+@router.get("/{reference}/memberships",
+            response_model=MembershipList, response_model_exclude_unset=True,
+            summary="A customer's memberships, newest first")
 def list_memberships(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)):
     with rt.read_sessions() as db:
         customer = customers.get_by_reference(db, reference)
         return {"memberships": [memberships.membership_view(m) for m in memberships.memberships_of(db, customer.id)]}
 
 
-@router.post("/{reference}/memberships", status_code=201,
+@router.post("/{reference}/memberships",
+             response_model=MembershipView, response_model_exclude_unset=True,
+             status_code=201,
              summary="Record a membership; the customer's groups follow at once")
 def add_membership(reference: str, body: MembershipIn, db: WriteSession,
                    principal: Principal = Depends(manager_or_pos)) -> dict:

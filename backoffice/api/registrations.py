@@ -9,6 +9,7 @@ from ..dependencies import WriteSession
 from ..runtime import Runtime
 from ..services import registrations, sales
 from ..services.customers import staff_view
+from .answers import RegistrationList, RegistrationView
 from .schemas import PersonFieldsIn
 
 router = APIRouter(prefix="/api/v1/registrations", tags=["registrations"])
@@ -18,7 +19,9 @@ class CompleteIn(PersonFieldsIn):
     """The cashier's edits; a blank field keeps what the customer gave."""
 
 
-@router.get("", summary="Pending registrations waiting at a register")
+@router.get("",
+            response_model=RegistrationList, response_model_exclude_unset=True,
+            summary="Pending registrations waiting at a register")
 def list_registrations(
     register: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
@@ -28,7 +31,9 @@ def list_registrations(
         return {"registrations": [registrations.staff_view(r, rt.vault) for r in pending]}
 
 
-@router.get("/{reference}", summary="One registration (identifiers masked)")
+@router.get("/{reference}",
+            response_model=RegistrationView, response_model_exclude_unset=True,
+            summary="One registration (identifiers masked)")
 def get_registration(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
                      rt: Runtime = Depends(runtime)) -> dict:
     return registrations.staff_view(registrations.get(db, reference), rt.vault)  # get() expires an overdue one
@@ -43,7 +48,9 @@ def _resolve(db, reference: str, rt: Runtime, action) -> dict:
     return out
 
 
-@router.post("/{reference}/confirm", summary="Create the customer as given and connect them to the sale")
+@router.post("/{reference}/confirm",
+             response_model=RegistrationView, response_model_exclude_unset=True,
+             summary="Create the customer as given and connect them to the sale")
 def confirm(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
             rt: Runtime = Depends(runtime)) -> dict:
     return _resolve(
@@ -54,7 +61,9 @@ def confirm(reference: str, db: WriteSession, principal: Principal = Depends(sta
     )
 
 
-@router.post("/{reference}/complete", summary="Create the customer with the cashier's additions")
+@router.post("/{reference}/complete",
+             response_model=RegistrationView, response_model_exclude_unset=True,
+             summary="Create the customer with the cashier's additions")
 def complete(
     reference: str, body: CompleteIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
     rt: Runtime = Depends(runtime),
@@ -68,7 +77,9 @@ def complete(
     )
 
 
-@router.post("/{reference}/abort", summary="Abort: the personal data is removed at once")
+@router.post("/{reference}/abort",
+             response_model=RegistrationView, response_model_exclude_unset=True,
+             summary="Abort: the personal data is removed at once")
 def abort(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos),
           rt: Runtime = Depends(runtime)) -> dict:
     return _resolve(

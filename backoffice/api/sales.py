@@ -13,6 +13,7 @@ from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import Customer
 from ..runtime import Runtime
 from ..services import audit, connections, customers, sales
+from .answers import ConnectionHistory, SaleList, SaleView
 
 router = APIRouter(prefix="/api/v1/sales", tags=["sales"])
 
@@ -43,14 +44,16 @@ class ConnectIn(BaseModel):
                                  "saw connected; refused with 409 if the sale has another one by now")
 
 
-@router.post("", status_code=201, summary="Open a sale on a register")
+@router.post("",
+             response_model=SaleView, response_model_exclude_unset=True, status_code=201,
+             summary="Open a sale on a register")
 def open_sale(body: SaleIn, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
     register = sales.get_register(db, body.register_name)
     sale = sales.open_sale(db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines])
     return sales.sale_view(sale)
 
 
-@router.get("", summary="List sales, newest first")
+@router.get("", response_model=SaleList, response_model_exclude_unset=True, summary="List sales, newest first")
 def list_sales(
     register: str | None = None,
     status: str | None = Query(None, pattern="^(open|closed)$"),
@@ -65,13 +68,17 @@ def list_sales(
         return {"sales": [sales.sale_view(s) for s in found]}
 
 
-@router.get("/{reference}", summary="One sale with its lines")
+@router.get("/{reference}",
+            response_model=SaleView, response_model_exclude_unset=True,
+            summary="One sale with its lines")
 def get_sale(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return sales.sale_view(sales.get_sale(db, reference))
 
 
-@router.post("/{reference}/lines", summary="Add line items as the POS rings them up")
+@router.post("/{reference}/lines",
+             response_model=SaleView, response_model_exclude_unset=True,
+             summary="Add line items as the POS rings them up")
 def add_lines(
     reference: str, lines: list[SaleLineIn], db: WriteSession, principal: Principal = Depends(staff_or_pos)
 ) -> dict:
@@ -80,7 +87,9 @@ def add_lines(
     return sales.sale_view(sale)
 
 
-@router.put("/{reference}/customer", summary="Connect a customer to a sale (open, or closed for tracking)")
+@router.put("/{reference}/customer",
+            response_model=SaleView, response_model_exclude_unset=True,
+            summary="Connect a customer to a sale (open, or closed for tracking)")
 def connect(
     reference: str, body: ConnectIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
     rt: Runtime = Depends(runtime),
@@ -105,14 +114,18 @@ def connect(
     return sales.sale_view(sale)
 
 
-@router.delete("/{reference}/customer", summary="Disconnect the customer from a sale")
+@router.delete("/{reference}/customer",
+               response_model=SaleView, response_model_exclude_unset=True,
+               summary="Disconnect the customer from a sale")
 def disconnect(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
     sale = sales.get_sale(db, reference)
     connections.disconnect(db, sale, actor=principal.actor)
     return sales.sale_view(sale)
 
 
-@router.get("/{reference}/connections", summary="The sale's history of customers: connect, replace, disconnect")
+@router.get("/{reference}/connections",
+            response_model=ConnectionHistory, response_model_exclude_unset=True,
+            summary="The sale's history of customers: connect, replace, disconnect")
 def connection_history(
     reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
@@ -122,7 +135,9 @@ def connection_history(
         return {"connections": [{**row, "at": row["at"].isoformat()} for row in rows]}
 
 
-@router.post("/{reference}/close", summary="Close a sale; the kiosk returns to its waiting screen")
+@router.post("/{reference}/close",
+             response_model=SaleView, response_model_exclude_unset=True,
+             summary="Close a sale; the kiosk returns to its waiting screen")
 def close(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
     sale = sales.close_sale(db, sales.get_sale(db, reference))
     return sales.sale_view(sale)
