@@ -24,7 +24,7 @@ from counter_core.identity.normalize import (
 
 from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import Customer, CustomerLabel, CustomerTag, IdCard, Label
-from ..params import is_number
+from ..numbers import is_number
 from ..security import Vault
 from . import audit, group_members
 from .counters import next_value

@@ -14,7 +14,7 @@ from counter_core.identity.normalize import InvalidIdentifier, normalize_persona
 
 from ..domain_errors import Invalid
 from ..models import IdCard
-from ..params import is_number
+from ..numbers import is_number
 from ..runtime import Runtime
 from . import connections, events, registrations
 from .customers import clean_fields, find_summary_by_identifier

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain_errors import Conflict, NotFound
 from ..models import Register, Sale, SaleLine
-from ..params import fits_row_id, is_number
+from ..numbers import fits_row_id, is_number
 from . import connections, events
 from .counters import next_value
 

@@ -77,3 +77,11 @@ def test_the_domain_errors_import_no_web_framework():
     code = ("import sys, backoffice.domain_errors; "
             "assert not {'fastapi', 'starlette'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_services_load_no_web_framework():
+    code = ("import pkgutil, importlib, sys, backoffice.services as s; "
+            "[importlib.import_module(f'backoffice.services.{m.name}') for m in pkgutil.iter_modules(s.__path__)]; "
+            "loaded = {'fastapi', 'starlette', 'jinja2', 'backoffice.api', 'backoffice.web', 'backoffice.errors'}"
+            " & set(sys.modules); assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True)
