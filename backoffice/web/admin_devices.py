@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_core.pairing import display_code, pairing_payload
 
+from .. import shop_time
 from ..auth import runtime
 from ..dependencies import unit_of_work
 from ..domain_errors import DomainError
@@ -121,7 +122,7 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
     with rt.read_sessions() as db:
         pairing = devices.get_pairing_code(db, pairing_id)
         view = _pairing_view(pairing, utcnow())
-    view["used_at_local"] = view["used_at"].astimezone().strftime("%H:%M:%S") if view["used_at"] else ""
+    view["used_at_local"] = shop_time.shop_local(view["used_at"], "%H:%M:%S")
     for key in ("created_at", "expires_at", "used_at"):
         view[key] = view[key].isoformat() if view[key] else None
     return view
