@@ -427,3 +427,17 @@ class RateLimitHit(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     failed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     __table_args__ = (Index("ix_rate_limit_hits_bucket_at", "bucket", "at"),)
+
+
+class LoginFailure(Base):
+    """Failed staff sign-ins per typed username and per client address (both hashed), for a growing lockout.
+
+    One row a bucket, counted in the database so that every server process sees
+    it; see services/login_lockout.py.
+    """
+
+    __tablename__ = "login_failures"
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ApiError
 from ..models import ApiKey, Kiosk, Register, StaffUser, utcnow
-from ..security import hash_password, new_token
+from ..security import hash_password, new_token, password_problem
 from . import audit
 
 ROLES = ("cashier", "manager")
@@ -53,14 +53,16 @@ def create_api_key(db: Session, name: str, *, actor: str) -> tuple[ApiKey, str]:
 
 
 def create_staff(
-    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None
+    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None,
+    check_strength: bool = True,
 ) -> StaffUser:
     username = username.strip().lower()
     if role not in ROLES:
         raise ApiError(422, "invalid_role", "A role is cashier or manager.")
     if not username or len(username) > 80 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise ApiError(422, "invalid_username", "A username has letters, digits, dots, dashes or underscores.")
-    check_password_strength(password)
+    if check_strength:
+        check_password_strength(password, user_inputs=(username, display_name))
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
         raise ApiError(409, "username_taken", f"There is already a user called {username!r}.")
     user = StaffUser(
@@ -75,11 +77,11 @@ def create_staff(
     return user
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise ApiError(422, "weak_password", "A password has at least 8 characters.")
-    if len(password) > 200:
-        raise ApiError(422, "weak_password", "A password has at most 200 characters.")
+def check_password_strength(password: str, *, user_inputs=()) -> None:
+    """Refuse (422) a staff password that security.password_problem finds too weak."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem:
+        raise ApiError(422, "weak_password", problem)
 
 
 def kiosk_view(kiosk: Kiosk) -> dict:

@@ -81,12 +81,12 @@ def login(
     with rt.sessions() as db:
         try:
             user = staff_service.sign_in(db, username, password, address=_client_address(request),
-                                         per_minute=rt.settings.login_rate_per_minute)
+                                         settings=rt.settings)
         except ApiError as exc:
             db.commit()  # keep the counted failure
             response = _login_page(request, status=exc.status, username=username, next_=next, message=exc.message)
-            if exc.status == 429:
-                response.headers["Retry-After"] = "60"
+            if "retry_after" in exc.extra:
+                response.headers["Retry-After"] = str(int(exc.extra["retry_after"]))
             return response
         cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
         db.commit()
