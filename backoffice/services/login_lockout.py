@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import math
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,26 +57,6 @@ def _free(bucket: str, settings: Settings) -> int:
     return free * ADDRESS_FACTOR if bucket.startswith("a:") else free
 
 
-def check(db: Session, settings: Settings, username: str, address: str) -> None:
-    """Refuse (429, with the seconds to wait) while the username or the address is locked."""
-    if settings.login_free_failures <= 0:
-        return
-    now = utcnow()
-    rows = db.execute(
-        select(LoginFailure.bucket, LoginFailure.locked_until).where(
-            LoginFailure.bucket.in_((user_bucket(username), address_bucket(address))),
-            LoginFailure.locked_until > now,
-        )
-    ).all()
-    if not rows:
-        return
-    until = max(row.locked_until for row in rows)
-    wait = max(1, math.ceil((until - now).total_seconds()))
-    who = "for this user" if any(row.bucket.startswith("u:") for row in rows) else "from this device"
-    raise ApiError(429, "login_rate_limited",
-                   f"Too many failed sign-ins {who}. Try again in {_duration(wait)}.", retry_after=wait)
-
-
 def _duration(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} seconds"
@@ -90,29 +70,42 @@ def _insert(db: Session):
     return pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def record_failure(db: Session, settings: Settings, username: str, address: str) -> None:
-    """Count a failed sign-in against both buckets and lock those over their free attempts."""
+def reserve(db: Session, settings: Settings, username: str, address: str) -> None:
+    """Count a sign-in attempt against both buckets as a failure in advance, or refuse (429) while one is locked.
+
+    Called before the password is checked, and committed by the caller: the
+    count and the lock an attempt earns are in place before the next attempt
+    is counted (one statement per bucket; SQLite's writers queue, PostgreSQL
+    holds the row), so guesses sent in parallel meet the lock too.  A refused
+    attempt is rolled back, not counted.  A success then calls ``clear``.
+    """
     if settings.login_free_failures <= 0:
         return
     now = utcnow()
-    stale = now - FORGET_AFTER
+    table = LoginFailure.__table__
     insert = _insert(db)
+    locked: list[tuple[str, dt.datetime]] = []
     for bucket in (user_bucket(username), address_bucket(address)):
-        table = LoginFailure.__table__
         statement = insert(table).values(bucket=bucket, failures=1, last_failed_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.bucket],
-            set_={
-                # One statement, so that two processes counting at once never lose a failure.
-                "failures": _case_stale(table, stale),
-                "last_failed_at": now,
-            },
-        ).returning(table.c.failures)
-        failures = db.execute(statement).scalar_one()
+            set_={"failures": _case_stale(table, now - FORGET_AFTER), "last_failed_at": now},
+        ).returning(table.c.failures, table.c.locked_until)
+        failures, locked_until = db.execute(statement).one()
+        if locked_until is not None and locked_until > now:
+            locked.append((bucket, locked_until))
+            continue
         seconds = lock_seconds(failures, _free(bucket, settings), settings)
         if seconds:
             db.execute(update(LoginFailure).where(LoginFailure.bucket == bucket)
                        .values(locked_until=now + dt.timedelta(seconds=seconds)))
+    if locked:
+        db.rollback()
+        until = max(when for _, when in locked)
+        wait = max(1, math.ceil((until - now).total_seconds()))
+        who = "for this user" if any(bucket.startswith("u:") for bucket, _ in locked) else "from this device"
+        raise ApiError(429, "login_rate_limited",
+                       f"Too many failed sign-ins {who}. Try again in {_duration(wait)}.", retry_after=wait)
 
 
 def _case_stale(table, stale: dt.datetime):

@@ -24,13 +24,19 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 
 def sign_in(db: Session, username: str, password: str, *, address: str, settings: Settings) -> StaffUser:
-    """Check a username and password; count a failure, raise 401 or 429, or return the user."""
+    """Check a username and password; count a failure, raise 401 or 429, or return the user.
+
+    The attempt is counted (and a lock it earns is set) and committed before
+    the password is checked, so that a burst of guesses sent at once meets the
+    lock like guesses one after the other; no transaction is open during the
+    slow hash check.  A success then clears the count.
+    """
     username = username.strip().lower()[:80]
-    login_lockout.check(db, settings, username, address)
+    login_lockout.reserve(db, settings, username, address)
     user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    db.commit()
     valid = verify_password(user.password_hash if user else _DUMMY_HASH, password[:200])
     if user is None or not valid or user.disabled_at is not None:
-        login_lockout.record_failure(db, settings, username, address)
         audit.record(db, f"staff:{username}", "sign_in_failed", address=address,
                      **({"disabled": True} if user is not None and user.disabled_at is not None else {}))
         # A disabled account answers like a wrong password, whatever the password: the answer never

@@ -3,6 +3,7 @@ answer like a wrong password."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -154,40 +155,60 @@ def test_a_managers_password_reset_lifts_the_lock(locking):
     assert _try(first, username, "gurka-trappa-9", _address()).status_code == 303
 
 
-def test_failures_counted_at_once_by_many_threads_are_all_counted(locking):
+def test_guesses_sent_at_once_meet_the_lock_like_guesses_one_after_the_other(locking):
+    first, second = locking
+    username, password = first.staff("cashier")
+    answers: list[int] = []
+
+    def guess(number: int):
+        server = first if number % 2 else second
+        answers.append(_try(server, username, f"parallel-guess-{number}", f"10.96.0.{number}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # The second counted attempt sets the lock before its password is checked: the rest are refused unchecked.
+    assert sorted(answers) == [401, 401] + [429] * 10, answers
+    with first.runtime.read_sessions() as db:
+        assert db.get(LoginFailure, login_lockout.user_bucket(username)).failures == 2
+
+
+def test_attempts_counted_by_many_threads_at_once_are_each_counted_once(locking):
     first, _ = locking
     rt: Runtime = first.runtime
+    roomy = dataclasses.replace(rt.settings, login_free_failures=100)
     username = f"race{uuid.uuid4().hex[:6]}"
 
-    def fail():
+    def attempt():
         with rt.sessions() as db:
-            login_lockout.record_failure(db, rt.settings, username, "10.99.0.1")
+            login_lockout.reserve(db, roomy, username, "10.99.0.1")
             db.commit()
 
-    threads = [threading.Thread(target=fail) for _ in range(8)]
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
     with rt.read_sessions() as db:
-        row = db.get(LoginFailure, login_lockout.user_bucket(username))
-        assert row.failures == 8
-        assert row.locked_until is not None
+        assert db.get(LoginFailure, login_lockout.user_bucket(username)).failures == 8
     assert login_lockout.lock_seconds(8, 2, rt.settings) == 120  # 30 * 2**6, held at the longest
 
 
 def test_a_day_without_failures_forgets_them(locking):
     first, _ = locking
     rt: Runtime = first.runtime
+    roomy = dataclasses.replace(rt.settings, login_free_failures=100)
     username = f"forgotten{uuid.uuid4().hex[:6]}"
     with rt.sessions() as db:
         for _ in range(3):
-            login_lockout.record_failure(db, rt.settings, username, "10.98.0.1")
+            login_lockout.reserve(db, roomy, username, "10.98.0.1")
         db.execute(update(LoginFailure).where(LoginFailure.bucket == login_lockout.user_bucket(username))
                    .values(last_failed_at=utcnow() - dt.timedelta(hours=25), locked_until=None))
         db.commit()
     with rt.sessions() as db:
-        login_lockout.record_failure(db, rt.settings, username, "10.98.0.1")
+        login_lockout.reserve(db, roomy, username, "10.98.0.1")
         db.commit()
         assert db.get(LoginFailure, login_lockout.user_bucket(username)).failures == 1
         db.execute(update(LoginFailure).where(LoginFailure.bucket == login_lockout.user_bucket(username))
