@@ -3,6 +3,7 @@ cookies whenever the base URL is https, SQLite files readable by the server's us
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
@@ -151,6 +152,24 @@ def test_a_real_server_started_by_hand_keeps_its_database_0600(tmp_path_factory)
                 assert _mode(Path(f"{database}{suffix}")) == 0o600, suffix
     finally:
         os.umask(old)
+
+
+def test_a_mail_written_to_the_file_outbox_is_0600_whatever_the_umask(tmp_path):
+    from backoffice.models import MailMessage
+    from backoffice.services import mail
+    from backoffice.settings import load_settings
+
+    settings = load_settings(environ={}, data_dir=tmp_path, mail_outbox_dir=tmp_path / "outbox")
+    message = MailMessage(id=7, to_address="anna@example.org", subject="Your card", body="https://x/c/ABCD-2345",
+                          created_at=dt.datetime.now(dt.UTC))
+    old = os.umask(0o022)
+    try:
+        mail.transmit(settings, message)
+    finally:
+        os.umask(old)
+    written = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(written) == 1 and _mode(written[0]) == 0o600
+    assert _mode(tmp_path / "outbox") == 0o700
 
 
 # --- In a real browser: the pages work under the policy, and nothing is refused --------------------
