@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import permissions
+from . import permissions, shop_time
 from .db import make_engine, make_sessionmaker, reader
 from .security import Vault
 from .settings import Settings
@@ -64,6 +64,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        shop_time.use_shop_zone(settings.shop_timezone)
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,

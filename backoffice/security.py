@@ -144,40 +144,45 @@ def _personal_words(user_inputs) -> list[str]:
     return words
 
 
+# What each refusal says (services/devices.py raises them with these texts, which the catalogues translate).
+PASSWORD_PROBLEMS = {
+    "too_short": "A password has at least 8 characters.",
+    "too_long": "A password has at most 200 characters.",
+    "common": "This is one of the passwords people choose most often. Choose a less common one.",
+    "personal": "A password cannot be your own name or the shop's with a few digits added.",
+    "guessable": "This password is too easy to guess. Use three or four words that do not belong together, "
+                 "or a longer mix.",
+}
+
+
 def password_problem(password: str, *, user_inputs=()) -> str | None:
-    """Why a new staff password is refused (a sentence for the form), or None when it is good enough.
+    """Why a new staff password is refused (a key of PASSWORD_PROBLEMS), or None when it is good enough.
 
     ``user_inputs`` are the words a guesser would try first for this account:
-    the username, the person's name, the shop's name.
+    the username, the person's name.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"A password has at least {MIN_PASSWORD_LENGTH} characters."
+        return "too_short"
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"A password has at most {MAX_PASSWORD_LENGTH} characters."
+        return "too_long"
     if _is_common(password):
-        return "This is one of the passwords people choose most often. Choose a less common one."
+        return "common"
     personal = _personal_words(user_inputs)
     core = _folded(_AROUND.sub("", password.lower()).translate(_LEET))
     if any(core == _folded(word) for word in personal):
-        return "A password cannot be your own name or the shop's with a few digits added."
-    score, hint = _strength(password[:ESTIMATED_LENGTH], personal + list(SHOP_WORDS))
-    if score < MIN_PASSWORD_SCORE:
-        advice = hint or "Use three or four words that do not belong together, or a longer mix."
-        return f"This password is too easy to guess. {advice}"
+        return "personal"
+    if _strength(password[:ESTIMATED_LENGTH], personal + list(SHOP_WORDS)) < MIN_PASSWORD_SCORE:
+        return "guessable"
     return None
 
 
-def _strength(password: str, words: list[str]) -> tuple[int, str]:
-    """zxcvbn's score (0-4) and its advice; an estimate from length and kinds of characters without it."""
+def _strength(password: str, words: list[str]) -> int:
+    """zxcvbn's score (0-4); an estimate from length and kinds of characters without it."""
     try:
         from zxcvbn import zxcvbn
     except ImportError:  # pragma: no cover - zxcvbn is a dependency; kept for a trimmed install
-        return _fallback_score(password), ""
-    result = zxcvbn(password, user_inputs=words)
-    feedback = result.get("feedback") or {}
-    hint = " ".join(part for part in [feedback.get("warning") or ""] + list(feedback.get("suggestions") or [])
-                    if part).strip()
-    return int(result["score"]), hint
+        return _fallback_score(password)
+    return int(zxcvbn(password, user_inputs=words)["score"])
 
 
 def _fallback_score(password: str) -> int:

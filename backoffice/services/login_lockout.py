@@ -34,6 +34,9 @@ from ..settings import Settings
 
 ADDRESS_FACTOR = 5
 FORGET_AFTER = dt.timedelta(hours=24)
+# The refusals' texts (the sign-in page shows them in the staff language: web/login.py)
+LOCKED_USER = "Too many failed sign-ins for this user. Try again in {wait}."
+LOCKED_DEVICE = "Too many failed sign-ins from this device. Try again in {wait}."
 
 
 def user_bucket(username: str) -> str:
@@ -57,13 +60,14 @@ def _free(bucket: str, settings: Settings) -> int:
     return free * ADDRESS_FACTOR if bucket.startswith("a:") else free
 
 
-def _duration(seconds: int) -> str:
+def duration(seconds: int) -> tuple[int, str]:
+    """A wait as (count, English unit text with {count}), rounded up: 45 seconds, 3 minutes, 2 hours."""
     if seconds < 90:
-        return f"{seconds} seconds"
+        return seconds, "{count} seconds"
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return minutes, "{count} minutes"
+    return math.ceil(minutes / 60), "{count} hours"
 
 
 def _insert(db: Session):
@@ -103,9 +107,11 @@ def reserve(db: Session, settings: Settings, username: str, address: str) -> Non
         db.rollback()
         until = max(when for _, when in locked)
         wait = max(1, math.ceil((until - now).total_seconds()))
-        who = "for this user" if any(bucket.startswith("u:") for bucket, _ in locked) else "from this device"
-        raise ApiError(429, "login_rate_limited",
-                       f"Too many failed sign-ins {who}. Try again in {_duration(wait)}.", retry_after=wait)
+        who = "user" if any(bucket.startswith("u:") for bucket, _ in locked) else "device"
+        text = LOCKED_USER if who == "user" else LOCKED_DEVICE
+        count, unit = duration(wait)
+        raise ApiError(429, "login_rate_limited", text.format(wait=unit.format(count=count)), retry_after=wait,
+                       locked=who)
 
 
 def _case_stale(table, stale: dt.datetime):

@@ -18,7 +18,9 @@ from ..errors import ApiError
 from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
+from ..services import login_lockout
 from ..services import staff as staff_service
+from .i18n import N_, languages, tr
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -37,9 +39,9 @@ def _login_page(request: Request, *, status: int = 200, message: str = "", usern
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     notice = ""
     if request.query_params.get("expired"):
-        notice = "Your session has ended. Sign in again."
+        notice = N_("Your session has ended. Sign in again.")
     elif request.query_params.get("bye"):
-        notice = "You have signed out."
+        notice = N_("You have signed out.")
     response = page(request, "login.html", status=status, message=message, notice=notice, username=username,
                     next=_safe_next(next_), login_csrf=token)
     rt: Runtime = request.app.state.runtime
@@ -74,17 +76,18 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not csrf or not tokens_equal(csrf, expected):
         return _login_page(request, status=403, username=username, next_=next,
-                           message="The sign-in form had expired. Please try again.")
+                           message=N_("The sign-in form had expired. Please try again."))
     if not username.strip() or not password:
         return _login_page(request, status=422, username=username, next_=next,
-                           message="Enter your username and password.")
+                           message=N_("Enter your username and password."))
     with rt.sessions() as db:
         try:
             user = staff_service.sign_in(db, username, password, address=_client_address(request),
                                          settings=rt.settings)
         except ApiError as exc:
             db.commit()  # keep the counted failure
-            response = _login_page(request, status=exc.status, username=username, next_=next, message=exc.message)
+            response = _login_page(request, status=exc.status, username=username, next_=next,
+                                   message=_lockout_message(request, exc) if "locked" in exc.extra else exc.message)
             if "retry_after" in exc.extra:
                 response.headers["Retry-After"] = str(int(exc.extra["retry_after"]))
             return response
@@ -95,6 +98,17 @@ def login(
                         secure=secure_cookies(rt.settings), max_age=rt.settings.session_max_age_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _lockout_message(request: Request, exc: ApiError) -> str:
+    """The lockout's refusal in the staff language, with how long to wait."""
+    count, unit = login_lockout.duration(int(exc.extra["retry_after"]))
+    units = {"{count} seconds": N_("{count} seconds"), "{count} minutes": N_("{count} minutes"),
+             "{count} hours": N_("{count} hours")}
+    wait = tr(request, units[unit], count=count)
+    if exc.extra["locked"] == "user":
+        return tr(request, "Too many failed sign-ins for this user. Try again in {wait}.", wait=wait)
+    return tr(request, "Too many failed sign-ins from this device. Try again in {wait}.", wait=wait)
 
 
 @router.post("/logout")
@@ -110,7 +124,26 @@ def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime 
 
 @router.get("/account/password")
 def password_form(request: Request, staff: Staff = Depends(current_staff)) -> Response:
-    return page(request, "account_password.html", section="account")
+    return page(request, "account_password.html", section="account", languages=languages())
+
+
+@router.post("/account/language")
+def choose_language(
+    request: Request,
+    language: Annotated[str, Form(max_length=8)] = "",
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The signed-in staff member's own page language (empty: the shop's)."""
+    with rt.sessions() as db:
+        user = db.get(StaffUser, staff.principal.id)
+        try:
+            staff_service.set_language(db, user, language, actor=staff.actor)
+        except ApiError as exc:
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
+        db.commit()
+    return RedirectResponse("/account/password?language=1", status_code=303)
 
 
 @router.post("/account/password")
@@ -127,6 +160,7 @@ def change_password(
         try:
             staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
         except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message)
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
         db.commit()
     return RedirectResponse("/account/password?changed=1", status_code=303)

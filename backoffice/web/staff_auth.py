@@ -35,6 +35,7 @@ class Staff:
     principal: Principal
     display_name: str
     session_id: str  # the stored hash of the cookie
+    language: str = ""  # their own page language; empty: the shop's (web.i18n.staff_language)
 
     @property
     def is_manager(self) -> bool:
@@ -65,7 +66,8 @@ def _load(rt: Runtime, cookie: str) -> Staff | None:
     with rt.read_sessions() as db:
         user = db.get(StaffUser, principal.id)
         name = (user.display_name if user else "") or principal.name
-    return Staff(principal, name, hash_token(cookie))
+        language = user.language if user else ""
+    return Staff(principal, name, hash_token(cookie), language)
 
 
 async def _check_csrf(request: Request, staff: Staff) -> None:

@@ -1,7 +1,7 @@
 """login failures: one row per typed username and per client address, for a growing sign-in lockout
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0008
 Create Date: 2026-12-07 23:50:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from backoffice.models import UTCDateTime
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
