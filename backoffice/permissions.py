@@ -53,7 +53,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/verify"): KIOSK_ONLY,
     ("GET", "/api/v1/kiosk/verify-cache"): KIOSK_ONLY,
     ("POST", "/api/v1/kiosk/verify-log"): KIOSK_ONLY,
-    # Pairing: the kiosk has no token yet; the short-lived single-use code it shows is the credential
+    # Pairing: the one-time code the back office shows is the credential (rate-limited)
     ("POST", "/api/v1/kiosk/pair"): EVERYONE,
     # Sales: the POS rings them up, the console connects and closes them
     ("POST", "/api/v1/sales"): STAFF_POS,
@@ -178,11 +178,11 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices"): MANAGER_ONLY,
     ("POST", "/admin/devices/registers"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks"): MANAGER_ONLY,
+    ("GET", "/admin/devices/pairing/{pairing_id}"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/revoke"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/unlock"): MANAGER_ONLY,
     ("GET", "/admin/devices/kiosks/{kiosk_id}/mode"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/mode"): MANAGER_ONLY,
-    ("GET", "/admin/devices/pairing/{pairing_id}"): MANAGER_ONLY,
     ("GET", "/admin/scans"): MANAGER_ONLY,
     ("GET", "/admin/staff"): MANAGER_ONLY,
     ("POST", "/admin/staff"): MANAGER_ONLY,
