@@ -23,6 +23,7 @@ from tests.support.database import backend
 from tests.support.staff import another_backoffice, new_staff, register_id, sign_in_response
 
 BACKOFFICE = Path(__file__).resolve().parents[2] / "backoffice"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "security"
 CSP = app_module.CONTENT_SECURITY_POLICY
 _PARAM = re.compile(r"\{[a-z_]+\}")
 
@@ -206,10 +207,13 @@ def test_the_console_and_back_office_work_under_the_csp_with_no_violation(backof
         expect(page.locator("svg.dot circle[fill='#b45309']").first).to_be_visible()
         page.fill("#scan", "Dotty")
         expect(page.locator("#results")).to_contain_text("Dotty Colour")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "console-under-csp.png"))
         page.goto(f"{backoffice.base_url}/admin/groups/{group['id']}/edit")
         expect(page.locator("#criteria-editor")).to_be_visible()  # groups.js replaced the raw JSON field
         page.goto(f"{backoffice.base_url}/admin/groups")
         expect(page.locator("svg.dot").first).to_be_visible()
+        page.screenshot(path=str(SHOTS / "groups-under-csp.png"))
         page.goto(f"{backoffice.base_url}/admin/cards/batches/{batch_id}/print?state=all")
         expect(page.locator("[data-print]")).to_be_visible()
         page.goto(f"{backoffice.base_url}/admin/customers/cus_nobody")
