@@ -262,3 +262,11 @@ def test_a_long_password_is_set_through_the_form_without_an_error(backoffice):
     added = manager.post_form("/admin/staff", {"username": username, "role": "cashier", "password": long_password})
     assert added.status_code == 200 and f"{username} can now sign in." in added.text
     assert _try(backoffice, username, long_password, _address()).status_code == 303
+
+
+def test_spellings_of_one_username_count_against_the_same_lock(locking):
+    first, _ = locking
+    username, password = first.staff("cashier")
+    assert _try(first, username.upper(), "wrong-guess", _address()).status_code == 401
+    assert _try(first, f"  {username.title()} ", "wrong-guess", _address()).status_code == 401
+    assert _try(first, username, password, _address()).status_code == 429
