@@ -502,3 +502,17 @@ class PairingCode(Base):
     kiosk: Mapped[Kiosk | None] = relationship()
     # ids are never reused (the audit log names codes by id, and spent codes are deleted)
     __table_args__ = {"sqlite_autoincrement": True}
+
+
+class LoginFailure(Base):
+    """Failed staff sign-ins per typed username and per client address (both hashed), for a growing lockout.
+
+    One row a bucket, counted in the database so that every server process sees
+    it; see services/login_lockout.py.
+    """
+
+    __tablename__ = "login_failures"
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
