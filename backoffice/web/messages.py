@@ -118,9 +118,10 @@ def audit_details() -> set[str]:
 def other_messages() -> set[str]:
     """Texts defined outside the web layer that pages translate: criteria words, CSV titles, run-time choices."""
     from ..services.criteria import DESCRIBE_TEXTS
+    from ..services.customer_list import SORTS
     from ..services.export import HEADER
 
-    return set(DESCRIBE_TEXTS) | set(HEADER) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details()
+    return set(DESCRIBE_TEXTS) | set(HEADER) | {sort.label for sort in SORTS.values()} | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details()
 
 
 def all_messages() -> set[str]:
