@@ -25,7 +25,7 @@ PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "
 def page_script_texts(script: str, language: str) -> dict[str, str]:
     """A page script's texts and the services' refusals it may show, translated (a JSON block on the page)."""
     gettext = translator(language)
-    wanted = set(messages.script_messages(script)) | messages.refusal_messages()
+    wanted = set(messages.script_messages(script)) | messages.refusal_messages() | set(messages.CHOSEN_AT_RUN_TIME)
     return {text: gettext(text) for text in sorted(wanted) if gettext(text) != text}
 
 
