@@ -46,10 +46,18 @@ def qr(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=1, border=2, dark="#0f172a", omitsize=True)
 
 
-def _money(value: Decimal | int | float | None, currency: str = "SEK") -> str:
+DECIMAL_COMMA = ("sv", "fr")  # 1 199,00 SEK, as Swedish and French write it
+
+
+@pass_context
+def _money(context, value: Decimal | int | float | None, currency: str = "SEK") -> str:
     if value is None:
         return ""
-    amount = f"{Decimal(value):,.2f}".replace(",", "\u202f")
+    amount = f"{Decimal(value):,.2f}"
+    if context.get("lang") in DECIMAL_COMMA:
+        amount = amount.replace(".", "!").replace(",", "\u202f").replace("!", ",")
+    else:
+        amount = amount.replace(",", "\u202f")
     return f"{amount} {currency}"
 
 
