@@ -43,6 +43,7 @@ class Settings:
     identify_lockout_seconds: int = 300
     identify_lockout_window_seconds: int = 300  # misses counted over this long; 0 in a rate or count turns it off
     login_rate_per_minute: int = 10
+    verify_rescan_seconds: int = 600  # a venue scanner says "already scanned at 14:02" within this (0: never)
     mail_outbox_dir: Path | None = None
     smtp_url: str = ""
     purge_interval_seconds: int = 60

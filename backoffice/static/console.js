@@ -4,6 +4,13 @@
  * seen is ignored; registration prompts are also keyed by their reference,
  * because the page renders the pending ones itself and the stream may repeat
  * one created while the page was loading.
+ *
+ * Prompt cards: a registration's card is rendered by the server (the same
+ * macro as on page load) and fetched when its event arrives; newest first, the
+ * newest person prompt highlighted.  Ages and countdowns tick every second on
+ * the server's clock (the page carries the server's time).  Abort takes effect
+ * after a few seconds in which an Undo toast can take it back.  Words the
+ * script puts together are t("English") texts, translated from the page's catalogue.
  */
 (function () {
   "use strict";
@@ -15,6 +22,10 @@
   const BURST_MS = 150;      // a scanner types a whole payload faster than this between keys
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
+  const UNDO_MS = 6000;       // an abort can be taken back this long
+  const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
+  const serverNow = () => Date.now() + serverOffset;
+  const pendingAborts = new Map();  // registration reference -> { timer, item, box }
 
   let lastEventId = Number(root.dataset.after || 0);
   let mode = { kind: "connect" };
@@ -32,14 +43,9 @@
 
   // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
   const TEXTS = JSON.parse(($("#script-texts") || {}).textContent || "{}");
-  const LANG = document.documentElement.lang || "sv";
-  const SHOP_TZ = root.dataset.tz || undefined;
   function t(text, values) {
     const found = TEXTS[text] || text;
     return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
-  }
-  function shopTime(date) {  // 24-hour shop time, as every staff page shows it
-    return date.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: SHOP_TZ });
   }
 
   const MESSAGES = {
@@ -51,7 +57,6 @@
     429: t("Too many requests; wait a moment and try again."),
     500: t("Something went wrong on the server; try again."),
   };
-  const SOURCES = { enter: t("Typed at the kiosk"), scan: t("Scanned at the kiosk"), mobile: t("Phone form") };
 
   // What the server said, in the page's language: outcomes by their kind, refusals by their message.
   function outcomeText(outcome) {
@@ -95,8 +100,10 @@
     if (!response.ok) {
       const error = (data && data.error) || {};
       if (response.status === 401) sessionEnded();
-      throw new Refusal(error.message ? t(error.message) : MESSAGES[response.status] || MESSAGES[500],
+      const refusal = new Refusal(error.message ? t(error.message) : MESSAGES[response.status] || MESSAGES[500],
         error.code || "error", response.status, error.fields);
+      refusal.current = error.current;  // customer_already_connected: who is on the sale
+      throw refusal;
     }
     return data;
   }
@@ -142,7 +149,52 @@
   }
 
   function updateEmpty() {
-    root.classList.toggle("has-prompts", prompts.children.length > 0);
+    const shown = Array.from(prompts.children).filter((el) => !el.hidden);
+    root.classList.toggle("has-prompts", shown.length > 0);
+    // The newest prompt about a person is most likely the customer at the till: highlight it.
+    const people = shown.filter((el) => el.matches(".prompt-registration, .prompt-card, .prompt-person"));
+    people.forEach((el, index) => el.classList.toggle("prompt-current", index === 0 && people.length > 1));
+  }
+
+  /* ---------- ages and countdowns, every second ---------- */
+
+  function clockTime(ms) {
+    const seconds = Math.max(0, Math.ceil(ms / 1000));
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function ago(ms) {
+    const minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return t("just now");
+    if (minutes < 60) return t("{n} min ago", { n: minutes });
+    return t("{n} h ago", { n: Math.floor(minutes / 60) });
+  }
+
+  function tickTimes() {
+    const now = serverNow();
+    prompts.querySelectorAll(".prompt-age[data-since]").forEach((el) => {
+      const since = Date.parse(el.dataset.since);
+      if (isNaN(since)) return;
+      if (el.dataset.clock === undefined) el.dataset.clock = el.textContent.trim();
+      const clock = el.dataset.clock;
+      el.textContent = clock ? `${clock} · ${ago(now - since)}` : ago(now - since);
+    });
+    prompts.querySelectorAll(".prompt-expiry[data-until]").forEach((el) => {
+      const until = Date.parse(el.dataset.until);
+      if (isNaN(until)) return;
+      const left = until - now;
+      const item = el.closest(".prompt");
+      if (left <= 0) {
+        if (item && item.matches(".prompt-lockout")) { item.remove(); updateEmpty(); return; }
+        el.textContent = t("expired");
+        if (item) item.classList.add("prompt-expired");
+        return;
+      }
+      el.textContent = (el.dataset.template === "unlocks" ? t("unlocks in {time}", { time: clockTime(left) })
+        : t("expires in {time}", { time: clockTime(left) }));
+      el.classList.toggle("soon", left < 60000);
+    });
   }
 
   /* ---------- the sale panel ---------- */
@@ -171,35 +223,99 @@
     return Array.from(prompts.children).find((el) => el.dataset[attribute] === value) || null;
   }
 
-  function addRegistrationPrompt(data) {
+  async function addRegistrationPrompt(data) {
     const reference = data.registration;
     if (!reference || resolved.has(reference) || findPrompt("registration", reference)) return;
-    const item = fromTemplate("tpl-registration");
-    item.dataset.registration = reference;
-    $(".prompt-name", item).textContent = data.name || t("A customer");
-    $(".prompt-source", item).textContent = SOURCES[data.source] || "";
+    let html;
+    try {
+      html = await fragment(`/console/${registerId}/prompts/registrations/${encodeURIComponent(reference)}`);
+    } catch (err) {
+      if (err.status !== 401 && err.status !== 404) toast(err.message, "error");
+      return;
+    }
+    // Resolved, or shown by a faster copy of the event, while the card was on its way.
+    if (!html.trim() || resolved.has(reference) || findPrompt("registration", reference)) return;
+    const holder = document.createElement("ul");
+    holder.innerHTML = html;
+    const item = holder.firstElementChild;
+    if (!item) return;
+    item.classList.add("prompt-new");
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
-    // The event carries only the name; the masked details and whether a name is missing follow.
-    api("GET", `/api/v1/registrations/${encodeURIComponent(reference)}`).then((view) => {
-      const detail = $(".prompt-detail", item);
-      for (const key of ["phone", "email", "personal_id"]) {
-        if (view.fields && view.fields[key]) {
-          const span = document.createElement("span");
-          span.textContent = view.fields[key];
-          detail.appendChild(span);
-        }
-      }
-      if (view.needs_completion) $('[data-action="confirm"]', item).hidden = true;
-    }).catch(() => {});
   }
 
   function removeRegistrationPrompt(reference) {
     resolved.add(reference);
+    const waiting = pendingAborts.get(reference);
+    if (waiting) { clearTimeout(waiting.timer); waiting.box.remove(); pendingAborts.delete(reference); }
     const item = findPrompt("registration", reference);
     if (item) item.remove();
     updateEmpty();
   }
+
+  /* ---------- abort, with a few seconds to undo it ---------- */
+
+  function undoToast(text, onUndo) {
+    const box = fromTemplate("tpl-undo");
+    $(".toast-text", box).textContent = text;
+    $("[data-undo]", box).addEventListener("click", onUndo);
+    $("#toasts").appendChild(box);
+    return box;
+  }
+
+  function abortLater(item) {
+    const reference = item.dataset.registration;
+    if (pendingAborts.has(reference)) return;
+    const name = item.dataset.name || "";
+    item.hidden = true;
+    updateEmpty();
+    const box = undoToast(t("Registration of {name} aborted.", { name }), () => {
+      const waiting = pendingAborts.get(reference);
+      if (!waiting) return;
+      clearTimeout(waiting.timer);
+      waiting.box.remove();
+      pendingAborts.delete(reference);
+      item.hidden = false;
+      updateEmpty();
+      toast(t("Abort undone: {name} is still waiting.", { name }), "ok");
+    });
+    const timer = setTimeout(() => abortNow(reference), UNDO_MS);
+    pendingAborts.set(reference, { timer, item, box });
+  }
+
+  async function abortNow(reference) {
+    const waiting = pendingAborts.get(reference);
+    if (!waiting) return;
+    pendingAborts.delete(reference);
+    waiting.box.remove();
+    try {
+      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
+      removeRegistrationPrompt(reference);
+      toast(t("Registration aborted; the customer's details were removed."), "ok");
+    } catch (err) {
+      if (["registration_confirmed", "registration_aborted", "registration_expired"].includes(err.code) ||
+          err.status === 404) {
+        removeRegistrationPrompt(reference);
+      } else {
+        waiting.item.hidden = false;
+        updateEmpty();
+      }
+      toast(err.message || MESSAGES[500], "error");
+    }
+  }
+
+  // Leaving the page does not take an abort back: what is still waiting is sent now.
+  window.addEventListener("pagehide", () => {
+    for (const [reference, waiting] of pendingAborts) {
+      clearTimeout(waiting.timer);
+      fetch(`/api/v1/registrations/${encodeURIComponent(reference)}/abort`, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      });
+    }
+    pendingAborts.clear();
+  });
 
   function addCardPrompt(code) {
     if (!code || findPrompt("card", code)) return;
@@ -209,7 +325,9 @@
     const owner = panel().dataset.customerName;
     $(".prompt-detail", item).textContent = owner ? t("Press Link to give it to {name}.", { name: owner })
       : t("Press Link, then pick the customer.");
+    $(".prompt-age", item).dataset.since = new Date(serverNow()).toISOString();
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -231,10 +349,11 @@
     const item = fromTemplate("tpl-lockout");
     item.dataset.lockout = key;
     $(".prompt-kiosk", item).textContent = data.kiosk_name || t("The kiosk");
-    const until = new Date(data.until);
-    $(".prompt-until", item).textContent = isNaN(until) ? data.until
-      : shopTime(until);
+    // The server says the time on the shop's 24-hour clock; the page never formats a clock time itself.
+    $(".prompt-until", item).textContent = data.until_local || "";
+    $(".prompt-expiry", item).dataset.until = data.until || "";
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -248,6 +367,7 @@
 
   function handle(event) {
     const data = event.data || {};
+    document.dispatchEvent(new CustomEvent("console:event", { detail: event }));  // connect.js: connection prompts
     switch (event.type) {
       case "registration_created":
         addRegistrationPrompt(data);
@@ -383,6 +503,11 @@
       case "no_open_sale":
         scan.value = "";
         showOpenAndConnect(outcome);
+        break;
+      case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
+        scan.value = "";
+        results.innerHTML = "";
+        scanMessage(outcome.message, "info");
         break;
       case "link_card":
         scan.value = "";
@@ -597,7 +722,16 @@
       if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, text: t("{name}: no sale is open.", { name }) });
         return;
       }
-      await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      try {
+        await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      } catch (err) {
+        if (err.code !== "customer_already_connected") throw err;
+        // The first connection stands: ask before replacing (connect.js shows the prompt).
+        document.dispatchEvent(new CustomEvent("console:replace",
+          { detail: { sale, customer, name, current: err.current || {} } }));
+        results.innerHTML = "";
+        return;
+      }
       toast(t("Connected {name}.", { name }), "ok");
     }
     scan.value = "";
@@ -628,11 +762,11 @@
       refreshPanel();
     },
     "complete": (button) => completeRegistration(button.closest("[data-registration]").dataset.registration),
-    "abort": async (button) => {
-      const reference = button.closest("[data-registration]").dataset.registration;
-      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
-      removeRegistrationPrompt(reference);
-      toast(t("Registration aborted; the customer's details were removed."), "ok");
+    "abort": (button) => abortLater(button.closest("[data-registration]")),
+    "lift-lockout": async (button) => {
+      const item = button.closest("[data-lockout]");
+      await api("POST", `/api/v1/console/${registerId}/kiosks/${encodeURIComponent(item.dataset.lockout)}/lockout/lift`);
+      removeLockoutPrompt(item.dataset.lockout);
     },
     "link-prompt": async (button) => {
       const item = button.closest("[data-card]");
@@ -672,6 +806,9 @@
     }
   });
 
+  window.counterConsole = { toast, refreshPanel };  // for connect.js
   updateEmpty();
+  tickTimes();
+  setInterval(tickTimes, 1000);
   listen();
 })();

@@ -2,7 +2,7 @@
 
 The sign-in form has its own CSRF token (a cookie that must match the form
 field) because there is no session yet.  The session cookie is HttpOnly,
-SameSite=Lax, and Secure when ``session_cookie_secure`` is set.
+SameSite=Lax, and Secure whenever the base URL is https (or ``session_cookie_secure`` is set).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..auth import SESSION_COOKIE, end_session, runtime, start_session
+from ..auth import SESSION_COOKIE, end_session, runtime, secure_cookies, start_session
 from ..errors import ApiError
 from ..models import StaffUser
 from ..runtime import Runtime
@@ -45,7 +45,7 @@ def _login_page(request: Request, *, status: int = 200, message: str = "", usern
                     next=_safe_next(next_), login_csrf=token)
     rt: Runtime = request.app.state.runtime
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login", max_age=3600,
-                        secure=rt.settings.session_cookie_secure)
+                        secure=secure_cookies(rt.settings))
     return response
 
 
@@ -93,7 +93,7 @@ def login(
         db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", path="/",
-                        secure=rt.settings.session_cookie_secure, max_age=rt.settings.session_max_age_seconds)
+                        secure=secure_cookies(rt.settings), max_age=rt.settings.session_max_age_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -104,7 +104,7 @@ def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime 
         end_session(db, request.cookies.get(SESSION_COOKIE, ""))
         db.commit()
     response = RedirectResponse("/login?bye=1", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=rt.settings.session_cookie_secure, httponly=True,
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure_cookies(rt.settings), httponly=True,
                            samesite="lax")
     return response
 

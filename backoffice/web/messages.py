@@ -56,6 +56,8 @@ def python_messages() -> set[str]:
 def script_messages(name: str) -> tuple[str, ...]:
     """The ``t("...")`` texts of one page script, in order of appearance."""
     text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments may show how t() is called
+    text = re.sub(r"(?m)^\s*//.*$", "", text)
     seen: dict[str, None] = {}
     for match in SCRIPT_CALL.finditer(text):
         seen.setdefault(match.group(2).replace('\\"', '"').replace("\\'", "'"), None)

@@ -18,7 +18,8 @@ from .i18n import LANGUAGE_NAMES, staff_language, translator
 from .templates import templates
 
 SHOWN_MESSAGES = ("message", "notice", "error", "text", "title")
-PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "groups.js"}
+PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "groups.js",
+                "admin/paired.html": "pairing.js"}
 
 
 @cache
