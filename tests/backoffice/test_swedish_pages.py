@@ -32,7 +32,8 @@ ENGLISH = re.compile(
     r"Open|Close|Print|Back|Next|Previous|Add|Show|Never|Find|Enter|Phone|Name|Card|Cards|Group|Groups|"
     r"Sale|Sales|Staff|Mail|Audit|Log|Password|Customer|Customers|Register|Registers|Connect|Track|Link|"
     r"Kiosks|Scan|Scanned|Today|When|Who|What|Why|Members|Yes|Unknown|Page|found|customer|customers|"
-    r"sale|card|cards|group|groups|here|there|this|that|by|from|at|on)\b"
+    r"sale|card|cards|group|groups|here|there|this|that|by|from|at|on|first|last|newest|oldest|new|only|"
+    r"more|days|none|ago|expires|since)\b"
 )
 # Pages that are not staff pages, or not HTML: with the reason they are left out of the walk.
 NOT_WALKED = {
