@@ -148,6 +148,8 @@ class Customer(Base):
     search_last: Mapped[str] = mapped_column(SearchText, default="", nullable=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True, index=True)
     phone_lookup: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # HMAC of the phone's last four digits, for "find by the last four" ("" without a phone, NULL: not yet computed)
+    phone_ending_lookup: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     personal_id_lookup: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     personal_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

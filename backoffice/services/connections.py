@@ -28,6 +28,7 @@ from counter_core.identity.normalize import mask_personal_id, mask_phone
 from ..domain_errors import Conflict, NotFound
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
+from ..shop_time import clock
 from . import audit, events
 
 PROMPT_SECONDS = 600
@@ -281,7 +282,7 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
         "differed": list(evidence.get("differed", [])),
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
-        "expires_time": prompt.expires_at.astimezone().strftime("%H:%M"),  # the shop's clock, as pages show times
+        "expires_time": clock(prompt.expires_at),  # the shop's clock, as pages show times
     }
 
 

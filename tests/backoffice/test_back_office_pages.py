@@ -96,7 +96,7 @@ def test_a_card_batch_is_created_listed_and_printed_with_qr_codes(backoffice, ma
     assert response.text.count(f">{prefix}-") == 12 and "Unlinked" in response.text
     batch_id = int(re.search(r"/admin/cards/batches/(\d+)", response.url).group(1))
     sheet = manager.get(f"/admin/cards/batches/{batch_id}/print?state=all").text
-    assert sheet.count("<svg") == 12 and "@media print" not in sheet  # the print rules live in the stylesheet
+    assert sheet.count("<div class=\"qr\"><svg") == 12 and "@media print" not in sheet  # the print rules live in the stylesheet
     css = requests.get(f"{backoffice.base_url}/static/staff.css", timeout=10).text
     assert "@media print" in css
     bad = manager.post_form("/admin/cards/batches", {"prefix": "no spaces!", "size": "5"})
