@@ -317,3 +317,20 @@ def _actor_name(db: Session, actor: str) -> str:
     if kind == "mobile":
         return "phone form"
     return ident or actor
+
+
+def purge(db: Session) -> int:
+    """Expire overdue prompts (the console drops them) and delete answered ones after a day.
+
+    What was decided stays in the sale's history and the audit trail.
+    """
+    now = utcnow()
+    overdue = list(db.execute(select(ConnectionPrompt).where(ConnectionPrompt.status == "pending",
+                                                             ConnectionPrompt.expires_at <= now)).scalars())
+    for prompt in overdue:
+        _finish(db, prompt, "expired", None)
+    old = select(ConnectionPrompt).where(ConnectionPrompt.status != "pending",
+                                         ConnectionPrompt.resolved_at < now - dt.timedelta(days=1))
+    for prompt in db.execute(old).scalars():
+        db.delete(prompt)
+    return len(overdue)

@@ -82,7 +82,7 @@ def track_sale(
     with rt.sessions() as db:
         sale = sales.get_sale(db, reference)
         person = customers.get_by_reference(db, customer)
-        sales.connect_customer(db, sale, person, via="back_office")
+        sales.connect_customer(db, sale, person, via="back_office", actor=staff.actor)
         audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
         db.commit()
     rt.notifier.notify()

@@ -374,3 +374,29 @@ def test_a_kiosk_naming_a_closed_sale_without_a_customer_leaves_it_to_staff(back
     with backoffice.runtime.read_sessions() as db:
         assert db.execute(select(Sale.customer_id).where(Sale.reference == sale["reference"])).scalar_one() is None
     assert [p.reason for p in _prompts(backoffice, pia)] == ["closed_sale"]
+
+
+def test_an_unanswered_prompt_expires_and_its_phone_visit_with_it(backoffice, till, make_customer, new_phone):
+    import datetime as dt
+
+    from backoffice.app import housekeeping
+    from backoffice.models import MobileSession, RegisterEvent
+
+    phone = new_phone()
+    greta = _person(make_customer, "Greta", "Garbo", phone=phone)
+    till.open_sale()
+    _, _, visit = _phone_form(till, first_name="Eve", last_name="Dropper", phone=phone)
+    [prompt] = _prompts(backoffice, greta)
+    with backoffice.runtime.sessions() as db:
+        db.get(ConnectionPrompt, prompt.id).expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.execute(select(MobileSession).where(MobileSession.reference == visit["reference"])).scalar_one() \
+            .expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.commit()
+    housekeeping(backoffice.runtime)
+    [expired] = _prompts(backoffice, greta)
+    assert expired.status == "expired"
+    assert till.kiosk.get(f"/api/v1/mobile-sessions/{visit['reference']}").json()["status"] == "expired"
+    with backoffice.runtime.read_sessions() as db:
+        resolved = [e.data for e in db.execute(select(RegisterEvent).where(
+            RegisterEvent.type == "connection_prompt_resolved")).scalars()]
+    assert {"prompt": prompt.reference, "status": "expired"} in resolved

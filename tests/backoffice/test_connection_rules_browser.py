@@ -1,0 +1,87 @@
+"""The connection rules on the cashier console in a real browser (Debian's chromium through Playwright).
+
+A second match arrives live as "Replace Sara Nyberg with Elsa Ek?"; the current customer is at the top of the
+sale panel; Replace swaps them, Disconnect takes them off, and the "Customer connected" card of a customer who
+is no longer on the sale goes.  Screenshots in test-artifacts/console/.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support.browser import chromium_available, launch_chromium
+from tests.support.staff import register_id
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium")]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with launch_chromium() as browser:
+        yield browser
+
+
+def _person(make_customer, first: str, last: str) -> dict:
+    tag = uuid.uuid4().hex[:4]
+    return make_customer(first_name=f"{first}{tag}", last_name=f"{last}{tag}")
+
+
+def _by_number(till, customer: dict) -> dict:
+    return till.kiosk.post("/api/v1/identify", {"method": "enter", "kind": "customer_number",
+                                                "customer_number": str(customer["customer_number"])},
+                           headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+
+
+def test_a_second_match_is_a_replace_prompt_and_the_header_follows_the_sale(chromium, backoffice, till,
+                                                                            make_customer):
+    sara = _person(make_customer, "Sara", "Nyberg")
+    elsa = _person(make_customer, "Elsa", "Ek")
+    sara_name, elsa_name = f"{sara['first_name']} {sara['last_name']}", f"{elsa['first_name']} {elsa['last_name']}"
+    till.open_sale()
+    username, password = backoffice.staff("cashier")
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{backoffice.base_url}/login?next=/console/{register_id(backoffice, till.name)}")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        expect(page.locator("#live")).to_have_attribute("data-state", "on")
+        current = page.locator("#current-customer")
+        expect(current).to_contain_text("No customer on this sale yet")
+
+        assert _by_number(till, sara)["connected"] is True
+        expect(current).to_contain_text(sara_name)
+        expect(page.locator('[data-info^="connected:"]')).to_contain_text(sara_name)
+
+        assert _by_number(till, elsa)["connected"] is False
+        prompt = page.locator("[data-connection]")
+        expect(prompt).to_contain_text(f"Replace {sara_name} with {elsa_name}?")
+        expect(current).to_contain_text(sara_name)  # nothing changed until the cashier answers
+        page.screenshot(path=str(SHOTS / "replace-prompt.png"), animations="disabled")
+
+        prompt.locator('[data-connect-action="accept"]').click()
+        expect(prompt).to_have_count(0)
+        expect(current).to_contain_text(elsa_name)
+        expect(page.locator(".connection-history")).to_contain_text(f"Replaced {sara_name} with {elsa_name}")
+        # Sara's "Customer connected" card is no longer true: it goes.
+        expect(page.locator(f'[data-info="connected:{sara["reference"]}"]')).to_have_count(0)
+
+        current.locator('[data-action="disconnect"]').click()
+        expect(current).to_contain_text("No customer on this sale yet")
+        expect(page.locator('[data-info^="connected:"]')).to_have_count(0)
+        expect(page.locator(".connection-history")).to_contain_text(f"Disconnected {elsa_name}")
+        page.screenshot(path=str(SHOTS / "sale-history.png"), animations="disabled")
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
