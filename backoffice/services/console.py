@@ -187,7 +187,8 @@ def link_card(db: Session, rt: Runtime, register: Register, code: str, customer:
     cards.link(db, card, customer, actor=actor)
     outcome = _connect(db, register, customer, via="cashier_card", actor=actor)
     outcome["card"] = card.code
-    outcome["message"] = f"Card {card.code} is now linked to {customer.display_name}." + (
-        "" if outcome["outcome"] == "connected" else " No sale is open."
+    tail = {"connected": "", "prompted": " Another customer is on the sale: answer the prompt to replace them."}
+    outcome["message"] = f"Card {card.code} is now linked to {customer.display_name}." + tail.get(
+        outcome["outcome"], " No sale is open."
     )
     return outcome
