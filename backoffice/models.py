@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -121,6 +122,8 @@ class StaffUser(Base):
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The language of their pages (sv, en, fr); empty: the shop's default (settings.shop_language).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="", nullable=False)
 
 
 class StaffSession(Base):
@@ -399,6 +402,11 @@ class VerifyScan(Base):
     result: Mapped[str] = mapped_column(String(12), nullable=False)  # success | warning | unknown
     customer_reference: Mapped[str | None] = mapped_column(String(32), nullable=True)
     offline: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # what was held up: customer_number | card | vcard | licence | personal_id | phone | text (see services/verify)
+    presented: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # the same customer already passed this door within the re-scan window
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
+    __table_args__ = (Index("ix_verify_scans_kiosk_customer_at", "kiosk_id", "customer_reference", "at"),)
 
 
 class MailMessage(Base):
@@ -471,3 +479,26 @@ class ConnectionPrompt(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
     __table_args__ = (Index("ix_connection_prompts_register_status", "register_id", "status"),)
+
+class PairingCode(Base):
+    """A short-lived, single-use code the back office shows (QR and text) to pair a kiosk by camera.
+
+    Only its SHA-256 is stored; the kiosk trades the code for a new device token once
+    (``POST /api/v1/kiosk/pair``), which creates the kiosk.
+    """
+
+    __tablename__ = "pairing_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id", ondelete="CASCADE"), index=True)
+    kiosk_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    used_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"), nullable=True)
+    register: Mapped[Register] = relationship()
+    kiosk: Mapped[Kiosk | None] = relationship()
+    # ids are never reused (the audit log names codes by id, and spent codes are deleted)
+    __table_args__ = {"sqlite_autoincrement": True}

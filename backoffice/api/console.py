@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..auth import Principal, require, runtime
 from ..params import RowId
 from ..runtime import Runtime
-from ..services import connections, console, customers, sales
+from ..services import connections, console, customers, lockout, sales
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
 staff_only = require("staff")
@@ -117,3 +117,16 @@ def refuse_prompt(
         db.commit()
     rt.notifier.notify()
     return view
+
+
+@router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift", summary="Lift the lockout of a kiosk at this register")
+def lift_lockout(
+    register_id: RowId, kiosk_id: RowId, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+) -> dict:
+    """The cashier has seen who is at the kiosk and lets it be used again (audited, like a manager's lift)."""
+    with rt.sessions() as db:
+        register = sales.get_register(db, register_id)
+        was_locked = lockout.lift_at_register(db, register.id, kiosk_id, actor=principal.actor)
+        db.commit()
+    rt.notifier.notify()
+    return {"kiosk": kiosk_id, "was_locked": was_locked}

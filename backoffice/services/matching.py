@@ -116,7 +116,7 @@ def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, reque
                 kiosk_id=kiosk_id,
                 sale_id=sale.id if sale else None,
                 source="scan",
-                fields=fields,
+                fields={**fields, "presented": kind},  # the cashier's prompt says what was scanned
                 ttl_seconds=rt.settings.registration_ttl_seconds,
             )
             return {"result": "pending", "registration": registrations.kiosk_view(db, registration)}
