@@ -61,6 +61,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/sales/{reference}/customer"): STAFF_POS,
     ("DELETE", "/api/v1/sales/{reference}/customer"): STAFF_POS,
     ("POST", "/api/v1/sales/{reference}/close"): STAFF_POS,
+    ("GET", "/api/v1/sales/{reference}/connections"): STAFF_POS,
     # Customers: a cashier finds and creates them; changing one is a manager's (as on the pages)
     ("GET", "/api/v1/customers"): STAFF_POS,
     ("POST", "/api/v1/customers"): STAFF_POS,
@@ -107,6 +108,9 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/console/{register_id}/scan"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/customers"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/cards/{code}/link"): STAFF_SESSION,
+    ("GET", "/api/v1/console/{register_id}/prompts/{reference}"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/accept"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/refuse"): STAFF_SESSION,
     # The phone form and the card page: a one-time token or the card's code is the credential
     ("GET", "/m/{token}"): EVERYONE,
     ("POST", "/m/{token}"): EVERYONE,
@@ -124,6 +128,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{register_id}/panel"): STAFF,
     ("GET", "/console/{register_id}/search"): STAFF,
     ("GET", "/console/{register_id}/events"): STAFF,
+    ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/replace/{customer}"): STAFF,
     # The back office
     ("GET", "/admin"): MANAGER_ONLY,
     ("GET", "/admin/customers"): MANAGER_ONLY,

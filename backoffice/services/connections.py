@@ -315,7 +315,7 @@ def _actor_name(db: Session, actor: str) -> str:
         if member is not None:
             return member.display_name or member.username
     if kind == "mobile":
-        return "phone form"
+        return ""  # the phone form: the history's "how" says so
     return ident or actor
 
 

@@ -15,8 +15,12 @@
 
   function shared() { return window.counterConsole || {}; }
   function toast(text, kind) { if (shared().toast) shared().toast(text, kind); }
+  function translated(text) { return shared().t ? shared().t(text) : text; }  // the services' refusals
   function refreshPanel() { if (shared().refreshPanel) shared().refreshPanel(); }
   function updateEmpty() { root.classList.toggle("has-prompts", prompts.children.length > 0); }
+
+  // No texts of its own: what it shows comes rendered from the server, or is a refusal the page translates.
+  function item500() { return translated("Something went wrong on the server; try again."); }
 
   async function send(method, path, body) {
     const response = await fetch(path, {
@@ -28,7 +32,7 @@
     try { data = await response.json(); } catch (err) { data = null; }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const failure = new Error(error.message || "That did not work; try again.");
+      const failure = new Error(translated(error.message || "") || item500());
       failure.code = error.code || "error";
       failure.status = response.status;
       failure.detail = error;
@@ -62,25 +66,19 @@
     updateEmpty();
   }
 
-  /* A replace the cashier asked for by hand (search, then Connect, on a sale that has a customer). */
-  function askReplace(detail) {
+  /* A replace the cashier asked for by hand (search, then Connect, on a sale that has a customer):
+   * the server renders the question like any other prompt, in the page's language. */
+  async function askReplace(detail) {
     const key = `local:${detail.sale}:${detail.customer}`;
     if (findPrompt(key)) return;
-    const item = document.createElement("li");
-    item.className = "prompt prompt-connection prompt-replace prompt-new";
-    item.dataset.connection = key;
-    item.dataset.sale = detail.sale;
-    item.dataset.customer = detail.customer;
-    item.dataset.replaces = detail.current.reference;
-    const icon = document.querySelector("[data-connection] .prompt-icon");
-    item.innerHTML = `<div class="prompt-icon" aria-hidden="true">${icon ? icon.innerHTML : ""}</div>
-      <div class="prompt-body"><p class="prompt-text">Replace <strong class="prompt-current"></strong> with
-      <strong class="prompt-name"></strong>?</p><p class="prompt-detail"><span class="prompt-source">Chosen at the till</span></p></div>
-      <div class="prompt-actions"><button class="btn" type="button" data-connect-action="accept">Replace</button>
-      <button class="btn btn-secondary" type="button" data-connect-action="refuse"></button></div>`;
-    item.querySelector(".prompt-current").textContent = detail.current.name;
-    item.querySelector(".prompt-name").textContent = detail.name;
-    item.querySelector('[data-connect-action="refuse"]').textContent = `Keep ${detail.current.name}`;
+    const response = await fetch(`/console/${registerId}/replace/${encodeURIComponent(detail.customer)}`,
+      { credentials: "same-origin", headers: { "X-Fragment": "1" } });
+    if (response.status !== 200 || findPrompt(key)) return;
+    const holder = document.createElement("template");
+    holder.innerHTML = (await response.text()).trim();
+    const item = holder.content.querySelector("[data-connection]");
+    if (!item) return;
+    item.classList.add("prompt-new");
     prompts.prepend(item);
     updateEmpty();
   }
@@ -91,8 +89,10 @@
       if (action === "accept") {
         await send("PUT", `/api/v1/sales/${encodeURIComponent(item.dataset.sale)}/customer`,
           { customer: item.dataset.customer, replace: true, replaces: item.dataset.replaces });
-        toast("Customer replaced.", "ok");
+        toast(item.dataset.acceptedText, "ok");
         refreshPanel();
+      } else {
+        toast(item.dataset.refusedText, "ok");
       }
       removeConnectionPrompt(reference);
       return;
@@ -100,12 +100,11 @@
     const done = await send("POST",
       `/api/v1/console/${registerId}/prompts/${encodeURIComponent(reference)}/${action}`);
     removeConnectionPrompt(reference);
-    const name = done.customer ? done.customer.name : "";
     if (action === "accept") {
-      toast(done.outcome === "no_sale" ? `${name}: no sale is open.` : `Connected ${name}.`, "ok");
+      toast(done.outcome === "no_sale" ? item.dataset.noSaleText : item.dataset.acceptedText, "ok");
       refreshPanel();
     } else {
-      toast(done.current ? `Kept ${done.current.name}.` : `${name} was not connected.`, "ok");
+      toast(item.dataset.refusedText, "ok");
     }
   }
 
@@ -149,7 +148,7 @@
     if (event.detail.type === "connection_prompt") addConnectionPrompt(data.prompt).catch(() => {});
     else if (event.detail.type === "connection_prompt_resolved") removeConnectionPrompt(data.prompt);
   });
-  document.addEventListener("console:replace", (event) => askReplace(event.detail));
+  document.addEventListener("console:replace", (event) => { askReplace(event.detail).catch(() => {}); });
   new MutationObserver(dropStaleConnected).observe(document.getElementById("panel-wrap"), { childList: true });
   setInterval(dropExpired, 5000);
 })();

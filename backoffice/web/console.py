@@ -22,7 +22,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
-from ..models import Register, utcnow
+from ..models import Customer, Register, utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
 from ..services import connections, customers, events, lockout, prompts, registrations, sales
@@ -90,6 +90,27 @@ def console_prompt(
         prompt = connections.get(db, reference, register_id=register_id)
         view = connections.staff_view(db, rt.vault, prompt)
         db.commit()
+    return page(request, "console/_connection_prompt.html", prompt=view)
+
+
+@router.get("/console/{register_id}/replace/{customer}")
+def replace_prompt(
+    register_id: RowId, customer: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The question a cashier gets when choosing a customer by hand for a sale that has another one."""
+    with rt.read_sessions() as db:
+        sale = sales.open_sale_of(db, sales.get_register(db, register_id).id)
+        chosen = customers.get_by_reference(db, customer[:40])
+        current = db.get(Customer, sale.customer_id) if sale is not None and sale.customer_id else None
+        if current is None or current.id == chosen.id:
+            return Response(status_code=204)
+        view = {"reference": f"local:{sale.reference}:{chosen.reference}", "reason": "replace", "local": True,
+                "presented": "cashier", "sale": {"reference": sale.reference},
+                "customer": {"reference": chosen.reference, "name": chosen.display_name,
+                             "customer_number": chosen.customer_number},
+                "current": {"reference": current.reference, "name": current.display_name},
+                "agreed": [], "differed": []}
     return page(request, "console/_connection_prompt.html", prompt=view)
 
 

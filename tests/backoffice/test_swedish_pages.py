@@ -159,6 +159,14 @@ def walk(swedish_shop):
         user_id = db.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar_one()
         register_id = db.execute(select(Kiosk.register_id).where(Kiosk.id == kiosk_id)).scalar_one()
     manager.post_form(f"/admin/cards/code/{code}/email", {"email": "sara@exempel.se"})
+    # a second match on a sale that has a customer: the console's replace prompt (connection rules)
+    elsa = pos.post("/api/v1/customers", {"first_name": "Elsa", "last_name": "Ek", "phone": "+46701234568"}).json()
+    Api(shop.base_url, kiosk_token).post("/api/v1/identify", {"method": "enter", "kind": "customer_number",
+                                                              "customer_number": str(elsa["customer_number"])})
+    with shop.runtime.sessions() as db:
+        from backoffice.models import ConnectionPrompt
+
+        prompt = db.execute(select(ConnectionPrompt.reference).order_by(ConnectionPrompt.id.desc())).scalars().first()
     addresses = {
         "/login": None, "/account/password": "/account/password", "/console": "/console?choose=1",
         "/console/{register_id}": f"/console/{register_id}", "/console/{register_id}/panel": f"/console/{register_id}/panel",
@@ -179,12 +187,14 @@ def walk(swedish_shop):
         "/admin/devices": "/admin/devices", "/admin/devices/kiosks/{kiosk_id}/mode": f"/admin/devices/kiosks/{kiosk_id}/mode",
         "/admin/scans": "/admin/scans", "/admin/staff": "/admin/staff", "/admin/staff/{user_id}": f"/admin/staff/{user_id}",
         "/admin/mail": "/admin/mail", "/admin/audit": "/admin/audit",
+        "/console/{register_id}/prompts/{reference}": f"/console/{register_id}/prompts/{prompt}",
+        "/console/{register_id}/replace/{customer}": f"/console/{register_id}/replace/{elsa['reference']}",
     }
     # what the test itself put in the shop (names, codes, products) and what is the same in both languages
     data = (register, username, code, "MEDLEM", "Plastkort", "Sara", "Nyberg", "sara@exempel.se", "Stamkunder",
             "stamkund", "Kaffe", "Zoégas", f"Kiosk {register}", customer["reference"], sale["reference"],
             shop.settings.shop_name, "Svenska", "English", "Français", "staff:", str(shop.settings.mail_outbox_dir),
-            "api")  # "api": who created a customer (an origin code, as the audit log records it)
+            "api", "Elsa", "Ek")  # "api": who created a customer (an origin code, as the audit log records it)
     return {"shop": shop, "manager": manager, "addresses": addresses, "data": data, "kiosk_token": kiosk_token,
             "customer": customer, "register": register}
 
@@ -201,7 +211,8 @@ def test_every_staff_page_is_swedish(walk):
             continue
         response = manager.get(address)
         assert response.status_code == 200, (address, response.status_code)
-        assert '<html lang="sv">' in response.text or route.endswith(("/panel", "/search"))
+        assert '<html lang="sv">' in response.text or route.endswith(("/panel", "/search")) or route.startswith(
+            ("/console/{register_id}/prompts/", "/console/{register_id}/replace/"))  # fragments the console fetches
         left = english_left(response.text, walk["data"])
         if left:
             problems[address] = left
