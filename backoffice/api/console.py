@@ -88,7 +88,7 @@ def get_prompt(
 ) -> dict:
     with rt.sessions() as db:
         prompt = connections.get(db, reference, register_id=register_id)
-        view = connections.staff_view(db, rt.vault, prompt)
+        view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
         db.commit()
         return view
 
@@ -100,7 +100,7 @@ def accept_prompt(
     with rt.sessions() as db:
         prompt = connections.get(db, reference, register_id=register_id)
         outcome = connections.accept(db, prompt, staff_id=principal.id, actor=principal.actor)
-        view = connections.staff_view(db, rt.vault, prompt)
+        view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
         db.commit()
     rt.notifier.notify()
     return {**view, "outcome": outcome.status}
@@ -113,7 +113,7 @@ def refuse_prompt(
     with rt.sessions() as db:
         prompt = connections.get(db, reference, register_id=register_id)
         connections.refuse(db, prompt, staff_id=principal.id, actor=principal.actor)
-        view = connections.staff_view(db, rt.vault, prompt)
+        view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
         db.commit()
     rt.notifier.notify()
     return view

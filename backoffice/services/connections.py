@@ -28,6 +28,7 @@ from counter_core.identity.normalize import mask_personal_id, mask_phone
 from ..errors import ApiError
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
+from ..shop_time import local_time
 from . import audit, events
 
 PROMPT_SECONDS = 600
@@ -138,7 +139,12 @@ def propose(
     current_id: int | None = None,
     mobile_session_id: int | None = None,
 ) -> ConnectionPrompt:
-    """Ask the register's cashier; the same pending question is asked once."""
+    """Ask the register's cashier; the same pending question is asked once.
+
+    ``current_id`` defaults to the sale's customer now: accepting replaces them.
+    """
+    if current_id is None and sale_id is not None:
+        current_id = _sale_state(db, sale_id)[0]
     existing = db.execute(
         select(ConnectionPrompt).where(
             ConnectionPrompt.register_id == register_id,
@@ -253,7 +259,7 @@ def _finish(db: Session, prompt: ConnectionPrompt, status: str, staff_id: int | 
     events.publish(db, prompt.register_id, "connection_prompt_resolved", prompt=prompt.reference, status=status)
 
 
-def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
+def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt, *, timezone: str = "UTC") -> dict:
     """What the cashier sees: who would be connected, who is now, what was presented and what agreed."""
     customer = db.get(Customer, prompt.customer_id)
     current = db.get(Customer, prompt.current_customer_id) if prompt.current_customer_id else None
@@ -281,7 +287,7 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
         "differed": list(evidence.get("differed", [])),
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
-        "expires_time": prompt.expires_at.astimezone().strftime("%H:%M"),  # the shop's clock, as pages show times
+        "expires_time": local_time(prompt.expires_at, timezone, "%H:%M"),  # the shop's clock (settings.shop_timezone)
     }
 
 

@@ -63,7 +63,8 @@ def console_page(
         open_sale = sales.open_sale_of(db, register.id)
         pending = prompts.pending_cards(db, rt.vault, register.id, open_sale_id=open_sale.id if open_sale else None)
         lockouts = [prompts.lockout_card(lock) for lock in lockout.active_lockouts(db, register.id)]
-        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
+        connection_prompts = [connections.staff_view(db, rt.vault, p, timezone=rt.settings.shop_timezone)
+                              for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
                     lockouts=lockouts, connection_prompts=connection_prompts,
@@ -88,7 +89,7 @@ def console_prompt(
     """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
     with rt.sessions() as db:
         prompt = connections.get(db, reference, register_id=register_id)
-        view = connections.staff_view(db, rt.vault, prompt)
+        view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
         db.commit()
     return page(request, "console/_connection_prompt.html", prompt=view)
 

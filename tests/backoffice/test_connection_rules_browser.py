@@ -85,3 +85,62 @@ def test_a_second_match_is_a_replace_prompt_and_the_header_follows_the_sale(chro
     finally:
         context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(scope="module")
+def swedish_shop(tmp_path_factory):
+    from tests.support.staff import another_backoffice
+
+    with another_backoffice(tmp_path_factory, shop_language="sv") as server:
+        yield server
+
+
+def test_in_a_swedish_shop_choosing_another_customer_by_hand_asks_before_replacing(chromium, swedish_shop):
+    from tests.support.api import Api
+
+    shop = swedish_shop
+    register, token = shop.register_with_kiosk(f"Kassa {uuid.uuid4().hex[:4]}")
+    pos = Api(shop.base_url, shop.api_key())
+    sara = pos.post("/api/v1/customers", {"first_name": "Sara", "last_name": "Nyberg", "phone": "+46701112233"}).json()
+    elsa = pos.post("/api/v1/customers", {"first_name": "Elsa", "last_name": "Ek", "phone": "+46701112244"}).json()
+    sale = pos.post("/api/v1/sales", {"register": register}).json()
+    pos.put(f"/api/v1/sales/{sale['reference']}/customer", {"customer": sara["reference"]})
+    kiosk = Api(shop.base_url, token)
+    # A phone number alone at the kiosk: the cashier is asked, nobody is greeted.
+    asked = kiosk.post("/api/v1/identify", {"method": "enter", "kind": "phone", "phone": "0701112244"},
+                       headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+    assert asked["reason"] == "ask_cashier"
+    username, password = shop.staff("cashier")
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{shop.base_url}/login?next=/console/{register_id(shop, register)}")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        expect(page.locator("#live")).to_have_attribute("data-state", "on")
+        expect(page.locator("#current-customer")).to_contain_text("Kund på köpet Sara Nyberg")
+        check = page.locator("[data-connection]").first
+        expect(check).to_contain_text("Byta Sara Nyberg mot Elsa Ek?")
+        expect(check).to_contain_text("Stämde: telefonnummer")
+        expect(check).to_contain_text("Inget namn angivet")
+        page.screenshot(path=str(SHOTS / "sv-phone-alone-prompt.png"), animations="disabled")
+        check.locator('[data-connect-action="refuse"]').click()
+        expect(page.locator("[data-connection]")).to_have_count(0)
+
+        page.fill("#scan", "Elsa Ek")
+        page.locator('#results [data-action="pick"]').first.click()
+        local = page.locator('[data-connection^="local:"]')
+        expect(local).to_contain_text("Byta Sara Nyberg mot Elsa Ek?")
+        expect(page.locator("#current-customer")).to_contain_text("Sara Nyberg")
+        local.locator('[data-connect-action="accept"]').click()
+        expect(page.locator("#current-customer")).to_contain_text("Kund på köpet Elsa Ek")
+        expect(page.locator(".connection-history")).to_contain_text("Bytte Sara Nyberg mot Elsa Ek")
+        expect(page.locator(".connection-history")).to_contain_text("Avböjde Elsa Ek, behöll Sara Nyberg")
+        page.screenshot(path=str(SHOTS / "sv-replaced-by-hand.png"), animations="disabled")
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    assert pos.get(f"/api/v1/sales/{sale['reference']}").json()["customer"]["reference"] == elsa["reference"]
