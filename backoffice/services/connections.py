@@ -62,11 +62,15 @@ def record(db: Session, sale_id: int, action: str, *, customer_id: int | None, p
     db.flush()
 
 
-def _write(db: Session, sale, customer_id: int | None, via: str | None) -> None:
+def _write(db: Session, sale, customer_id: int | None, via: str | None, *, expected: int | None) -> bool:
+    """Set the sale's customer if it is still ``expected`` (compare-and-set: two matches at once cannot both win)."""
     values = {"customer_id": customer_id, "connected_via": via, "connected_at": utcnow() if customer_id else None}
-    db.execute(update(Sale).where(Sale.id == sale.id).values(**values).execution_options(synchronize_session=False))
+    still = Sale.customer_id.is_(None) if expected is None else Sale.customer_id == expected
+    done = db.execute(update(Sale).where(Sale.id == sale.id, still).values(**values)
+                      .execution_options(synchronize_session=False)).rowcount == 1
     if isinstance(sale, Sale):
         db.expire(sale, ["customer_id", "connected_via", "connected_at", "customer"])
+    return done
 
 
 def _name(customer) -> str:
@@ -104,7 +108,10 @@ def connect(
         return Outcome("prompted", propose(db, sale.register_id, sale.id, customer, reason="replace", via=via,
                                            presented=presented, evidence=evidence, current_id=current_id,
                                            mobile_session_id=mobile_session_id))
-    _write(db, sale, customer.id, via[:20])
+    if not _write(db, sale, customer.id, via[:20], expected=current_id):
+        # Another match connected somebody in between: decide again against what is there now.
+        return connect(db, sale, customer, via=via, actor=actor, staff=staff, presented=presented, replace=False,
+                       evidence=evidence, mobile_session_id=mobile_session_id)
     action = "replaced" if current_id is not None else "connected"
     record(db, sale.id, action, customer_id=customer.id, previous_id=current_id, via=via, actor=actor)
     if current_id is not None:
@@ -119,7 +126,8 @@ def disconnect(db: Session, sale: Sale, *, actor: str) -> bool:
     current_id = sale.customer_id
     if current_id is None:
         return False
-    _write(db, sale, None, None)
+    if not _write(db, sale, None, None, expected=current_id):
+        return False
     record(db, sale.id, "disconnected", customer_id=None, previous_id=current_id, via="cashier", actor=actor)
     audit.record(db, actor, "customer_disconnected", current_id, sale=sale.reference)
     events.publish(db, sale.register_id, "customer_disconnected", sale=sale.reference)

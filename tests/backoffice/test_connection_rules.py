@@ -400,3 +400,27 @@ def test_an_unanswered_prompt_expires_and_its_phone_visit_with_it(backoffice, ti
         resolved = [e.data for e in db.execute(select(RegisterEvent).where(
             RegisterEvent.type == "connection_prompt_resolved")).scalars()]
     assert {"prompt": prompt.reference, "status": "expired"} in resolved
+
+
+def test_two_matches_at_the_same_moment_connect_one_customer_and_prompt_the_other(backoffice, till, make_customer):
+    import threading
+
+    people = [_person(make_customer, f"Samtidig{i}", "Kund") for i in range(4)]
+    sale = till.open_sale()
+    answers: list[dict] = []
+    start = threading.Barrier(len(people))
+
+    def identify(person):
+        start.wait()
+        answers.append(_by_number(till, person))
+
+    threads = [threading.Thread(target=identify, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a["connected"] for a in answers) == [False, False, False, True]
+    winner = _sale_customer(till, sale)
+    assert winner in {p["reference"] for p in people}
+    assert [h["action"] for h in _history(till, sale)] == ["connected"]
+    assert sum(len(_prompts(backoffice, p)) for p in people if p["reference"] != winner) == 3
