@@ -424,3 +424,16 @@ def test_two_matches_at_the_same_moment_connect_one_customer_and_prompt_the_othe
     assert winner in {p["reference"] for p in people}
     assert [h["action"] for h in _history(till, sale)] == ["connected"]
     assert sum(len(_prompts(backoffice, p)) for p in people if p["reference"] != winner) == 3
+
+
+def test_a_registration_that_finds_a_customer_by_personal_id_under_another_name_records_no_consent(
+        backoffice, till, make_customer):
+    pid = personnummer("19830808", f"{int(_tag(), 16) % 900 + 100:03d}")
+    anna = _person(make_customer, "Anna", "Ahl", personal_id=pid)
+    registration = till.kiosk.post("/api/v1/kiosk/registrations",
+                                   {"source": "enter", "first_name": "Someone", "last_name": "Else", "personal_id": pid,
+                                    "marketing_consent": True},
+                                   headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+    confirmed = till.pos.post(f"/api/v1/registrations/{registration['reference']}/confirm").json()
+    assert confirmed["customer"]["reference"] == anna["reference"]  # a personal ID number is enough to find them
+    assert _consents(backoffice, anna) == 0  # but not to speak for them
