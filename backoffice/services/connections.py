@@ -295,7 +295,8 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt, *, timezone:
         "differed": list(evidence.get("differed", [])),
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
-        "expires_time": local_time(prompt.expires_at, timezone, "%H:%M"),  # the shop's clock (settings.shop_timezone)
+        "created_time": local_time(prompt.created_at, timezone, "%H:%M"),  # the shop's clock (settings.shop_timezone)
+        "expires_time": local_time(prompt.expires_at, timezone, "%H:%M"),
     }
 
 
