@@ -53,6 +53,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/verify"): KIOSK_ONLY,
     ("GET", "/api/v1/kiosk/verify-cache"): KIOSK_ONLY,
     ("POST", "/api/v1/kiosk/verify-log"): KIOSK_ONLY,
+    # Pairing: the one-time code the back office shows is the credential (rate-limited)
+    ("POST", "/api/v1/kiosk/pair"): EVERYONE,
     # Sales: the POS rings them up, the console connects and closes them
     ("POST", "/api/v1/sales"): STAFF_POS,
     ("GET", "/api/v1/sales"): STAFF_POS,
@@ -111,6 +113,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/console/{register_id}/prompts/{reference}"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/prompts/{reference}/accept"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/prompts/{reference}/refuse"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/kiosks/{kiosk_id}/lockout/lift"): STAFF_SESSION,
     # The phone form and the card page: a one-time token or the card's code is the credential
     ("GET", "/m/{token}"): EVERYONE,
     ("POST", "/m/{token}"): EVERYONE,
@@ -122,6 +125,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): STAFF,
     ("GET", "/account/password"): STAFF,
     ("POST", "/account/password"): STAFF,
+    ("POST", "/account/language"): STAFF,
     # The cashier console
     ("GET", "/console"): STAFF,
     ("GET", "/console/{register_id}"): STAFF,
@@ -130,6 +134,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{register_id}/events"): STAFF,
     ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
     ("GET", "/console/{register_id}/replace/{customer}"): STAFF,
+    ("GET", "/console/{register_id}/prompts/registrations/{reference}"): STAFF,
     # The back office
     ("GET", "/admin"): MANAGER_ONLY,
     ("GET", "/admin/customers"): MANAGER_ONLY,
@@ -174,6 +179,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices"): MANAGER_ONLY,
     ("POST", "/admin/devices/registers"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks"): MANAGER_ONLY,
+    ("GET", "/admin/devices/pairing/{pairing_id}"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/revoke"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/unlock"): MANAGER_ONLY,
     ("GET", "/admin/devices/kiosks/{kiosk_id}/mode"): MANAGER_ONLY,

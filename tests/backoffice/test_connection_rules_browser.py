@@ -121,7 +121,7 @@ def test_in_a_swedish_shop_choosing_another_customer_by_hand_asks_before_replaci
         page.fill("#password", password)
         page.click("button[type=submit]")
         expect(page.locator("#live")).to_have_attribute("data-state", "on")
-        expect(page.locator("#current-customer")).to_contain_text("Kund på köpet Sara Nyberg")
+        expect(page.locator("#current-customer")).to_contain_text("Kund på det här köpet Sara Nyberg")
         check = page.locator("[data-connection]").first
         expect(check).to_contain_text("Byta Sara Nyberg mot Elsa Ek?")
         expect(check).to_contain_text("Stämde: telefonnummer")
@@ -136,7 +136,7 @@ def test_in_a_swedish_shop_choosing_another_customer_by_hand_asks_before_replaci
         expect(local).to_contain_text("Byta Sara Nyberg mot Elsa Ek?")
         expect(page.locator("#current-customer")).to_contain_text("Sara Nyberg")
         local.locator('[data-connect-action="accept"]').click()
-        expect(page.locator("#current-customer")).to_contain_text("Kund på köpet Elsa Ek")
+        expect(page.locator("#current-customer")).to_contain_text("Kund på det här köpet Elsa Ek")
         expect(page.locator(".connection-history")).to_contain_text("Bytte Sara Nyberg mot Elsa Ek")
         expect(page.locator(".connection-history")).to_contain_text("Avböjde Elsa Ek, behöll Sara Nyberg")
         page.screenshot(path=str(SHOTS / "sv-replaced-by-hand.png"), animations="disabled")
