@@ -437,3 +437,18 @@ def test_a_registration_that_finds_a_customer_by_personal_id_under_another_name_
     confirmed = till.pos.post(f"/api/v1/registrations/{registration['reference']}/confirm").json()
     assert confirmed["customer"]["reference"] == anna["reference"]  # a personal ID number is enough to find them
     assert _consents(backoffice, anna) == 0  # but not to speak for them
+
+
+def test_the_kiosks_own_client_reads_the_ask_cashier_and_checking_answers(till, make_customer, new_phone):
+    """The kiosk validates every answer into counter_core.kiosk_api's types: the new reason and status are in them."""
+    from kiosk.api import BackofficeClient
+
+    phone = new_phone()
+    _person(make_customer, "Greta", "Garbo", phone=phone)
+    till.open_sale()
+    client = BackofficeClient(till.kiosk.base_url, till.kiosk_token)
+    answer = client.identify({"method": "enter", "kind": "phone", "phone": phone}, uuid.uuid4().hex)
+    assert answer.result == "not_found" and answer.reason == "ask_cashier" and answer.customer is None
+    _, _, visit = _phone_form(till, first_name="Eve", last_name="Dropper", phone=phone)
+    view = client.mobile_session(visit["reference"])
+    assert view.status == "checking" and view.customer is None
