@@ -68,6 +68,10 @@
       case "link_card": return t("Card {card} is not linked yet. Find the customer and press Link card.",
         { card: outcome.card });
       case "create": return t("Not a customer yet. Check the details and press Create customer.");
+      case "prompted": return outcome.current
+        ? t("{current} is connected to this sale. Replace with {name}? Answer the prompt.",
+          { current: outcome.current.name, name })
+        : t("This code only partly matches a customer. Check the prompt before connecting anyone.");
       default: return t(outcome.message || "");
     }
   }
@@ -507,7 +511,7 @@
       case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
         scan.value = "";
         results.innerHTML = "";
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       case "link_card":
         scan.value = "";
@@ -806,7 +810,7 @@
     }
   });
 
-  window.counterConsole = { toast, refreshPanel };  // for connect.js
+  window.counterConsole = { toast, refreshPanel, t };  // for connect.js
   updateEmpty();
   tickTimes();
   setInterval(tickTimes, 1000);

@@ -206,10 +206,12 @@ def walk(swedish_shop):
         "/admin/devices": "/admin/devices", "/admin/devices/kiosks/{kiosk_id}/mode": f"/admin/devices/kiosks/{kiosk_id}/mode",
         "/admin/scans": "/admin/scans", "/admin/staff": "/admin/staff", "/admin/staff/{user_id}": f"/admin/staff/{user_id}",
         "/admin/mail": "/admin/mail", "/admin/audit": "/admin/audit",
+        "/console/{register_id}/replace/{customer}": f"/console/{register_id}/replace/{elsa['reference']}",
     }
     # what the test itself put in the shop (names, codes, products) and what is the same in both languages
     data = (register, username, code, "MEDLEM", "Plastkort", "Sara", "Nyberg", "sara@exempel.se", "Stamkunder",
-            "stamkund", "Kaffe", "Zoégas", "Elsa", "Ek", "Nils", "Ny", second_code, f"Kiosk {register}", customer["reference"], sale["reference"],
+            "stamkund", "Kaffe", "Zoégas", "Elsa", "Ek", "Nils", "Ny", second_code, f"Kiosk {register}",
+            customer["reference"], sale["reference"],
             shop.settings.shop_name, "Svenska", "English", "Français", "staff:", str(shop.settings.mail_outbox_dir),
             "api")  # "api": who created a customer (an origin code, as the audit log records it)
     return {"shop": shop, "manager": manager, "addresses": addresses, "data": data, "kiosk_token": kiosk_token,
