@@ -23,18 +23,17 @@ from ..models import Kiosk, PendingRegistration
 from ..security import Vault
 from . import registrations
 
-# presented kind: (label, icon in the page's SVG sprite)
+# presented kind -> icon in the page's SVG sprite (the words are the template's, for the catalogue)
 PRESENTED = {
-    "enter": ("Enter ID", "keypad"),
-    "vcard": ("vCard", "contact"),
-    "mecard": ("MeCard", "contact"),
-    "bizcard": ("Business card", "contact"),
-    "aamva": ("Driving licence", "licence"),
-    "se_licence": ("Driving licence", "licence"),
-    "mobile": ("Phone form", "phone"),
-    "card": ("Card", "card"),
+    "enter": "keypad",
+    "vcard": "contact",
+    "mecard": "contact",
+    "bizcard": "contact",
+    "aamva": "licence",
+    "se_licence": "licence",
+    "mobile": "phone",
+    "card": "card",
 }
-TYPED = {"phone": "phone number", "personal_id": "personal ID", "email": "e-mail"}
 
 
 def presented_of(source: str, payload: dict) -> str:
@@ -58,28 +57,24 @@ def registration_card(db: Session, vault: Vault, registration: PendingRegistrati
     payload = vault.decrypt_json(registration.payload_enc) if registration.payload_enc else {}
     fields = view["fields"]
     presented = presented_of(registration.source, payload)
-    label, icon = PRESENTED[presented]
-    if presented == "enter":
-        typed = [TYPED[k] for k in ("personal_id", "phone") if fields.get(k)]
-        label = f"Enter ID: {typed[0]}" if typed else label
-    identifiers = [(name, fields[key]) for key, name in (("phone", "Phone"), ("personal_id", "Personal ID"))
-                   if fields.get(key)]
+    typed = next((k for k in ("personal_id", "phone") if fields.get(k)), "") if presented == "enter" else ""
+    identifiers = [(key, fields[key]) for key in ("phone", "personal_id") if fields.get(key)]
     if fields.get("email"):
-        identifiers.append(("E-mail", mask_email(fields["email"])))
+        identifiers.append(("email", mask_email(fields["email"])))
     if fields.get("birth_date"):
-        identifiers.append(("Born", fields["birth_date"][:4]))
+        identifiers.append(("born", fields["birth_date"][:4]))
     kiosk = db.get(Kiosk, registration.kiosk_id) if registration.kiosk_id else None
     first, last = (payload.get("first_name") or "").strip(), (payload.get("last_name") or "").strip()
     return {
         "reference": registration.reference,
         "presented": presented,
-        "presented_label": label,
-        "icon": icon,
+        "typed": typed,
+        "icon": PRESENTED[presented],
         "first_name": first,
         "last_initial": f"{last[0]}." if last else "",
         "needs_completion": view["needs_completion"],
         "identifiers": identifiers,
-        "kiosk_name": kiosk.name if kiosk else ("Phone form" if registration.source == "mobile" else ""),
+        "kiosk_name": kiosk.name if kiosk else "",
         "at_till": open_sale_id is not None and registration.sale_id == open_sale_id,
         "created_at": _iso(registration.created_at),
         "created_local": shoptime.clock(registration.created_at),
