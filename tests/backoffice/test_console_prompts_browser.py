@@ -145,3 +145,31 @@ def test_the_cashier_lifts_a_kiosk_lockout_from_the_prompt(backoffice, till, ope
     again = till.kiosk.post("/api/v1/identify", {"method": "enter", "kind": "customer_number",
                                                   "customer_number": "96000099"})
     assert again.status_code == 200 and again.json()["result"] == "not_found"
+
+
+def test_the_scan_log_names_the_customer_and_what_was_presented_at_a_glance(backoffice, till, open_page,
+                                                                            make_customer):
+    pos = till.pos
+    kiosk_id = next(k["id"] for k in pos.get("/api/v1/kiosks").json()["kiosks"] if k["register"] == till.name)
+    assert pos.patch(f"/api/v1/kiosks/{kiosk_id}", {"mode": "verify", "verify_group_ids": None}).ok
+    member = make_customer(first_name="Siri", last_name="Skannad")
+    group = pos.post("/api/v1/groups", {"name": f"Door {uuid.uuid4().hex[:6]}", "colour": "#15803d"}).json()
+    pos.post(f"/api/v1/groups/{group['id']}/members", {"customer": member["reference"]})
+
+    def verify(**body):
+        return till.kiosk.post("/api/v1/kiosk/verify", body, headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+
+    number = {"kind": "customer_number", "customer_number": str(member["customer_number"])}
+    assert verify(**number)["result"] == "success"
+    assert verify(**number)["already_scanned_time"]
+    verify(kind="other", presented="vcard")
+    verify(kind="other", presented="se_licence")
+    page = open_page("manager", f"/admin/scans?kiosk={kiosk_id}")
+    rows = page.locator("#scan-table tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0).locator(".scan-presented")).to_have_text("Swedish driving licence")
+    expect(rows.nth(1).locator(".scan-presented")).to_have_text("vCard (contact card)")
+    expect(rows.nth(2)).to_contain_text("Siri Skannad")
+    expect(rows.nth(2)).to_contain_text("Already scanned")
+    expect(rows.nth(3)).to_contain_text("Siri Skannad")
+    _shot(page, "scan-log")
