@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
-from .. import shoptime
+from .. import shop_time
 from ..errors import ApiError
 from ..models import Kiosk, RateLimitHit, utcnow
 from ..settings import Settings
@@ -178,7 +178,7 @@ def record(
     scope = "register" if _register_bucket(register_id) in tripped else "kiosk"
     events.publish(
         db, register_id, "kiosk_locked_out", kiosk=kiosk_id, kiosk_name=kiosk_name, scope=scope,
-        until=until.isoformat(timespec="seconds"), until_local=shoptime.clock(until),
+        until=until.isoformat(timespec="seconds"), until_local=shop_time.clock(until),
     )
     audit.record(db, f"kiosk:{kiosk_name}", "kiosk_locked_out", kiosk=kiosk_id, scope=scope,
                  seconds=settings.identify_lockout_seconds)
@@ -230,7 +230,7 @@ def active_lockouts(db: Session, register_id: int) -> list[dict]:
         until = locked_until(db, kiosk)
         if until is not None:
             out.append({"kiosk": kiosk.id, "kiosk_name": kiosk.name, "until": until,
-                        "until_local": shoptime.clock(until)})
+                        "until_local": shop_time.clock(until)})
     return out
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import mask_email
 
-from .. import shoptime
+from .. import shop_time
 from ..models import Kiosk, PendingRegistration
 from ..security import Vault
 from . import registrations
@@ -77,9 +77,9 @@ def registration_card(db: Session, vault: Vault, registration: PendingRegistrati
         "kiosk_name": kiosk.name if kiosk else "",
         "at_till": open_sale_id is not None and registration.sale_id == open_sale_id,
         "created_at": _iso(registration.created_at),
-        "created_local": shoptime.clock(registration.created_at),
+        "created_local": shop_time.clock(registration.created_at),
         "expires_at": _iso(registration.expires_at),
-        "expires_local": shoptime.clock(registration.expires_at),
+        "expires_local": shop_time.clock(registration.expires_at),
     }
 
 
@@ -95,5 +95,5 @@ def lockout_card(lock: dict) -> dict:
     if isinstance(until, str):
         until = dt.datetime.fromisoformat(until)
     return {"kiosk": lock["kiosk"], "kiosk_name": lock["kiosk_name"], "until": _iso(until),
-            "until_local": shoptime.clock(until)}
+            "until_local": shop_time.clock(until)}
 

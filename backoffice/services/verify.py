@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from counter_core.identity.cards import is_url, parse_card_url
 from counter_core.identity.model import KINDS as PRESENTED_KINDS
 
-from .. import shoptime
+from .. import shop_time
 from ..errors import ApiError
 from ..models import Customer, CustomerGroup, Kiosk, VerifyScan, utcnow
 from ..security import Vault
@@ -143,7 +143,7 @@ def verify(db: Session, vault: Vault, kiosk_id: int, kind: str, raw: object, *, 
         if before is not None:
             repeat = True
             answer["already_scanned_at"] = before.isoformat(timespec="seconds")
-            answer["already_scanned_time"] = shoptime.clock(before)
+            answer["already_scanned_time"] = shop_time.clock(before)
     log_scan(db, kiosk.id, answer["result"], reference, presented=kind, repeat=repeat)
     return answer
 

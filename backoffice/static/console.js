@@ -23,8 +23,6 @@
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
   const UNDO_MS = 6000;       // an abort can be taken back this long
-  // The page's own catalogue of this script's t("...") texts, when it carries one (English otherwise).
-  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
   const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
   const serverNow = () => Date.now() + serverOffset;
   const pendingAborts = new Map();  // registration reference -> { timer, item, box }
@@ -43,19 +41,35 @@
   const dialog = $("#customer-dialog");
   const form = $("#customer-form");
 
-  const MESSAGES = {
-    0: "The server cannot be reached. Check the network and try again.",
-    401: "Your session has ended; sign in again.",
-    403: "You are not allowed to do this.",
-    404: "That no longer exists; it may have been handled at another till.",
-    409: "That has already been done.",
-    429: "Too many requests; wait a moment and try again.",
-    500: "Something went wrong on the server; try again.",
-  };
-
+  // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
+  const TEXTS = JSON.parse(($("#script-texts") || {}).textContent || "{}");
   function t(text, values) {
     const found = TEXTS[text] || text;
     return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
+  }
+
+  const MESSAGES = {
+    0: t("The server cannot be reached. Check the network and try again."),
+    401: t("Your session has ended; sign in again."),
+    403: t("You are not allowed to do this."),
+    404: t("That no longer exists; it may have been handled at another till."),
+    409: t("That has already been done."),
+    429: t("Too many requests; wait a moment and try again."),
+    500: t("Something went wrong on the server; try again."),
+  };
+
+  // What the server said, in the page's language: outcomes by their kind, refusals by their message.
+  function outcomeText(outcome) {
+    const name = (outcome.customer && outcome.customer.name) || "";
+    switch (outcome.outcome) {
+      case "connected": return t("Connected {name}.", { name });
+      case "no_open_sale": return t("{name} found. Open a sale to connect them.", { name });
+      case "card_linked": return t("Card {card} is now linked to {name}.", { card: outcome.card, name });
+      case "link_card": return t("Card {card} is not linked yet. Find the customer and press Link card.",
+        { card: outcome.card });
+      case "create": return t("Not a customer yet. Check the details and press Create customer.");
+      default: return t(outcome.message || "");
+    }
   }
 
   /* ---------- talking to the server ---------- */
@@ -86,8 +100,10 @@
     if (!response.ok) {
       const error = (data && data.error) || {};
       if (response.status === 401) sessionEnded();
-      throw new Refusal(error.message || MESSAGES[response.status] || MESSAGES[500], error.code || "error",
-        response.status, error.fields);
+      const refusal = new Refusal(error.message ? t(error.message) : MESSAGES[response.status] || MESSAGES[500],
+        error.code || "error", response.status, error.fields);
+      refusal.current = error.current;  // customer_already_connected: who is on the sale
+      throw refusal;
     }
     return data;
   }
@@ -95,7 +111,7 @@
   async function fragment(path) {
     const response = await fetch(path, { credentials: "same-origin", headers: { "X-Fragment": "1" } });
     if (response.status === 401) { sessionEnded(); throw new Refusal(MESSAGES[401], "session_expired", 401); }
-    if (!response.ok) throw new Refusal(await response.text() || MESSAGES[500], "error", response.status);
+    if (!response.ok) throw new Refusal(t(await response.text()) || MESSAGES[500], "error", response.status);
     return response.text();
   }
 
@@ -129,7 +145,7 @@
     sessionOver = true;
     if (source) source.close();
     $("#session-banner").hidden = false;
-    setLive("off", "Signed out");
+    setLive("off", t("Signed out"));
   }
 
   function updateEmpty() {
@@ -307,7 +323,8 @@
     item.dataset.card = code;
     $(".prompt-code", item).textContent = code;
     const owner = panel().dataset.customerName;
-    $(".prompt-detail", item).textContent = owner ? `Press Link to give it to ${owner}.` : "Press Link, then pick the customer.";
+    $(".prompt-detail", item).textContent = owner ? t("Press Link to give it to {name}.", { name: owner })
+      : t("Press Link, then pick the customer.");
     $(".prompt-age", item).dataset.since = new Date(serverNow()).toISOString();
     prompts.prepend(item);
     tickTimes();
@@ -350,18 +367,19 @@
 
   function handle(event) {
     const data = event.data || {};
+    document.dispatchEvent(new CustomEvent("console:event", { detail: event }));  // connect.js: connection prompts
     switch (event.type) {
       case "registration_created":
         addRegistrationPrompt(data);
         break;
       case "registration_resolved":
         removeRegistrationPrompt(data.registration);
-        if (data.status === "expired") toast("A registration request expired.", "warn");
+        if (data.status === "expired") toast(t("A registration request expired."), "warn");
         break;
       case "customer_connected": {
         const current = panel().dataset.sale;
         const text = data.sale && data.sale !== current && panel().dataset.closed === data.sale
-          ? `Receipt tracked to ${data.name}` : `Customer connected: ${data.name}`;
+          ? t("Receipt tracked to {name}", { name: data.name }) : t("Customer connected: {name}", { name: data.name });
         addInfoPrompt("connected:" + data.customer, text);
         refreshPanel();
         break;
@@ -371,13 +389,13 @@
         break;
       case "kiosk_lockout_lifted":
         removeLockoutPrompt(data.kiosk);
-        toast(t("{kiosk} can be used again.", { kiosk: data.kiosk_name || t("The kiosk") }), "ok");
+        toast(t("{name} can be used again.", { name: data.kiosk_name || t("The kiosk") }), "ok");
         break;
       case "unlinked_card_shown":
         addCardPrompt(data.card);
         break;
       case "mobile_session_updated":
-        $("#kiosk-status").textContent = data.status === "opened" ? "A customer is filling in the phone form…" : "";
+        $("#kiosk-status").textContent = data.status === "opened" ? t("A customer is filling in the phone form…") : "";
         break;
       case "sale_opened":
       case "sale_updated":
@@ -395,7 +413,7 @@
     // A new EventSource starts from what this page has seen; the browser's own
     // reconnects send Last-Event-ID, which the server prefers.
     source = new EventSource(`/console/${registerId}/events?after=${lastEventId}`);
-    source.onopen = () => setLive("on", "Live");
+    source.onopen = () => setLive("on", t("Live"));
     source.onmessage = (message) => {
       let event;
       try { event = JSON.parse(message.data); } catch (err) { return; }
@@ -406,7 +424,7 @@
     source.addEventListener("session", () => sessionEnded());
     source.onerror = () => {
       if (sessionOver) return;
-      setLive("off", "Reconnecting…");
+      setLive("off", t("Reconnecting…"));
       if (source.readyState === EventSource.CLOSED) {
         // Refused outright (signed out, server restarting): find out which, then start again.
         setTimeout(() => {
@@ -425,13 +443,14 @@
     const banner = $("#mode-banner");
     const title = $("#mode-title");
     if (mode.kind === "link") {
-      title.textContent = "Link a card";
-      $("#mode-text").textContent = `Card ${mode.card}: search for the customer, then press Link card.`;
+      title.textContent = t("Link a card");
+      $("#mode-text").textContent = t("Card {card}: search for the customer, then press Link card.", { card: mode.card });
     } else if (mode.kind === "track") {
-      title.textContent = "Track a receipt";
-      $("#mode-text").textContent = `Receipt #${mode.receipt}: search for the customer, then press Track.`;
+      title.textContent = t("Track a receipt");
+      $("#mode-text").textContent = t("Receipt #{receipt}: search for the customer, then press Track.",
+        { receipt: mode.receipt });
     } else {
-      title.textContent = "Connect a customer";
+      title.textContent = t("Connect a customer");
     }
     banner.hidden = mode.kind === "connect";
     relabelResults();
@@ -439,7 +458,7 @@
   }
 
   function relabelResults() {
-    const label = { connect: "Connect", link: "Link card", track: "Track" }[mode.kind];
+    const label = { connect: t("Connect"), link: t("Link card"), track: t("Track") }[mode.kind];
     results.querySelectorAll('[data-action="pick"]').forEach((button) => { button.textContent = label; });
   }
 
@@ -478,23 +497,28 @@
         scan.value = "";
         results.innerHTML = "";
         setMode({ kind: "connect" });
-        toast(outcome.message, "ok");
+        toast(outcomeText(outcome), "ok");
         refreshPanel();
         break;
       case "no_open_sale":
         scan.value = "";
         showOpenAndConnect(outcome);
         break;
+      case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
+        scan.value = "";
+        results.innerHTML = "";
+        scanMessage(outcome.message, "info");
+        break;
       case "link_card":
         scan.value = "";
         results.innerHTML = "";
         setMode({ kind: "link", card: outcome.card });
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       case "create":
         scan.value = "";
         openDialog({ kind: "create" }, outcome.prefill || {});
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       default:
         search(outcome.query || text);
@@ -505,17 +529,17 @@
     results.innerHTML = "";
     const box = document.createElement("div");
     box.className = "scan-message scan-info";
-    box.textContent = outcome.message + " ";
+    box.textContent = (outcome.text || outcomeText(outcome)) + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "btn";
-    button.textContent = "Open sale and connect";
+    button.textContent = t("Open sale and connect");
     button.addEventListener("click", async () => {
       try {
         const sale = await api("POST", "/api/v1/sales", { register: String(registerId) });
         await api("PUT", `/api/v1/sales/${sale.reference}/customer`, { customer: outcome.customer.reference });
         results.innerHTML = "";
-        toast(`Connected ${outcome.customer.name}.`, "ok");
+        toast(t("Connected {name}.", { name: outcome.customer.name }), "ok");
         refreshPanel();
       } catch (err) { toast(err.message, "error"); }
     });
@@ -586,10 +610,10 @@
       if (field && hint) { field.textContent = hint; field.hidden = false; }
     }
     const completing = next.kind === "complete";
-    $("#dialog-title").textContent = completing ? `Complete: ${next.name}` : "Create customer";
+    $("#dialog-title").textContent = completing ? t("Complete: {name}", { name: next.name }) : t("Create customer");
     $("#dialog-lead").textContent = completing
-      ? "Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave."
-      : "Enter at least a name. The customer is connected to the open sale.";
+      ? t("Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave.")
+      : t("Enter at least a name. The customer is connected to the open sale.");
     $("#marketing-row").hidden = completing;
     form.querySelector('[data-field="birth_date"]').hidden = completing;
     if (!dialog.open) dialog.showModal();
@@ -606,17 +630,27 @@
     return out;
   }
 
+  // A refused field is named by its label ("Förnamn: ange ..."), never first_name, and marked where it is.
+  const DUPLICATE_FIELDS = { duplicate_phone: "phone", duplicate_personal_id: "personal_id" };
+  function lowerFirst(text) { return text.length > 1 && text[1] === text[1].toLowerCase() ? text[0].toLowerCase() + text.slice(1) : text; }
   function showFieldErrors(err) {
-    $("#dialog-error").textContent = err.message;
-    $("#dialog-error").hidden = false;
-    for (const problem of err.fields || []) {
+    const problems = (err.fields || []).map((p) => ({ field: p.field, message: t(p.message) }));
+    if (!problems.length && DUPLICATE_FIELDS[err.code]) problems.push({ field: DUPLICATE_FIELDS[err.code], message: err.message });
+    const summary = [];
+    for (const problem of problems) {
       const holder = form.querySelector(`[data-field="${problem.field}"]`);
-      if (!holder) continue;
+      if (!holder) { summary.push(problem.message); continue; }
       const box = $(".field-error", holder);
+      box.id = `f-${problem.field}-error`;
       box.textContent = problem.message;
       box.hidden = false;
-      $("input", holder).setAttribute("aria-invalid", "true");
+      const input = $("input", holder);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", box.id);
+      summary.push(`${$("label", holder).textContent}: ${lowerFirst(problem.message)}`);
     }
+    $("#dialog-error").textContent = summary.length ? summary.join("; ") : err.message;
+    $("#dialog-error").hidden = false;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -631,13 +665,13 @@
         const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(dialogMode.reference)}/complete`,
           edits);
         removeRegistrationPrompt(dialogMode.reference);
-        toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+        toast(t("Created {name}.", { name: `${done.customer.first_name} ${done.customer.last_name}`.trim() }), "ok");
       } else {
         const body = formValues();
         body.marketing_consent = form.elements.marketing_consent.checked;
         const outcome = await api("POST", `/api/v1/console/${registerId}/customers`, body);
-        toast(outcome.outcome === "connected" ? outcome.message.replace("Connected", "Created and connected")
-          : `Created ${outcome.customer.name}. No sale is open.`, "ok");
+        toast(outcome.outcome === "connected" ? t("Created and connected {name}.", { name: outcome.customer.name })
+          : t("Created {name}. No sale is open.", { name: outcome.customer.name }), "ok");
         scan.value = "";
         results.innerHTML = "";
         scanMessage("");
@@ -660,7 +694,7 @@
       for (const [name, value] of Object.entries(fields)) {
         if (!value) continue;
         // Phone and personal ID arrive masked: shown as a hint, kept when left blank.
-        if (name === "phone" || name === "personal_id") hints[name] = `Given: ${value} (leave blank to keep)`;
+        if (name === "phone" || name === "personal_id") hints[name] = t("Given: {value} (leave blank to keep)", { value });
         else values[name] = value;
       }
       openDialog({ kind: "complete", reference, name: view.name }, values, hints);
@@ -678,15 +712,27 @@
     if (mode.kind === "link") {
       const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(mode.card)}/link`,
         { customer });
-      toast(outcome.message, "ok");
+      toast(t("Card {card} is now linked to {name}.", { card: outcome.card, name }) +
+        (outcome.outcome === "connected" ? "" : " " + t("No sale is open.")), "ok");
     } else if (mode.kind === "track") {
       await api("PUT", `/api/v1/sales/${mode.sale}/customer`, { customer });
-      toast(`Receipt #${mode.receipt} tracked to ${name}.`, "ok");
+      toast(t("Receipt #{receipt} tracked to {name}.", { receipt: mode.receipt, name }), "ok");
     } else {
       const sale = panel().dataset.sale;
-      if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, message: `${name}: no sale is open.` }); return; }
-      await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
-      toast(`Connected ${name}.`, "ok");
+      if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, text: t("{name}: no sale is open.", { name }) });
+        return;
+      }
+      try {
+        await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      } catch (err) {
+        if (err.code !== "customer_already_connected") throw err;
+        // The first connection stands: ask before replacing (connect.js shows the prompt).
+        document.dispatchEvent(new CustomEvent("console:replace",
+          { detail: { sale, customer, name, current: err.current || {} } }));
+        results.innerHTML = "";
+        return;
+      }
+      toast(t("Connected {name}.", { name }), "ok");
     }
     scan.value = "";
     results.innerHTML = "";
@@ -712,7 +758,7 @@
       const reference = button.closest("[data-registration]").dataset.registration;
       const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/confirm`);
       removeRegistrationPrompt(reference);
-      toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+      toast(t("Created {name}.", { name: `${done.customer.first_name} ${done.customer.last_name}`.trim() }), "ok");
       refreshPanel();
     },
     "complete": (button) => completeRegistration(button.closest("[data-registration]").dataset.registration),
@@ -728,7 +774,8 @@
       if (owner) {
         const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(item.dataset.card)}/link`,
           { customer: owner });
-        toast(outcome.message, "ok");
+        toast(t("Card {card} is now linked to {name}.", { card: outcome.card, name: panel().dataset.customerName }) +
+          (outcome.outcome === "connected" ? "" : " " + t("No sale is open.")), "ok");
         refreshPanel();
       } else {
         setMode({ kind: "link", card: item.dataset.card });
@@ -759,6 +806,7 @@
     }
   });
 
+  window.counterConsole = { toast, refreshPanel };  // for connect.js
   updateEmpty();
   tickTimes();
   setInterval(tickTimes, 1000);

@@ -25,8 +25,8 @@ from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
 from ..models import Register, utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
+from ..services import connections, customers, events, lockout, prompts, registrations, sales
 from ..services import console as console_service
-from ..services import customers, events, lockout, prompts, registrations, sales
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -63,9 +63,11 @@ def console_page(
         open_sale = sales.open_sale_of(db, register.id)
         pending = prompts.pending_cards(db, rt.vault, register.id, open_sale_id=open_sale.id if open_sale else None)
         lockouts = [prompts.lockout_card(lock) for lock in lockout.active_lockouts(db, register.id)]
+        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
-                    lockouts=lockouts, server_now=utcnow().isoformat(timespec="milliseconds"), **snapshot)
+                    lockouts=lockouts, connection_prompts=connection_prompts,
+                    server_now=utcnow().isoformat(timespec="milliseconds"), **snapshot)
 
 
 @router.get("/console/{register_id}/panel")
@@ -76,6 +78,19 @@ def console_panel(
     with rt.read_sessions() as db:
         snapshot = console_service.snapshot(db, rt, sales.get_register(db, register_id))
         return page(request, "console/_panel.html", **snapshot)
+
+
+@router.get("/console/{register_id}/prompts/{reference}")
+def console_prompt(
+    register_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+    return page(request, "console/_connection_prompt.html", prompt=view)
 
 
 @router.get("/console/{register_id}/prompts/registrations/{reference}")

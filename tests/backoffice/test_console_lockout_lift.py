@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from backoffice import shoptime
+from backoffice import shop_time
 from backoffice.models import AuditEvent, RegisterEvent
 from backoffice.services import sales
 from tests.support.api import Api, error_code
@@ -92,7 +92,7 @@ def test_the_lockout_prompt_carries_the_end_on_the_shops_24_hour_clock(till, cas
     assert f'data-lockout="{till.kiosk_id}"' in page and 'data-action="lift-lockout"' in page
     shown = re.search(r'class="prompt-until">([^<]+)<', page.split(f'data-lockout="{till.kiosk_id}"')[1]).group(1)
     assert shown == event["until_local"]
-    assert shown == shoptime.clock(dt.datetime.fromisoformat(event["until"]))
+    assert shown == shop_time.clock(dt.datetime.fromisoformat(event["until"]))
 
 
 def test_a_kiosk_of_another_register_cannot_be_lifted_from_this_one(strict, till, cashier):

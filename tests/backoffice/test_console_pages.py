@@ -153,10 +153,12 @@ def test_an_unlinked_card_without_a_customer_is_linked_to_the_one_the_cashier_pi
 
 
 def test_a_scanned_vcard_of_a_known_customer_connects_them(till, cashier, rid, make_customer, new_phone):
+    # Was: the vCard's phone alone connected, whatever its name ("Other Name"). Now the names must agree too;
+    # another name makes a prompt (tests/backoffice/test_connection_rules.py).
     phone = new_phone()
-    customer = make_customer(first_name="Olga", phone=phone)
+    customer = make_customer(first_name="Olga", last_name="Other", phone=phone)
     till.open_sale()
-    vcard = f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Other;Name\r\nTEL;TYPE=CELL:{phone}\r\nEND:VCARD\r\n"
+    vcard = f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Other;Olga\r\nTEL;TYPE=CELL:{phone}\r\nEND:VCARD\r\n"
     outcome = cashier.api("POST", f"/api/v1/console/{rid}/scan", {"text": vcard}).json()
     assert outcome["outcome"] == "connected" and outcome["customer"]["reference"] == customer["reference"]
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from sqlalchemy import select, update
 
-from backoffice import shoptime
+from backoffice import shop_time
 from backoffice.models import VerifyScan
 from tests.support.api import Api
 from tests.support.staff import new_staff
@@ -80,7 +80,7 @@ def test_a_second_pass_within_the_window_says_when_the_first_was(backoffice, doo
     again = door.verify(**_number(member)).json()
     assert again["result"] == "success" and again["customer"]["first_name"] == "Disa"
     assert dt.datetime.fromisoformat(again["already_scanned_at"]) == first_at.replace(microsecond=0)
-    assert again["already_scanned_time"] == shoptime.clock(first_at)
+    assert again["already_scanned_time"] == shop_time.clock(first_at)
     assert re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", again["already_scanned_time"])  # 24-hour, never "2:02 PM"
     assert [(s.result, s.repeat) for s in door.scans()] == [("success", False), ("success", True)]
     # A third pass names the latest one, not the first.
@@ -124,7 +124,7 @@ def test_a_pass_answered_offline_counts_for_the_next_online_scan(backoffice, doo
     ]}, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert uploaded.status_code == 201
     again = door.verify(**_number(member)).json()
-    assert again["already_scanned_time"] == shoptime.clock(at)
+    assert again["already_scanned_time"] == shop_time.clock(at)
 
 
 def test_a_code_naming_nobody_is_logged_with_what_was_presented_never_its_content(door):

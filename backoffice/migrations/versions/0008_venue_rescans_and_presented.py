@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0003'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
