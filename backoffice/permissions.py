@@ -108,6 +108,9 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/console/{register_id}/customers"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/cards/{code}/link"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/kiosks/{kiosk_id}/lockout/lift"): STAFF_SESSION,
+    ("GET", "/api/v1/console/{register_id}/prompts/{reference}"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/accept"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/refuse"): STAFF_SESSION,
     # The phone form and the card page: a one-time token or the card's code is the credential
     ("GET", "/m/{token}"): EVERYONE,
     ("POST", "/m/{token}"): EVERYONE,
@@ -125,6 +128,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{register_id}/panel"): STAFF,
     ("GET", "/console/{register_id}/search"): STAFF,
     ("GET", "/console/{register_id}/prompts/registrations/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
     ("GET", "/console/{register_id}/events"): STAFF,
     # The back office
     ("GET", "/admin"): MANAGER_ONLY,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import mask_personal_id, mask_phone
 
+from .. import shop_time
 from ..errors import ApiError
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
@@ -281,7 +282,7 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
         "differed": list(evidence.get("differed", [])),
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
-        "expires_time": prompt.expires_at.astimezone().strftime("%H:%M"),  # the shop's clock, as pages show times
+        "expires_time": shop_time.clock(prompt.expires_at),  # the shop's clock, as pages show times
     }
 
 

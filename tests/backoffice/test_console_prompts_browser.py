@@ -61,7 +61,7 @@ def test_prompt_cards_say_what_was_presented_who_how_long_ago_and_how_long_left(
     expect(cards.nth(0).locator(".prompt-presented")).to_have_text("Enter ID: phone number")
     expect(cards.nth(1).locator(".prompt-presented")).to_have_text("Driving licence")
     expect(cards.nth(2).locator(".prompt-presented")).to_have_text("vCard")
-    expect(cards.nth(0)).to_have_class(re.compile(r"\bprompt-current\b"))
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bprompt-newest\b"))
     expect(cards.nth(0).locator(".prompt-newest-badge")).to_be_visible()
     expect(cards.nth(1).locator(".prompt-newest-badge")).to_be_hidden()
     for index in range(3):
@@ -74,11 +74,14 @@ def test_prompt_cards_say_what_was_presented_who_how_long_ago_and_how_long_left(
     expect(cards.nth(1).locator(".prompt-detail")).to_contain_text("Born 1980")
     expect(cards.nth(0).locator(".prompt-detail")).to_contain_text(f"+46 •••• ••{phone[-2:]}")
     assert "Kvist" not in cards.nth(2).inner_text() and phone not in page.content()
-    # The countdown runs.
+    # The countdown runs, on the server's clock: never more than the registration's ten minutes.
     before = cards.nth(0).locator(".prompt-expiry").inner_text()
+    minutes, seconds = re.search(r"(\d+):(\d\d)", before).groups()
+    assert 580 <= int(minutes) * 60 + int(seconds) <= 600, before
     page.wait_for_timeout(1300)
     assert cards.nth(0).locator(".prompt-expiry").inner_text() != before
     assert _icons_resolve(page)
+    assert page.locator(".icon-sprite").bounding_box()["height"] == 0  # the sprite takes no room on the page
     page.screenshot(path=str(SHOTS / "prompt-cards.png"), animations="disabled")
     # A reload shows the same cards in the same order.
     order = [cards.nth(i).get_attribute("data-registration") for i in range(3)]
@@ -86,7 +89,7 @@ def test_prompt_cards_say_what_was_presented_who_how_long_ago_and_how_long_left(
     expect(page.locator("#live")).to_have_attribute("data-state", "on")
     expect(cards).to_have_count(3)
     assert [cards.nth(i).get_attribute("data-registration") for i in range(3)] == order
-    expect(cards.nth(0)).to_have_class(re.compile(r"\bprompt-current\b"))
+    expect(cards.nth(0)).to_have_class(re.compile(r"\bprompt-newest\b"))
 
 
 def test_abort_can_be_undone_for_a_few_seconds_then_goes_through(backoffice, till, open_page, new_phone):
@@ -173,3 +176,20 @@ def test_the_scan_log_names_the_customer_and_what_was_presented_at_a_glance(back
     expect(rows.nth(2)).to_contain_text("Already scanned")
     expect(rows.nth(3)).to_contain_text("Siri Skannad")
     _shot(page, "scan-log")
+
+
+def test_a_connection_prompt_arriving_last_is_the_one_highlighted(backoffice, till, open_page, make_customer,
+                                                                 new_phone):
+    till.open_sale()
+    sara, elsa = make_customer(first_name="Sara", last_name="Nyberg"), make_customer(first_name="Elsa", last_name="Ek")
+    page = _console(open_page, backoffice, till)
+    _identify(till, method="scan", kind="vcard", first_name="Klara", last_name="Kvist", phone=new_phone())
+    expect(page.locator(".prompt-registration")).to_have_count(1)
+    expect(page.locator(".prompt-newest")).to_have_count(0)  # one person waiting: nobody to tell apart
+    for customer in (sara, elsa):  # the first connects, the second asks the cashier
+        _identify(till, method="enter", kind="customer_number", customer_number=str(customer["customer_number"]))
+    connection = page.locator(".prompt-connection")
+    expect(connection).to_have_count(1)
+    expect(connection).to_have_class(re.compile(r"\bprompt-newest\b"))
+    expect(page.locator(".prompt-registration")).not_to_have_class(re.compile(r"\bprompt-newest\b"))
+    _shot(page, "connection-newest")
