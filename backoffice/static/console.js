@@ -246,9 +246,19 @@
     const item = holder.firstElementChild;
     if (!item) return;
     item.classList.add("prompt-new");
-    prompts.prepend(item);
+    placeByArrival(item);
     tickTimes();
     updateEmpty();
+  }
+
+  // Newest first by when the server took the request: cards fetched at once can come back in any order.
+  function placeByArrival(item) {
+    const at = Date.parse(item.dataset.created || "");
+    const dated = Array.from(prompts.children).filter((el) => !isNaN(Date.parse(el.dataset.created || "")));
+    const older = isNaN(at) ? null : dated.find((el) => Date.parse(el.dataset.created) < at);
+    if (older) prompts.insertBefore(item, older);
+    else if (!isNaN(at) && dated.length) dated[dated.length - 1].after(item);
+    else prompts.prepend(item);
   }
 
   function removeRegistrationPrompt(reference) {

@@ -193,3 +193,38 @@ def test_a_connection_prompt_arriving_last_is_the_one_highlighted(backoffice, ti
     expect(connection).to_have_class(re.compile(r"\bprompt-newest\b"))
     expect(page.locator(".prompt-registration")).not_to_have_class(re.compile(r"\bprompt-newest\b"))
     _shot(page, "connection-newest")
+
+
+def test_the_prompt_cards_in_swedish(backoffice, till, open_page, new_phone):
+    from sqlalchemy import select, update
+
+    from backoffice.models import StaffUser
+
+    till.open_sale()
+    page = _console(open_page, backoffice, till)
+    with backoffice.runtime.sessions() as db:  # the cashier who just signed in picks Swedish
+        newest = db.execute(select(StaffUser.id).order_by(StaffUser.id.desc()).limit(1)).scalar_one()
+        db.execute(update(StaffUser).where(StaffUser.id == newest).values(language="sv"))
+        db.commit()
+    page.reload()
+    expect(page.locator("#live")).to_have_attribute("data-state", "on")
+    _identify(till, method="scan", kind="vcard", first_name="Klara", last_name="Kvist", phone=new_phone(),
+              email="klara.kvist@example.org")
+    expect(page.locator(".prompt-registration")).to_have_count(1)
+    _identify(till, method="scan", kind="se_licence", first_name="Lars", last_name="Larsson",
+              birth_date="1980-05-17", licence_number="19800517-2388")
+    _registration(till, source="enter", phone=new_phone())
+    cards = page.locator(".prompt-registration")
+    expect(cards).to_have_count(3)
+    expect(cards.nth(0).locator(".prompt-presented")).to_have_text("Ange ID: telefonnummer")
+    expect(cards.nth(1).locator(".prompt-presented")).to_have_text("Körkort")
+    expect(cards.nth(0).locator(".prompt-newest-badge")).to_have_text("Senaste")
+    expect(cards.nth(2)).to_contain_text("vill bli kund")
+    expect(cards.nth(0).locator(".prompt-expiry")).to_have_text(re.compile(r"upphör om \d+:\d\d"))
+    expect(cards.nth(0).locator(".prompt-age")).to_have_text(re.compile(r"\d\d:\d\d · nyss"))
+    cards.nth(2).locator('[data-action="abort"]').click()
+    expect(page.locator(".toast-undo")).to_contain_text("Registreringen av Klara avbröts.")
+    expect(page.locator(".toast-undo [data-undo]")).to_have_text("Ångra")
+    page.screenshot(path=str(SHOTS / "prompt-cards-sv.png"), animations="disabled")
+    page.locator(".toast-undo [data-undo]").click()
+    expect(cards).to_have_count(3)
