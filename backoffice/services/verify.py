@@ -50,6 +50,17 @@ _LAST_PASS = (
     .order_by(VerifyScan.at.desc())
     .limit(1)
 )
+# What a "not recognised" row says was presented, for people (kinds from counter_core.identity).
+PRESENTED_LABELS = {
+    "customer_number": "Customer number",
+    "card_code": "Card",
+    "vcard": "vCard (contact card)",
+    "mecard": "MeCard (contact card)",
+    "bizcard": "Business card code",
+    "aamva": "Driving licence (AAMVA)",
+    "se_licence": "Swedish driving licence",
+    "unrecognised": "Unknown text",
+}
 
 
 @dataclass(frozen=True)

@@ -40,5 +40,6 @@ def scan_log(
         rows, next_before = verify.scan_page(db, kiosk_id=kiosk_id, result=result or None, before=before,
                                              limit=PAGE_SIZE)
         kiosks = list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
-    return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
+    return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows,
+                presented=verify.PRESENTED_LABELS, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
                 next_before=next_before, results=verify.RESULTS)

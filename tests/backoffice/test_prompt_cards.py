@@ -37,9 +37,9 @@ def _card(backoffice, counter, source: str, fields: dict, *, kiosk: bool = True,
 def test_a_scanned_vcard_card_shows_the_first_name_and_masked_identifiers(backoffice, counter):
     card = _card(backoffice, counter, "scan", {"first_name": "Klara", "last_name": "Kvist", "phone": "+46701234567",
                                                "email": "klara.kvist@example.org", "presented": "vcard"})
-    assert (card["presented"], card["typed"], card["icon"]) == ("vcard", "", "contact")
+    assert (card["presented"], card["presented_label"], card["icon"]) == ("vcard", "vCard", "contact")
     assert (card["first_name"], card["last_initial"]) == ("Klara", "K.")
-    assert card["identifiers"] == [("phone", "+46 •••• ••67"), ("email", "k•••@example.org")]
+    assert card["identifiers"] == [("Phone", "+46 •••• ••67"), ("E-mail", "k•••@example.org")]
     assert "Kvist" not in repr(card) and "1234567" not in repr(card) and "klara.kvist" not in repr(card)
     assert card["kiosk_name"] == f"Kiosk {counter['name']}"
     assert CLOCK.fullmatch(card["created_local"]) and CLOCK.fullmatch(card["expires_local"])
@@ -50,8 +50,8 @@ def test_a_licence_says_so_and_shows_only_the_birth_year(backoffice, counter):
     card = _card(backoffice, counter, "scan", {"first_name": "Lars", "last_name": "Licens",
                                                "personal_id": "198005172388", "birth_date": "1980-05-17",
                                                "presented": "se_licence"})
-    assert (card["presented"], card["icon"]) == ("se_licence", "licence")
-    assert card["identifiers"] == [("personal_id", "19800517-****"), ("born", "1980")]
+    assert (card["presented_label"], card["icon"]) == ("Driving licence", "licence")
+    assert card["identifiers"] == [("Personal ID", "19800517-****"), ("Born", "1980")]
 
 
 def test_a_scan_stored_without_its_kind_is_told_by_its_fields(backoffice, counter):
@@ -62,12 +62,12 @@ def test_a_scan_stored_without_its_kind_is_told_by_its_fields(backoffice, counte
 
 def test_enter_id_says_what_was_typed_and_a_nameless_prompt_needs_completion(backoffice, counter):
     card = _card(backoffice, counter, "enter", {"personal_id": "198504126379"})
-    assert (card["presented"], card["typed"], card["icon"]) == ("enter", "personal_id", "keypad")
+    assert (card["presented_label"], card["typed"], card["icon"]) == ("Enter ID", "personal ID", "keypad")
     assert card["first_name"] == "" and card["needs_completion"]
 
 
 def test_the_phone_form_and_the_sale_at_the_till(backoffice, counter):
     card = _card(backoffice, counter, "mobile", {"first_name": "Mo", "phone": "+46709876543"}, sale=True)
-    assert (card["presented"], card["icon"]) == ("mobile", "phone")
+    assert (card["presented_label"], card["icon"]) == ("Phone form", "phone")
     assert card["at_till"] is True
-    assert _card(backoffice, counter, "mobile", {"first_name": "Mo"}, kiosk=False)["kiosk_name"] == ""
+    assert _card(backoffice, counter, "mobile", {"first_name": "Mo"}, kiosk=False)["kiosk_name"] == "Phone form"

@@ -42,6 +42,11 @@ NOT_WALKED = {
     "/console/{register_id}/events": "the console's event stream (JSON)",
     "/admin/customers/export.csv": "a file (tests/backoffice/test_csv_export_for_excel.py)",
     "/admin/customers/{reference}/export.json": "a file of the customer's data",
+    "/admin/devices/pairing/{pairing_id}": "the JSON the pairing page asks every two seconds",
+    "/console/{register_id}/prompts/{reference}": "a prompt card fetched into the console page (its texts: the "
+                                                  "catalogue test below; shown in test_connection_rules.py)",
+    "/console/{register_id}/prompts/registrations/{reference}": "a prompt card fetched into the console page "
+                                                                "(tests/backoffice/test_console_prompts_browser.py)",
 }
 
 
@@ -159,16 +164,10 @@ def walk(swedish_shop):
         user_id = db.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar_one()
         register_id = db.execute(select(Kiosk.register_id).where(Kiosk.id == kiosk_id)).scalar_one()
     manager.post_form(f"/admin/cards/code/{code}/email", {"email": "sara@exempel.se"})
-    pending = Api(shop.base_url, kiosk_token).post(
-        "/api/v1/identify", {"method": "scan", "kind": "vcard", "first_name": "Vera", "last_name": "Vcard",
-                             "phone": "+46709998877", "email": "vera@exempel.se"},
-        headers={"Idempotency-Key": uuid.uuid4().hex}).json()["registration"]["reference"]
     addresses = {
         "/login": None, "/account/password": "/account/password", "/console": "/console?choose=1",
         "/console/{register_id}": f"/console/{register_id}", "/console/{register_id}/panel": f"/console/{register_id}/panel",
         "/console/{register_id}/search": f"/console/{register_id}/search?q=Nyberg",
-        "/console/{register_id}/prompts/registrations/{reference}":
-            f"/console/{register_id}/prompts/registrations/{pending}",
         "/admin/customers": "/admin/customers", "/admin/customers/new": "/admin/customers/new",
         "/admin/customers/table": "/admin/customers/table",
         "/admin/customers/{reference}": f"/admin/customers/{customer['reference']}",
@@ -188,7 +187,7 @@ def walk(swedish_shop):
     }
     # what the test itself put in the shop (names, codes, products) and what is the same in both languages
     data = (register, username, code, "MEDLEM", "Plastkort", "Sara", "Nyberg", "sara@exempel.se", "Stamkunder",
-            "stamkund", "Kaffe", "Zoégas", "Vera", "vera@exempel.se"[1:], f"Kiosk {register}", customer["reference"], sale["reference"],
+            "stamkund", "Kaffe", "Zoégas", f"Kiosk {register}", customer["reference"], sale["reference"],
             shop.settings.shop_name, "Svenska", "English", "Français", "staff:", str(shop.settings.mail_outbox_dir),
             "api")  # "api": who created a customer (an origin code, as the audit log records it)
     return {"shop": shop, "manager": manager, "addresses": addresses, "data": data, "kiosk_token": kiosk_token,
@@ -207,8 +206,7 @@ def test_every_staff_page_is_swedish(walk):
             continue
         response = manager.get(address)
         assert response.status_code == 200, (address, response.status_code)
-        fragment = route.endswith(("/panel", "/search")) or "/prompts/" in route
-        assert '<html lang="sv">' in response.text or fragment
+        assert '<html lang="sv">' in response.text or route.endswith(("/panel", "/search"))
         left = english_left(response.text, walk["data"])
         if left:
             problems[address] = left
