@@ -126,10 +126,13 @@ def registration_prompt(
     register = sales.get_register(db, register_id)
     registration = registrations.get(db, reference[:40], register_id=register.id)
     if registration.status != "pending":
-        return Response(status_code=204)
+        return Response(status_code=204)  # returned, not raised: the unit of work keeps an expiry the read made
     open_sale = sales.open_sale_of(db, register.id)
     card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
-    return page(request, "console/_prompt.html", card=card)
+    response = page(request, "console/_prompt.html", card=card)
+    # the page sets its countdowns' clock by this (the page's own server time can be seconds old under load)
+    response.headers["X-Server-Time"] = utcnow().isoformat(timespec="milliseconds")
+    return response
 
 
 @router.get("/console/{register_id}/search")
