@@ -12,10 +12,10 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from backoffice.db import make_engine, make_sessionmaker
-from backoffice.models import Kiosk, PairingCode, utcnow
+from backoffice.models import Kiosk, PairingCode, RateLimitHit, utcnow
 from backoffice.services import devices
 from counter_core.pairing import pairing_payload
 from kiosk.api import BackofficeClient
@@ -142,6 +142,8 @@ def pairing_code(backoffice):
         """(register name, the QR's text) for a fresh register."""
         name = backoffice.unique("Kassa")
         with backoffice.runtime.sessions() as db:
+            # every kiosk here pairs from 127.0.0.1: each test starts with no attempts counted
+            db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("pair:%")))
             register = devices.create_register(db, name)
             pairing, code = devices.create_pairing_code(db, register, f"Kiosk vid {name}", actor="staff:test")
             if expired:

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from backoffice.models import Kiosk, PairingCode, utcnow
+from backoffice.models import Kiosk, PairingCode, RateLimitHit, utcnow
 from backoffice.services import devices
 from counter_core.pairing import pairing_payload
 from kiosk.camera.synthetic import clip_frames, write_video
@@ -34,6 +34,8 @@ def _codes(backoffice) -> tuple[str, str, str]:
     """A fresh register with an expired and a valid pairing code: (register, expired QR, valid QR)."""
     name = backoffice.unique("Kassa")
     with backoffice.runtime.sessions() as db:
+        # every kiosk here pairs from 127.0.0.1: each test starts with no attempts counted
+        db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("pair:%")))
         register = devices.create_register(db, name)
         old, old_code = devices.create_pairing_code(db, register, "", actor="staff:test")
         db.execute(update(PairingCode).where(PairingCode.id == old.id).values(expires_at=utcnow() - dt.timedelta(1)))
