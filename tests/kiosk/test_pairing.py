@@ -268,3 +268,20 @@ def test_the_pairing_service_and_its_rules_load_no_ui():
 
     assert loaded("kiosk.pairing", "kivy", "backoffice") == []
     assert loaded("kiosk.pairing_flow", "kivy", "requests", "cv2", "backoffice") == []
+
+
+def test_kiosk_pair_on_the_command_line_says_what_it_was_paired_as_or_why_not(backoffice, pairing_code, tmp_path,
+                                                                               monkeypatch, capsys):
+    from kiosk.__main__ import main
+
+    register, text = pairing_code()
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.delenv("KIOSK_DEVICE_TOKEN", raising=False)
+    monkeypatch.setenv("KIOSK_STATE_DIR", str(tmp_path / "kiosk"))
+    assert main(["pair", "not-a-code", "--url", backoffice.base_url]) == 2
+    assert "10 letters and digits" in capsys.readouterr().err
+    assert main(["pair", "ZZZZZ-ZZZZZ", "--url", backoffice.base_url]) == 1
+    assert "(pairing_code_unknown)" in capsys.readouterr().err
+    assert main(["pair", text.rsplit(":", 1)[1], "--url", backoffice.base_url]) == 0
+    assert f"with register {register!r}" in capsys.readouterr().out
+    assert read_pairing(tmp_path / "kiosk").backoffice_url == backoffice.base_url
