@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IdentifyResult = Literal["matched", "not_found", "pending"]
 #: Why identify found nobody, beyond plain "not_found".
-NotFoundReason = Literal["not_found", "card_not_linked"]
+NotFoundReason = Literal["not_found", "card_not_linked", "ask_cashier"]  # ask_cashier: the cashier checks who it is
 RegistrationStatus = Literal["pending", "confirmed", "aborted", "expired"]
-MobileStatus = Literal["waiting", "opened", "matched", "pending", "expired"]
+MobileStatus = Literal["waiting", "opened", "matched", "pending", "checking", "expired"]  # checking: the cashier decides
 VerifyResult = Literal["success", "warning", "unknown"]
 KioskMode = Literal["connect", "verify"]
 SaleStatus = Literal["open", "closed"]
@@ -126,6 +126,9 @@ class VerifyAnswer(_Answer):
     result: VerifyResult
     customer: PublicCustomer | None = None
     matched_groups: tuple[int, ...] = ()
+    already_scanned_at: dt.datetime | None = Field(
+        None, description="A success for a customer who passed this door within the re-scan window: when")
+    already_scanned_time: str = Field("", description="That moment on the shop's 24-hour clock, e.g. 14:02")
 
 
 class VerifyLogAnswer(_Answer):

@@ -152,8 +152,11 @@ def post_identify(
 
     def work(db):
         lockout.admit(db, rt.settings, kiosk_id=principal.id, register_id=principal.register_id)
-        answer = matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request)
-        lockout.record(db, rt.settings, **who, missed=answer["result"] == "not_found")
+        answer = matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request,
+                                   actor=principal.actor)
+        # a known number the cashier checks is no miss
+        lockout.record(db, rt.settings, **who, missed=answer["result"] == "not_found" and answer.get("reason") !=
+                       "ask_cashier")
         return 200, answer
 
     try:

@@ -6,6 +6,12 @@
   if (!box) return;
   const status = document.getElementById("pairing-status");
   const code = document.getElementById("pairing-code");
+  // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
+  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  function t(text, values) {
+    const found = TEXTS[text] || text;
+    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
+  }
   let left = parseInt(box.dataset.secondsLeft || "0", 10);
   let done = status.dataset.status !== "waiting";
 
@@ -19,8 +25,8 @@
     if (done) return;
     left = Math.max(0, left - 1);
     const minutes = Math.floor(left / 60), seconds = String(left % 60).padStart(2, "0");
-    status.textContent = "Waiting for the kiosk to scan the code… " + minutes + ":" + seconds + " left.";
-    if (left === 0) spent("This code has expired. Make a new one.");
+    status.textContent = t("Waiting for the kiosk to scan the code… {left} left.", { left: minutes + ":" + seconds });
+    if (left === 0) spent(t("This code has expired. Make a new one."));
   }
 
   async function ask() {
@@ -30,11 +36,11 @@
       if (!answer.ok) return;
       const pairing = await answer.json();
       if (pairing.status === "used") {
-        spent("Used at " + pairing.used_at_local + ": " + pairing.kiosk_name + " is paired with " +
-              pairing.register_name + ".");
+        spent(t("Used at {time}: {kiosk_name} is paired with {register_name}.",
+          { time: pairing.used_at_local, kiosk_name: pairing.kiosk_name, register_name: pairing.register_name }));
         status.classList.add("ok");
       } else if (pairing.status === "expired") {
-        spent("This code has expired. Make a new one.");
+        spent(t("This code has expired. Make a new one."));
       }
     } catch (error) { /* the next question may get through */ }
   }

@@ -20,6 +20,7 @@ from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
+from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -84,7 +85,8 @@ def create_register(
             db.rollback()
             return _devices_page(request, rt, status=exc.status, message=exc.message)
         db.commit()
-    return RedirectResponse(f"/admin/devices?notice=Register+{register.name}+created.", status_code=303)
+    text = tr(request, "Register {name} created.", name=register.name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/devices/kiosks")
@@ -135,7 +137,8 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
-def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def revoke_kiosk(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -143,11 +146,13 @@ def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
         devices.revoke_kiosk(db, kiosk, actor=staff.actor)
         db.commit()
         name = kiosk.name
-    return RedirectResponse(f"/admin/devices?notice={name}+has+been+unpaired.", status_code=303)
+    text = tr(request, "{name} has been unpaired.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
-def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def lift_lockout(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
@@ -157,7 +162,8 @@ def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
         db.commit()
         name = kiosk.name
     rt.notifier.notify()
-    return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)
+    text = tr(request, "{name} can be used again.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 def _paired_kiosk(db, kiosk_id: int) -> Kiosk:
@@ -208,5 +214,7 @@ async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depen
         return _mode_page(request, rt, kiosk_id, mode=mode, selection=group_ids, message=problem,
                           status=422)
     rt.notifier.notify()
-    what = "connects customers to sales" if mode == "connect" else "is a venue scanner"
-    return RedirectResponse(f"/admin/devices?notice={quote(f'{name} now {what}.')}", status_code=303)
+    _ = for_request(request)
+    text = _("{name} now connects customers to sales.", name=name) if mode == "connect" else \
+        _("{name} is now a venue scanner.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote(text)}", status_code=303)
