@@ -53,6 +53,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/verify"): KIOSK_ONLY,
     ("GET", "/api/v1/kiosk/verify-cache"): KIOSK_ONLY,
     ("POST", "/api/v1/kiosk/verify-log"): KIOSK_ONLY,
+    # an unpaired kiosk (no token yet) trades a pairing code for one; limited per address, audited
+    ("POST", "/api/v1/kiosk/pair"): EVERYONE,
     # Sales: the POS rings them up, the console connects and closes them
     ("POST", "/api/v1/sales"): STAFF_POS,
     ("GET", "/api/v1/sales"): STAFF_POS,
@@ -168,6 +170,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices"): MANAGER_ONLY,
     ("POST", "/admin/devices/registers"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks"): MANAGER_ONLY,
+    ("GET", "/admin/devices/pairing/{pairing_id}"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/revoke"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/unlock"): MANAGER_ONLY,
     ("GET", "/admin/devices/kiosks/{kiosk_id}/mode"): MANAGER_ONLY,

@@ -20,6 +20,7 @@ from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
+from ..shop_time import local_time
 from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
@@ -130,7 +131,7 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
         if pairing is None:
             raise ApiError(404, "pairing_not_found", "There is no such pairing code.")
         view = _pairing_view(pairing, utcnow())
-    view["used_at_local"] = view["used_at"].astimezone().strftime("%H:%M:%S") if view["used_at"] else ""
+    view["used_at_local"] = local_time(view["used_at"], rt.settings.shop_timezone, "%H:%M:%S")  # the shop's clock
     for key in ("created_at", "expires_at", "used_at"):
         view[key] = view[key].isoformat() if view[key] else None
     return view
