@@ -285,3 +285,17 @@ def test_kiosk_pair_on_the_command_line_says_what_it_was_paired_as_or_why_not(ba
     assert main(["pair", text.rsplit(":", 1)[1], "--url", backoffice.base_url]) == 0
     assert f"with register {register!r}" in capsys.readouterr().out
     assert read_pairing(tmp_path / "kiosk").backoffice_url == backoffice.base_url
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "fr"])
+def test_every_text_of_the_pairing_screens_is_in_the_kiosk_catalogues(language):
+    import re
+    from pathlib import Path
+
+    from kiosk import i18n
+    from kiosk.pairing_flow import MESSAGES
+
+    kv = (Path(__file__).resolve().parents[2] / "kiosk/screens/pairing.kv").read_text()
+    texts = set(MESSAGES.values()) | set(re.findall(r'tr\("([^"]+)"', kv))
+    assert "Scan the pairing code from the back office" in texts
+    assert sorted(t for t in texts if not i18n.catalogue(language).get(t)) == []

@@ -64,8 +64,8 @@ def test_the_unpaired_window_shows_the_camera_refuses_an_expired_code_and_shows_
     assert run.returncode == 0 and status.get("passed"), (
         f"{status.get('error')}\n{status.get('traceback', '')}\n{(tmp_path / 'driver.log').read_text()[-4000:]}")
     assert status["steps"][:3] == ["unpaired", "expired", "paired"]
-    assert "Skanna parkopplingskoden från back office" in status["unpaired_texts"]
-    assert "Parkopplingskoden har gått ut. Skapa en ny kod i back office och skanna den." in status["expired_texts"]
+    assert "Skanna parningskoden från backoffice" in status["unpaired_texts"]
+    assert "Parningskoden har gått ut. Skapa en ny kod i backoffice och skanna den." in status["expired_texts"]
     assert f"Kopplad till {register}" in status["paired_texts"]
     assert all((shots / f"{name}.png").stat().st_size > 10_000 for name in ("01-unpaired", "02-expired", "03-paired"))
     stored = read_pairing(state)
