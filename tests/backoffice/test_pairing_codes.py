@@ -21,7 +21,7 @@ from backoffice.services import devices
 from backoffice.services.sales import get_register
 from counter_core.pairing import display_code, parse_pairing_payload
 from tests.support.api import Api, error_code
-from tests.support.staff import new_staff
+from tests.support.staff import another_backoffice, new_staff
 
 
 @pytest.fixture
@@ -181,6 +181,7 @@ def test_the_pairing_page_shows_the_code_as_qr_and_text_never_a_token_and_then_w
     pairing = parse_pairing_payload(payload)
     assert pairing.backoffice_url == backoffice.settings.base_url.rstrip("/")
     assert display_code(pairing.code) in page.text  # the same code as text to type
+    assert "which only this computer reaches" in page.text  # the test server's address is 127.0.0.1
     status_url = re.search(r'data-status-url="([^"]+)"', page.text).group(1)
     assert manager.get(status_url).json()["status"] == "waiting"
     assert "waiting until" in manager.get("/admin/devices").text
@@ -191,3 +192,13 @@ def test_the_pairing_page_shows_the_code_as_qr_and_text_never_a_token_and_then_w
     listing = manager.get("/admin/devices").text
     assert f"used {status['used_at_local']}" in listing and "Kiosk vid kassan" in listing
     assert new_staff(backoffice, "cashier").get(status_url).status_code == 403
+
+
+def test_with_a_public_address_the_qr_names_it_and_the_page_gives_no_warning(tmp_path_factory):
+    with another_backoffice(tmp_path_factory, public_url="http://kassa.example.se:8080") as server:
+        with server.runtime.sessions() as db:
+            register_id = devices.create_register(db, "Kassa 9").id
+            db.commit()
+        page = new_staff(server, "manager").post_form("/admin/devices/kiosks", {"register": str(register_id)}).text
+    assert re.search(r"KIOSKPAIR:http://kassa\.example\.se:8080:[0-9A-Z]{5}-[0-9A-Z]{5}", page)
+    assert "which only this computer reaches" not in page
