@@ -42,6 +42,7 @@ NOT_WALKED = {
     "/console/{register_id}/events": "the console's event stream (JSON)",
     "/admin/customers/export.csv": "a file (tests/backoffice/test_csv_export_for_excel.py)",
     "/admin/customers/{reference}/export.json": "a file of the customer's data",
+    "/admin/devices/pairing/{pairing_id}": "the pairing page's status question (JSON; tests/backoffice/test_pairing_browser.py)",
 }
 
 
