@@ -14,13 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_core.pairing import display_code, pairing_payload
 
+from .. import shop_time
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
-from ..shop_time import local_time
 from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
@@ -132,7 +132,7 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
         if pairing is None:
             raise ApiError(404, "pairing_not_found", "There is no such pairing code.")
         view = _pairing_view(pairing, utcnow())
-    view["used_at_local"] = local_time(view["used_at"], rt.settings.shop_timezone, "%H:%M:%S")  # the shop's clock
+    view["used_at_local"] = shop_time.shop_local(view["used_at"], "%H:%M:%S")
     for key in ("created_at", "expires_at", "used_at"):
         view[key] = view[key].isoformat() if view[key] else None
     return view
