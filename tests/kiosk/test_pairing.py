@@ -299,3 +299,13 @@ def test_every_text_of_the_pairing_screens_is_in_the_kiosk_catalogues(language):
     texts = set(MESSAGES.values()) | set(re.findall(r'tr\("([^"]+)"', kv))
     assert "Scan the pairing code from the back office" in texts
     assert sorted(t for t in texts if not i18n.catalogue(language).get(t)) == []
+
+
+def test_a_kiosk_without_a_working_camera_says_so_on_the_pairing_screen(tmp_path):
+    config, ui, service, flow = unpaired_kiosk(tmp_path, f"file:{tmp_path / 'no-such-video.avi'}")
+    service.start()
+    try:
+        ui.until(lambda: not flow.state.camera_ok, "the camera failure", timeout=20)
+    finally:
+        service.stop()
+    assert flow.state.step == Step.SCANNING and flow.state.camera_message
