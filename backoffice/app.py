@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from counter_core import __version__
 
 from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales, verify
+from .api.answers import Health
 from .auth import secure_cookies
 from .backup import serving
 from .db import migrate
@@ -259,7 +260,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check", response_model=Health,
+             response_model_exclude_unset=True)
     def healthz() -> dict:
         rt: Runtime = app.state.runtime
         with rt.read_sessions() as db:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import mask_personal_id, mask_phone
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, NotFound
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
 from . import audit, events
@@ -174,7 +174,7 @@ def get(db: Session, reference: str, *, register_id: int | None = None) -> Conne
         stmt = stmt.where(ConnectionPrompt.register_id == register_id)
     prompt = db.execute(stmt).scalar_one_or_none()
     if prompt is None:
-        raise ApiError(404, "prompt_not_found", "This prompt does not exist or has been removed.")
+        raise NotFound("prompt_not_found", "This prompt does not exist or has been removed.")
     if prompt.status == "pending" and prompt.expires_at <= utcnow():
         _finish(db, prompt, "expired", None)
     return prompt
@@ -194,7 +194,7 @@ def _require_pending(db: Session, prompt: ConnectionPrompt) -> None:
     if prompt.status == "pending" and prompt.expires_at <= utcnow():
         _finish(db, prompt, "expired", None)
     if prompt.status != "pending":
-        raise ApiError(409, f"prompt_{prompt.status}", f"This prompt is already {prompt.status}.")
+        raise Conflict(f"prompt_{prompt.status}", f"This prompt is already {prompt.status}.")
 
 
 def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor: str) -> Outcome:
@@ -214,7 +214,7 @@ def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor
     outcome = Outcome("no_sale")
     if sale is not None:
         if sale.customer_id not in (None, prompt.customer_id, prompt.current_customer_id):
-            raise ApiError(409, "prompt_outdated", "The sale's customer has changed since; this prompt is outdated.")
+            raise Conflict("prompt_outdated", "The sale's customer has changed since; this prompt is outdated.")
         outcome = connect(db, sale, customer, via=prompt.via, actor=actor, staff=True, replace=True)
     session = db.get(MobileSession, prompt.mobile_session_id) if prompt.mobile_session_id else None
     if session is not None and session.status == "checking":

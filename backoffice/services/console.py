@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity import parse_payload
 
-from ..errors import ApiError
+from ..domain_errors import Invalid
 from ..models import Customer, IdCard, Register, Sale, SaleLine
 from ..runtime import Runtime
 from . import audit, cards, connections, consent, customers
@@ -113,7 +113,7 @@ def scan(db: Session, rt: Runtime, register: Register, text: str, *, actor: str)
     """Act on what a scanner typed (or the cashier entered and sent with Enter)."""
     text = text.strip()
     if not text:
-        raise ApiError(422, "empty_scan", "Type a name or number, or scan a code.")
+        raise Invalid("empty_scan", "Type a name or number, or scan a code.")
     identity = parse_payload(text)
     if identity.kind == "card_code":
         card = db.execute(select(IdCard).where(IdCard.code == identity.to_dict()["card_code"])).scalar_one_or_none()
@@ -146,7 +146,7 @@ def _card_scanned(db: Session, rt: Runtime, register: Register, card: IdCard, *,
 def _contact_scanned(db: Session, rt: Runtime, register: Register, parsed: dict, *, actor: str) -> dict:
     try:
         fields = card_fields(parsed)
-    except ApiError:
+    except Invalid:
         fields = {}  # a field the card got wrong: the cashier corrects it in the form
     evidence = weigh(db, rt.vault, fields)
     if evidence is not None:

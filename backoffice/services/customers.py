@@ -22,9 +22,9 @@ from counter_core.identity.normalize import (
     personal_id_birth_date,
 )
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import Customer, CustomerLabel, CustomerTag, IdCard, Label
-from ..params import is_number
+from ..numbers import is_number
 from ..security import Vault
 from . import audit, group_members
 from .counters import next_value
@@ -42,7 +42,7 @@ class FieldProblem:
 
 
 def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> dict:
-    """Normalise and validate customer fields; raise one ApiError listing every bad field.
+    """Normalise and validate customer fields; raise one Invalid listing every bad field.
 
     ``partial`` (editing) leaves absent fields alone; an empty string clears a field.
     """
@@ -88,8 +88,7 @@ def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> di
     if not partial and not (out.get("first_name") or out.get("last_name")):
         problems.append(FieldProblem("first_name", "name_required", "Enter at least a first or last name."))
     if problems:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_fields",
             "Please correct: " + "; ".join(f"{p.field}: {p.message}" for p in problems),
             fields=[p.__dict__ for p in problems],
@@ -120,7 +119,7 @@ def _check_unique(db: Session, vault: Vault, fields: dict, exclude_id: int | Non
         column = Customer.phone_lookup if name == "phone" else Customer.personal_id_lookup
         existing = db.execute(select(Customer.id, Customer.reference).where(column == vault.lookup(name, value))).first()
         if existing and existing.id != exclude_id:
-            raise ApiError(409, code, message, customer=existing.reference)
+            raise Conflict(code, message, customer=existing.reference)
 
 
 def apply_fields(db: Session, vault: Vault, customer: Customer, fields: dict) -> None:
@@ -186,7 +185,7 @@ def update_customer(db: Session, vault: Vault, customer: Customer, fields: dict,
 def get_by_reference(db: Session, reference: str) -> Customer:
     customer = db.execute(select(Customer).where(Customer.reference == reference)).scalar_one_or_none()
     if customer is None:
-        raise ApiError(404, "customer_not_found", "No customer has this reference.")
+        raise NotFound("customer_not_found", "No customer has this reference.")
     return customer
 
 
@@ -198,7 +197,7 @@ def customer_id_for_filter(db: Session, reference_or_number: str) -> int:
     else:
         found = db.execute(select(Customer.id).where(Customer.reference == text)).scalar_one_or_none()
     if found is None:
-        raise ApiError(404, "customer_not_found", "No customer has this reference or number.")
+        raise NotFound("customer_not_found", "No customer has this reference or number.")
     return found
 
 
@@ -349,3 +348,15 @@ def full_identifiers(customer: Customer, vault: Vault) -> dict:
         "phone": vault.decrypt(customer.phone_enc) if customer.phone_enc else "",
         "personal_id": vault.decrypt(customer.personal_id_enc) if customer.personal_id_enc else "",
     }
+
+
+def numbers_of(db: Session, references: set[str]) -> dict[str, int]:
+    """{reference: customer number} for the customers that still exist among ``references``."""
+    if not references:
+        return {}
+    stmt = select(Customer.reference, Customer.customer_number).where(Customer.reference.in_(references))
+    return {reference: number for reference, number in db.execute(stmt)}
+
+
+def id_of_reference(db: Session, reference: str) -> int | None:
+    return db.execute(select(Customer.id).where(Customer.reference == reference)).scalar_one_or_none()

@@ -13,7 +13,7 @@ import hashlib
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn, RateLimited
 from ..models import RateLimitHit, Register, StaffSession, StaffUser, utcnow
 from ..security import hash_password, verify_password
 from ..settings import SHOP_LANGUAGES
@@ -43,13 +43,13 @@ def check_throttle(db: Session, username: str, address: str, per_minute: int) ->
     """Refuse (429) while a username or a client address has too many recent failed sign-ins."""
     since = utcnow() - WINDOW
     if _failures(db, _user_bucket(username), since) >= per_minute:
-        raise ApiError(
-            429, "login_rate_limited", "Too many failed sign-ins for this user. Wait a minute and try again.",
+        raise RateLimited(
+            "login_rate_limited", "Too many failed sign-ins for this user. Wait a minute and try again.",
             retry_after=60,
         )
     if _failures(db, _address_bucket(address), since) >= per_minute * ADDRESS_FACTOR:
-        raise ApiError(
-            429, "login_rate_limited", "Too many failed sign-ins from this device. Wait a minute and try again.",
+        raise RateLimited(
+            "login_rate_limited", "Too many failed sign-ins from this device. Wait a minute and try again.",
             retry_after=60,
         )
 
@@ -67,8 +67,8 @@ def sign_in(db: Session, username: str, password: str, *, address: str, per_minu
         db.add(RateLimitHit(bucket=_address_bucket(address), at=now, failed=True))
         audit.record(db, f"staff:{username}", "sign_in_failed", address=address)
         if user is not None and valid:
-            raise ApiError(403, "account_disabled", "This account has been disabled. Ask a manager.")
-        raise ApiError(401, "invalid_login", "Wrong username or password.")
+            raise Forbidden("account_disabled", "This account has been disabled. Ask a manager.")
+        raise NotSignedIn("invalid_login", "Wrong username or password.")
     db.execute(delete(RateLimitHit).where(RateLimitHit.bucket == _user_bucket(username)))
     audit.record(db, f"staff:{username}", "signed_in", address=address)
     return user
@@ -77,11 +77,11 @@ def sign_in(db: Session, username: str, password: str, *, address: str, per_minu
 def change_password(db: Session, user: StaffUser, current: str, new: str, repeat: str, *, keep_session: str) -> None:
     """Change one's own password; every other session of the user ends."""
     if not verify_password(user.password_hash, current[:200]):
-        raise ApiError(422, "wrong_password", "The current password is not right.")
+        raise Invalid("wrong_password", "The current password is not right.")
     if new != repeat:
-        raise ApiError(422, "passwords_differ", "The two new passwords are not the same.")
+        raise Invalid("passwords_differ", "The two new passwords are not the same.")
     if new == current:
-        raise ApiError(422, "password_unchanged", "Choose a password different from the current one.")
+        raise Invalid("password_unchanged", "Choose a password different from the current one.")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     db.execute(delete(StaffSession).where(StaffSession.user_id == user.id, StaffSession.id != keep_session))
@@ -100,11 +100,11 @@ def update_user(
     db: Session, user: StaffUser, *, role: str, register_id: int | None, display_name: str, actor_id: int, actor: str
 ) -> None:
     if role not in ROLES:
-        raise ApiError(422, "invalid_role", "A role is cashier or manager.")
+        raise Invalid("invalid_role", "A role is cashier or manager.")
     if user.id == actor_id and role != user.role:
-        raise ApiError(409, "own_role", "You cannot change your own role; ask another manager.")
+        raise Conflict("own_role", "You cannot change your own role; ask another manager.")
     if register_id is not None and db.get(Register, register_id) is None:
-        raise ApiError(404, "register_not_found", "There is no such register.")
+        raise NotFound("register_not_found", "There is no such register.")
     user.role = role
     user.register_id = register_id
     user.display_name = " ".join(display_name.split())[:120] or user.username
@@ -114,14 +114,14 @@ def update_user(
 def set_language(db: Session, user: StaffUser, language: str, *, actor: str) -> None:
     """A staff member's page language; empty follows the shop's default."""
     if language and language not in SHOP_LANGUAGES:
-        raise ApiError(422, "invalid_language", "Choose one of the languages in the list.")
+        raise Invalid("invalid_language", "Choose one of the languages in the list.")
     user.language = language
     audit.record(db, actor, "staff_language_set", user=user.username, language=language or "shop default")
 
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, *, actor_id: int, actor: str) -> None:
     if user.id == actor_id and disabled:
-        raise ApiError(409, "own_account", "You cannot disable your own account.")
+        raise Conflict("own_account", "You cannot disable your own account.")
     user.disabled_at = utcnow() if disabled else None
     if disabled:
         end_sessions(db, user)
@@ -135,9 +135,14 @@ def end_sessions(db: Session, user: StaffUser) -> None:
 def get_user(db: Session, user_id: int) -> StaffUser:
     user = db.get(StaffUser, user_id)
     if user is None:
-        raise ApiError(404, "staff_not_found", "There is no such staff account.")
+        raise NotFound("staff_not_found", "There is no such staff account.")
     return user
 
 
 def list_users(db: Session) -> list[StaffUser]:
     return list(db.execute(select(StaffUser).order_by(StaffUser.disabled_at.is_not(None), StaffUser.username)).scalars())
+
+
+def find_user(db: Session, user_id: int) -> StaffUser | None:
+    """The staff account, or None when it is gone."""
+    return db.get(StaffUser, user_id)

@@ -18,14 +18,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
-from ..models import Register, utcnow
+from ..dependencies import unit_of_work
+from ..models import utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
-from ..services import connections, customers, events, lockout, prompts, registrations, sales
+from ..services import connections, customers, devices, events, lockout, prompts, registrations, sales
 from ..services import console as console_service
 from .render import page
 from .staff_auth import Staff, current_staff
@@ -44,7 +45,7 @@ SEARCH_LIMIT = 12
 @router.get("/console")
 def choose_register(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
-        registers = list(db.execute(select(Register).order_by(Register.name)).scalars())
+        registers = devices.list_registers(db)
         if staff.principal.register_id and any(r.id == staff.principal.register_id for r in registers):
             if not request.query_params.get("choose"):
                 return RedirectResponse(f"/console/{staff.principal.register_id}", status_code=303)
@@ -83,13 +84,11 @@ def console_panel(
 @router.get("/console/{register_id}/prompts/{reference}")
 def console_prompt(
     register_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
-    with rt.sessions() as db:
-        prompt = connections.get(db, reference, register_id=register_id)
-        view = connections.staff_view(db, rt.vault, prompt)
-        db.commit()
+    prompt = connections.get(db, reference, register_id=register_id)
+    view = connections.staff_view(db, rt.vault, prompt)
     return page(request, "console/_connection_prompt.html", prompt=view)
 
 
@@ -99,18 +98,16 @@ def registration_prompt(
     reference: str,
     request: Request,
     staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """One pending registration's prompt card, as the page renders it (fetched when a live event announces it)."""
-    with rt.sessions() as db:  # reading it may expire it
-        register = sales.get_register(db, register_id)
-        registration = registrations.get(db, reference[:40], register_id=register.id)
-        db.commit()
-        if registration.status != "pending":
-            return Response(status_code=204)
-        open_sale = sales.open_sale_of(db, register.id)
-        card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
-        return page(request, "console/_prompt.html", card=card)
+    register = sales.get_register(db, register_id)
+    registration = registrations.get(db, reference[:40], register_id=register.id)
+    if registration.status != "pending":
+        return Response(status_code=204)
+    open_sale = sales.open_sale_of(db, register.id)
+    card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
+    return page(request, "console/_prompt.html", card=card)
 
 
 @router.get("/console/{register_id}/search")
