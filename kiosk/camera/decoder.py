@@ -298,9 +298,9 @@ class Decoder:
         if self._qr_text:
             self._stage2_qr(work, whole=whole)
         if not work.found and self._upright_text:
-            self._deskew_bars(work)
+            self._deskew_bars(work, retry=whole)
 
-    def _deskew_bars(self, work: _Frame) -> None:
+    def _deskew_bars(self, work: _Frame, *, retry: bool) -> None:
         """Linear codes and PDF417 held at an angle: zxing-cpp's 1D readers scan along rows, so a
         barcode tilted by more than a few degrees is turned upright (edge-density regions whose
         edges are parallel, :mod:`kiosk.camera.regions`) and read again."""
@@ -311,8 +311,9 @@ class Decoder:
             if r.coherence is None or r.coherence < 0.35 or abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
                 continue
             factor = min(3.0, _BAR_CROP_SIDE / max(r.w, r.h, 1))
-            # zxing-cpp's downscaling helps a blurred bar at the crop's size; a thin one needs more pixels.
-            for f in (factor, factor * 1.5) if factor < 2.0 else (factor,):
+            # zxing-cpp's downscaling helps a blurred bar at the crop's size; a thin one needs more
+            # pixels (a still tries that too; live, the next frame is another chance).
+            for f in (factor, factor * 1.5) if retry and factor < 2.0 else (factor,):
                 view, to_frame = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, f)
                 self._zxing(work, view, self._upright_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
                 if work.found:
