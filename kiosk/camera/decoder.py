@@ -5,13 +5,13 @@ first stage, so the cost is spent where plain zxing-cpp fails:
 
 =======  ==================  =============================================================================
 stage 1  ``zxing``           every frame: zxing-cpp limited to the kiosk's formats (each family costs
-                             separately), rotation and downscaling on, inversion only in the call for
-                             the matrix codes (QR, Micro QR, DataMatrix, Aztec), where it is cheap
+                             separately), rotation and downscaling on, inversion only in the QR call
 stage 2  ``qr_clahe``        only when stage 1 read nothing; QR only, cheap: contrast-limited equalisation
          ``qr_upscale``      (glare, dim rooms), a 2x enlargement of a small picture or of the place where
          ``qr_region``       zxing-cpp found a symbol it could not decode (codes far from the lens);
          ``bar_deskew``      then a barcode or PDF417 held at an angle, turned upright (zxing-cpp's 1D
-                             readers scan rows, and a card is rarely held level)
+                             readers scan rows, and a card is rarely held level);
+         ``matrix_invert``   stills: a light-on-dark DataMatrix or Aztec
 stage 3  ``wechat_zxing``    only when stage 2 failed too: WeChat's learned QR detector (the network
          ``wechat``          alone, :mod:`kiosk.camera.wechat`); only crops scoring >= 0.5 are decoded,
                              first by zxing-cpp on the enlarged crop, then by WeChat's own decoder
@@ -61,7 +61,9 @@ KIOSK_FORMATS: tuple[str, ...] = (
     "Code39",
 )
 QR_FORMATS = frozenset({"QRCode", "MicroQRCode"})
-INVERTIBLE = frozenset({"QRCode", "MicroQRCode", "DataMatrix", "Aztec"})
+# Matrix codes that stage 2 also looks for light on dark (stage 1 inverts only for QR: at 12 MP, inverting
+# DataMatrix and Aztec too costs as much again as the whole QR call).
+INVERTED_RETRY = frozenset({"DataMatrix", "Aztec"})
 
 # zxing-cpp 3 reports some symbologies by variant; the kiosk only cares about the family.
 _FAMILY = {
@@ -97,7 +99,16 @@ ZBAR_NAMES = {
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
 # Which stage each strategy belongs to (kiosk-decode --json shows both).
-STAGES: dict[str, int] = {"zxing": 1, "qr_clahe": 2, "qr_upscale": 2, "qr_region": 2, "bar_deskew": 2, "wechat_zxing": 3, "wechat": 3}
+STAGES: dict[str, int] = {
+    "zxing": 1,
+    "qr_clahe": 2,
+    "qr_upscale": 2,
+    "qr_region": 2,
+    "bar_deskew": 2,
+    "matrix_invert": 2,
+    "wechat_zxing": 3,
+    "wechat": 3,
+}
 
 # Stage 2 enlarges the whole picture only when it is this small (a still from a webcam).
 _SMALL_PIXELS = 700_000
@@ -107,6 +118,16 @@ _WORK_SIDE = 1600
 _CROP_MARGIN = 0.2
 # zxing-cpp wants about 2-3 px per module; a crop is brought to this long side before reading.
 _CROP_SIDE = 480
+_WECHAT_SIDE = 400
+# zxing-cpp's tries on a crop around a WeChat box: (long side, filter, binariser), most reads first.
+_CROP_VARIANTS = (
+    (480, "", zxingcpp.Binarizer.LocalAverage),
+    (300, "sharpen", zxingcpp.Binarizer.LocalAverage),
+    (300, "clahe", zxingcpp.Binarizer.GlobalHistogram),
+    (200, "sharpen", zxingcpp.Binarizer.LocalAverage),
+    (120, "", zxingcpp.Binarizer.GlobalHistogram),
+    (480, "clahe", zxingcpp.Binarizer.LocalAverage),
+)
 # Tilted barcodes are looked for at this width, and turned crops brought toward this long side.
 _BAR_SIDE = 640
 _BAR_CROP_SIDE = 560
@@ -176,10 +197,13 @@ class Decoder:
         if unknown:
             raise ValueError(f"unknown code formats: {unknown}")
         qr = [f for f in self.formats if f in QR_FORMATS]
-        # Stage 1's inverted pass costs little for matrix codes (their finders are searched
-        # once) and doubles the cost of the linear and PDF417 readers, which scan every row.
-        inverted = [f for f in self.formats if f in INVERTIBLE]
-        upright = [f for f in self.formats if f not in INVERTIBLE]
+        # Stage 1 inverts for QR only: that call is cheap (its finder patterns are searched once),
+        # while inverting doubles the cost of every other family's reader.
+        inverted = qr
+        upright = [f for f in self.formats if f not in QR_FORMATS]
+        self._inverted_retry_text = ",".join(f for f in self.formats if f in INVERTED_RETRY)
+        # what a turned crop is read for: the codes whose readers scan rows (matrix codes turn by themselves)
+        self._bars_text = ",".join(f for f in self.formats if f in LINEAR or f == "PDF417")
         # Kept as text: a zxing-cpp formats object alive at interpreter exit makes nanobind
         # report a leak, so one is made for each call instead (a microsecond).
         self._qr_text = ",".join(qr)
@@ -297,8 +321,12 @@ class Decoder:
         """Cheap retries: QR ones, then tilted barcodes. ``whole``: a still, worth retrying whole."""
         if self._qr_text:
             self._stage2_qr(work, whole=whole)
-        if not work.found and self._upright_text:
+        if not work.found and self._bars_text:
             self._deskew_bars(work, retry=whole)
+        if not work.found and whole and self._inverted_retry_text:
+            # a light-on-dark DataMatrix or Aztec (a phone in dark mode), on the bounded picture
+            gray, scale = _bounded(work.gray, _WORK_SIDE)
+            self._zxing(work, cv2.bitwise_not(gray), self._inverted_retry_text, "matrix_invert", to_frame=scale, try_invert=False)
 
     def _deskew_bars(self, work: _Frame, *, retry: bool) -> None:
         """Linear codes and PDF417 held at an angle: zxing-cpp's 1D readers scan along rows, so a
@@ -315,7 +343,7 @@ class Decoder:
             # pixels (a still tries that too; live, the next frame is another chance).
             for f in (factor, factor * 1.5) if retry and factor < 2.0 else (factor,):
                 view, to_frame = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, f)
-                self._zxing(work, view, self._upright_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
+                self._zxing(work, view, self._bars_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
                 if work.found:
                     return
 
@@ -355,26 +383,46 @@ class Decoder:
         """WeChat's detector alone; crops scoring >= min_score are decoded by zxing-cpp, then WeChat."""
         assert self._wechat is not None
         gray, scale = _bounded(work.gray, _WORK_SIDE)
+        wechat_tries = 1  # WeChat's decoder is slow on a crop it cannot read: only the best box gets it
         for box in self._wechat.detect(gray)[:3]:
             crop, ox, oy = _padded_crop(gray, box.x0, box.y0, box.x1, box.y1, _CROP_MARGIN)
             if crop is None:
                 continue
-            h, w = crop.shape
-            f = _CROP_SIDE / max(w, h)
-            f = 1.0 if 0.8 <= f <= 1.25 else min(f, 4.0)
-            sized = crop if f == 1.0 else cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-            before = len(work.found)
-            for picture in (sized, self._clahe.apply(sized)):
-                self._zxing(work, picture, self._qr_text, "wechat_zxing", to_frame=scale / f, offset=(ox * scale, oy * scale), try_invert=True)
-                if len(work.found) > before:
-                    break
-            if len(work.found) > before:
+            if self._read_crop(work, crop, ox, oy, scale):
                 continue
-            if not 0.6 <= w / h <= 1.67:
-                continue  # a QR code is square: a long box is a PDF417 or a barcode WeChat cannot read
-            for text, pts in self._wechat.decode_crop(crop):
-                quad = _quad((pts + (ox, oy)) * scale)
+            h, w = crop.shape
+            if not 0.6 <= w / h <= 1.67 or wechat_tries == 0:
+                continue  # a QR code is square: a long box is a PDF417 or a barcode
+            wechat_tries -= 1
+            # WeChat's decoder detects again and tries several scales: on a large crop of a false
+            # box that took seconds, so it gets the crop at most _WECHAT_SIDE px long.
+            g = min(1.0, _WECHAT_SIDE / max(w, h))
+            small = crop if g == 1.0 else cv2.resize(crop, (max(1, round(w * g)), max(1, round(h * g))), interpolation=cv2.INTER_AREA)
+            for text, pts in self._wechat.decode_crop(small):
+                quad = _quad((pts / g + (ox, oy)) * scale)
                 self._add(work, DecodedCode(text, "QRCode", quad, "wechat"))
+
+    def _read_crop(self, work: _Frame, crop: np.ndarray, ox: int, oy: int, scale: float) -> bool:
+        """zxing-cpp (QR) on a crop around a WeChat box, in the few versions that read most of the
+        hard set's crops (each ~1 ms): sizes, sharpening or equalisation, and two binarisers."""
+        h, w = crop.shape
+        before = len(work.found)
+        sized: dict[int, np.ndarray] = {}
+        for side, kind, binarizer in _CROP_VARIANTS:
+            if side not in sized:
+                f = side / max(w, h)
+                sized[side] = cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+            picture = sized[side]
+            if kind == "sharpen":
+                picture = cv2.addWeighted(picture, 1.8, cv2.GaussianBlur(picture, (0, 0), 2.0), -0.8, 0)
+            elif kind == "clahe":
+                picture = self._clahe.apply(picture)
+            f = picture.shape[1] / w
+            self._zxing(work, picture, self._qr_text, "wechat_zxing", to_frame=scale / f, offset=(ox * scale, oy * scale), try_invert=True,
+                        binarizer=binarizer)
+            if len(work.found) > before:
+                return True
+        return False
 
     # ------------------------------------------------------------------ live stage 3 worker
 

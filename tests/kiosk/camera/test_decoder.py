@@ -14,7 +14,7 @@ from kiosk.camera.decoder import KIOSK_FORMATS, Decoder, format_name, stage_of, 
 
 P = synthetic.SAMPLE_PAYLOADS
 # Frames of the benchmark's hard set that stages 1 and 2 cannot read and stage 3 can (checked below):
-ONLY_WECHAT_DECODER = 76  # WeChat's own decoder reads the crop
+ONLY_WECHAT_DECODER = 186  # WeChat's own decoder reads the crop
 ONLY_WECHAT_BOX = 77  # zxing-cpp reads the crop around WeChat's box
 
 
