@@ -344,7 +344,7 @@ class Decoder:
             # pixels (a still tries that too; live, the next frame is another chance).
             for f in (factor, factor * 1.5) if retry and factor < 2.0 else (factor,):
                 view, to_frame = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, f)
-                self._zxing(work, view, self._bars_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
+                self._zxing(work, view, self._bars_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False, try_rotate=False)
                 if work.found:
                     return
 
@@ -543,7 +543,7 @@ def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> tuple[np.ndar
     nh = int(factor * (abs(w * math.sin(a)) + abs(h * math.cos(a)))) + 2
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
-    out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]]))
 
 
