@@ -181,7 +181,8 @@ class Decoder:
     """Decodes frames into :class:`DecodedCode` lists; one instance per scanner (thread-safe).
 
     ``wechat`` False (or models that cannot load) leaves out stage 3; ``wechat_every`` is how
-    many failed live frames pass between two stage 3 runs; ``min_score`` gates WeChat's boxes.
+    many failed live frames pass between two stage 3 runs; ``min_score`` gates WeChat's boxes;
+    a live stage 3 read is dropped when its frame is more than ``late_seconds`` old by then.
     """
 
     def __init__(
@@ -191,6 +192,7 @@ class Decoder:
         wechat: bool = True,
         wechat_every: int = 2,
         min_score: float = 0.5,
+        late_seconds: float = 0.3,
     ) -> None:
         self.formats = tuple(formats)
         unknown = [f for f in self.formats if not _known_format(f)]
@@ -210,12 +212,13 @@ class Decoder:
         self._inverted_text = ",".join(inverted)
         self._upright_text = ",".join(upright)
         self.wechat_every = max(1, int(wechat_every))
+        self.late_seconds = float(late_seconds)
         self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
         self._wechat = _load_wechat(min_score) if wechat and qr else None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
-        self._late: list[DecodedCode] = []
+        self._late: list[tuple[float, DecodedCode]] = []  # (when its frame was queued, code)
         self._late_lock = threading.Lock()
         self._failed = 0  # live frames in a row that read nothing
         self.last_report = DecodeReport()
@@ -247,7 +250,10 @@ class Decoder:
             with self._late_lock:
                 late, self._late = self._late, []
             known = {c.key for c in codes}
-            extra = [c for c in late if c.key not in known]
+            # A read of a frame from long ago would be reported as seen now: the customer may have
+            # taken the code away meanwhile (and the scanner would count a second showing).
+            fresh_after = time.monotonic() - self.late_seconds
+            extra = [c for queued, c in late if c.key not in known and queued >= fresh_after]
             report.late = len(extra)
             report.codes = codes + extra
             report.ms = (time.perf_counter() - start) * 1000.0
@@ -433,10 +439,10 @@ class Decoder:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat-qr")
         gray = work.gray.copy() if work.gray is work.image else work.gray  # the caller's frame stays untouched
-        self._pending = self._pool.submit(self._stage3_job, _Frame(gray, gray))
+        self._pending = self._pool.submit(self._stage3_job, _Frame(gray, gray), time.monotonic())
         return True
 
-    def _stage3_job(self, work: _Frame) -> None:
+    def _stage3_job(self, work: _Frame, queued: float) -> None:
         try:
             self._stage3(work)
         except Exception:
@@ -444,7 +450,7 @@ class Decoder:
             return
         if work.found:
             with self._late_lock:
-                self._late.extend(work.found.values())
+                self._late.extend((queued, c) for c in work.found.values())
 
     # ------------------------------------------------------------------ zxing-cpp
 

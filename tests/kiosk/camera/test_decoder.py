@@ -264,3 +264,13 @@ def test_garbled_licence_is_not_reported(seed):
     frame = _degraded_licence(seed)
     texts = {c.text for c in Decoder().decode_still(frame.image)}
     assert texts <= frame.texts
+
+
+def test_a_live_stage_3_read_of_a_frame_too_long_ago_is_dropped():
+    frame = synthetic.hard_set_frame(ONLY_WECHAT_BOX)
+    decoder = Decoder(wechat_every=1, late_seconds=0.0)  # every read is stale by the next frame
+    assert decoder.decode(frame.image) == [] and decoder.last_report.wechat_queued
+    assert decoder.wait_idle()
+    assert decoder.decode(synthetic.empty_frame(seed=3).image) == []
+    assert decoder.last_report.late == 0
+    decoder.close()
