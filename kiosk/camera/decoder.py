@@ -19,8 +19,9 @@ stage 3  ``wechat_zxing``    only when stage 2 failed too: WeChat's learned QR d
 
 Stills (:meth:`Decoder.decode_still`, ``kiosk-decode``) run the stages one after the other on
 the image. Live (:meth:`Decoder.decode`), stages 1 and 2 run on the scanner's thread, stage 2's
-QR retries only on evidence (a symbol zxing-cpp saw but could not decode) and its deskew only on
-an edge-dense patch with parallel edges, so an empty frame costs stage 1 and an edge test; stage 3 runs in a worker thread for at most every ``wechat_every``-th frame
+QR retries only on evidence (a symbol zxing-cpp saw but could not decode) and its deskew on every
+second failed frame, only on an edge-dense patch with parallel edges, so an empty frame costs stage 1
+and, every other frame, an edge test at half width; stage 3 runs in a worker thread for at most every ``wechat_every``-th frame
 that read nothing, and what it reads is returned with the next frame's codes (its position is
 that of the frame it ran on, a frame or two earlier).
 
@@ -239,7 +240,9 @@ class Decoder:
             self._timed(report, 1, lambda: self._stage1(work))
             report.evidence = bool(work.errors)
             if not work.found:
-                self._timed(report, 2, lambda: self._stage2(work, whole=False))
+                # the tilted-barcode search takes turns with the stage 3 worker: odd failed frames
+                bars = self._failed % 2 == 0
+                self._timed(report, 2, lambda: self._stage2(work, whole=False, bars=bars))
             if work.found:
                 self._failed = 0
             else:
@@ -323,11 +326,11 @@ class Decoder:
         if self._inverted_text:
             self._zxing(work, work.gray, self._inverted_text, "zxing", try_invert=True, return_errors=True)
 
-    def _stage2(self, work: _Frame, *, whole: bool) -> None:
-        """Cheap retries: QR ones, then tilted barcodes. ``whole``: a still, worth retrying whole."""
+    def _stage2(self, work: _Frame, *, whole: bool, bars: bool = True) -> None:
+        """Cheap retries: QR ones, then tilted barcodes (``bars``). ``whole``: a still, worth retrying whole."""
         if self._qr_text:
             self._stage2_qr(work, whole=whole)
-        if not work.found and self._bars_text:
+        if not work.found and bars and self._bars_text:
             self._deskew_bars(work, retry=whole)
         if not work.found and whole and self._inverted_retry_text:
             # a light-on-dark DataMatrix or Aztec (a phone in dark mode), on the bounded picture
