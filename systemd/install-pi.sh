@@ -263,7 +263,8 @@ ensure_venv() {
   if [ -f "$SYSROOT$SOURCE_STAMP" ] && [ "$(cat "$SYSROOT$SOURCE_STAMP")" = "$digest" ]; then
     return 0
   fi
-  run "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${CHECKOUT}[kiosk]"
+  # Wheels only: a Pi never compiles anything (every [kiosk] dependency has an aarch64 wheel).
+  run "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: "${CHECKOUT}[kiosk]"
   if [ "$DRY_RUN" = 0 ]; then printf '%s\n' "$digest" >"$SYSROOT$SOURCE_STAMP"; fi
 }
 

@@ -178,7 +178,7 @@ def test_first_install_installs_only_the_missing_debian_packages(pi):
 def test_first_install_puts_the_checkout_in_a_virtual_environment(pi):
     pi.install(*FIRST)
     assert ["python3", "-m", "venv", "/opt/kiosk/venv"] in pi.commands()
-    assert ["/opt/kiosk/venv/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    assert ["/opt/kiosk/venv/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:",
             f"{REPO}[kiosk]"] in pi.commands()
     assert pi.path("/opt/kiosk/venv/bin/kiosk").exists()
 
