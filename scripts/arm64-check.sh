@@ -34,6 +34,7 @@ BACKOFFICE_PID=""
 declare -a TIMES=()
 
 say() { printf '%s\n' "$*"; }
+stamp() { local line; while IFS= read -r line; do printf '%s %s\n' "$(date +%T)" "$line"; done; }
 die() { printf 'arm64-check: %s\n' "$*" >&2; exit 1; }
 skip() { say "== arm64 check SKIPPED: $*"; exit 0; }
 
@@ -218,8 +219,8 @@ start_backoffice() {
 install_pi() {
   say "systemd/install-pi.sh inside the root (log: $WORK/install-pi.log)"
   if ! printf '%s\n' "$KIOSK_TOKEN" | in_root bash "$SRC_IN_ROOT/systemd/install-pi.sh" \
-      --backoffice-url "$BACKOFFICE_URL" --token - --shop-name "Arm64 check" --language sv --no-start \
-      >"$WORK/install-pi.log" 2>&1; then
+      --backoffice-url "$BACKOFFICE_URL" --token - --shop-name "Arm64 check" --language sv --no-start 2>&1 \
+      | stamp >"$WORK/install-pi.log"; then
     tail -40 "$WORK/install-pi.log"
     die "install-pi.sh failed inside the arm64 root"
   fi
@@ -278,7 +279,7 @@ kiosk_home_screen() {
   in_root sh -c 'mkdir -p /var/lib/kiosk /var/cache/kiosk && cd /var/lib/kiosk && exec env "$@"' _ "${envs[@]}" \
     /opt/kiosk/venv/bin/python "$SRC_IN_ROOT/scripts/arm64/home_shot.py" --out "$OUT_IN_ROOT/home.png" \
     >"$WORK/kiosk.log" 2>&1 || { tail -40 "$WORK/kiosk.log"; die "the kiosk did not reach its home screen"; }
-  grep -E 'GL: |OpenGL (renderer|version)|home_shot|^\{' "$WORK/kiosk.log" | sed 's/^/   /' | tail -8
+  grep -E '^home_shot|^\{' "$WORK/kiosk.log" | sed 's/^/   /' | tail -4
   [ -f "$shot" ] || die "no screenshot at $shot"
   grep -q 'GET /api/v1/kiosk/state' "$WORK/backoffice.log" \
     || die "the backoffice never saw the kiosk's state request (log: $WORK/backoffice.log)"

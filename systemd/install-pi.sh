@@ -25,9 +25,11 @@ KIOSK_HOME=/var/lib/kiosk
 KIOSK_GROUPS=(video render input)
 SOURCE_STAMP=$VENV/.kiosk-source
 # What the kiosk loads at run time: Mesa (EGL/GLES, the V3D/VC4 DRI drivers and
-# GBM) and libdrm for SDL's KMS/DRM driver, libudev and libmtdev for input,
-# libasound2 for sounds, libzbar0 for pyzbar, fonts, v4l2-ctl to find cameras.
-PACKAGES=(python3 python3-venv libgbm1 libdrm2 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
+# GBM) and libdrm for SDL's KMS/DRM driver, libGL.so.1 (libgl1: Kivy's GL
+# backend links it, without it Kivy finds no window provider), libudev and
+# libmtdev for input, libasound2 for sounds, libzbar0 for pyzbar, fonts,
+# v4l2-ctl to find cameras. scripts/arm64-check.sh proves this list on arm64.
+PACKAGES=(python3 python3-venv libgbm1 libdrm2 libegl1 libegl-mesa0 libgles2 libgl1 libgl1-mesa-dri
           libudev1 libmtdev1 libasound2 libzbar0 fonts-dejavu-core v4l-utils ca-certificates)
 CSI_PACKAGES=(python3-picamera2)
 # The keys kiosk/config.py reads, in the order they are written.

@@ -83,6 +83,9 @@ def main() -> int:
             seen["shot"] = args.out
             seen["shot_after"] = round(time.monotonic() - started, 1)
             seen["size"] = list(window.size)
+            from kivy.graphics.opengl import GL_RENDERER, GL_VERSION, glGetString
+
+            seen["gl"] = f"{glGetString(GL_RENDERER).decode()}; {glGetString(GL_VERSION).decode()}"
         Clock.schedule_once(lambda _dt: app.stop(), 0)
 
     def give_up(_dt) -> None:
