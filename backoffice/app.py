@@ -17,10 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from counter_core import __version__
 
 from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales, verify
+from .auth import secure_cookies
 from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
-from .runtime import Runtime
+from .runtime import Runtime, redact_logs
 from .services import group_members, lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
@@ -91,23 +92,63 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+# Every page's scripts and styles come from /static: no inline script, style or event handler is needed,
+# so none runs (an injected one included).  The group dots are SVG with a fill, not a style attribute.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# The interactive API docs are FastAPI's Swagger UI: its script and styles come from a CDN and it
+# configures itself in an inline script.  That page holds no personal data and is the only exception.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/api/docs", "/docs/oauth2-redirect")
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp):
+    """Headers on every answer: no sniffing, no framing, no referrer, the CSP; HSTS and Secure cookies on https.
+
+    Whenever the server's base URL is https (or ``session_cookie_secure`` is
+    set), every cookie it sets is marked ``Secure``, so that no cookie ever
+    travels over plain http.
+    """
+
+    def __init__(self, app: ASGIApp, *, https: bool = False):
         self.app = app
+        self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CONTENT_SECURITY_POLICY if scope.get("path") in DOCS_PATHS else CONTENT_SECURITY_POLICY
+
         async def with_headers(message):
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (name, _secure_cookie(value) if self.https and name.lower() == b"set-cookie" else value)
+                    for name, value in message.get("headers", [])
+                ]
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"no-referrer"),
+                    (b"content-security-policy", policy.encode()),
                 ]
+                if self.https:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+        await self.app(scope, receive, with_headers)
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    attributes = [part.strip().lower() for part in value.split(b";")[1:]]
+    return value if b"secure" in attributes else value + b"; Secure"
 
 
 def housekeeping(rt: Runtime, *, retention: bool | None = None) -> None:
@@ -188,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_logs(settings.log_level)  # uvicorn has configured its loggers by now
         with contextlib.ExitStack() as stack:
             if settings.sqlite_path is not None:  # tells `backoffice restore` that a server has the file open
                 stack.enter_context(serving(settings.sqlite_path))
@@ -225,7 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=secure_cookies(settings))
     return app
 
 

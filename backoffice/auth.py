@@ -1,7 +1,8 @@
 """Who is calling: a kiosk (device token), a POS integration (API key) or staff (session cookie).
 
-Each endpoint states which of these it accepts; anything else is refused with
-a reason code.  A kiosk token only ever opens the kiosk endpoints.
+Each endpoint states which of these it accepts, and the permission table
+(``backoffice.permissions``) says which roles may call it; anything else is
+refused with a reason code.  A kiosk token only ever opens the kiosk endpoints.
 """
 
 from __future__ import annotations
@@ -16,15 +17,22 @@ from fastapi import Depends, Request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from . import permissions
 from .errors import ApiError
 from .models import ApiKey, Kiosk, StaffSession, StaffUser, utcnow
 from .runtime import Runtime
 from .security import hash_token, tokens_equal
+from .settings import Settings
 
 SESSION_COOKIE = "bo_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 LAST_SEEN_EVERY = 30.0
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies are Secure when the server is reached over https (its base URL), or when the setting says so."""
+    return settings.session_cookie_secure or settings.base_url.lower().startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -173,13 +181,28 @@ def end_session(db: Session, cookie: str) -> None:
         db.delete(session)
 
 
+def check_permission(request: Request, principal: Principal) -> None:
+    """Refuse (403) a caller whose role the permission table does not admit on this route."""
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    if root and path.startswith(root):  # behind a proxy's prefix: the route's own path
+        path = path[len(root):]
+    refused = permissions.refusal(request.method, path, permissions.role_of(principal.kind, principal.role))
+    if refused is not None:
+        raise ApiError(403, *refused)
+
+
 def require(*kinds: str, manager: bool = False):
-    """A dependency accepting only the given caller kinds (and, for staff, the manager role)."""
+    """A dependency accepting only the given caller kinds (and, for staff, the manager role).
+
+    The permission table is checked first; the kinds named here are a second
+    line that must agree with it (tests/backoffice/test_permissions.py).
+    """
 
     async def dependency(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
         # One indexed read, run on the event loop: a worker-thread hop would
         # cost more than the query on the hot paths (identify, long-polls).
         principal = authenticate(request, rt)
+        check_permission(request, principal)
         if principal.kind not in kinds:
             if principal.kind == "kiosk":
                 raise ApiError(403, "kiosk_not_allowed", "A kiosk token may only use the kiosk endpoints.")

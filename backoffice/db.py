@@ -48,20 +48,55 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(path))
         connect_args = {"check_same_thread": False, "timeout": 30}
         if path and path != ":memory:":
             connect_args["factory"] = _gated_connection_class(Path(path))
-        engine = create_engine(url, connect_args=connect_args, **pool_args)
+        # hide_parameters: an error's message (and so a logged traceback) never shows the values of a statement
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **pool_args)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if path and path != ":memory:":  # the -wal/-shm files exist once WAL mode is on
+            event.listen(engine, "connect", lambda *_: _tighten(Path(path)))
         # pysqlite's own transaction handling defers BEGIN until the first write,
         # which lets two writers deadlock; BEGIN IMMEDIATE on write paths avoids it.
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **pool_args)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool_args)
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+SQLITE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Make the database file (and its -wal/-shm files) readable by the server's user only, whatever the umask.
+
+    The file is created 0600 before SQLite opens it; SQLite creates the -wal
+    and -shm files with the database file's mode.  Files left by an older
+    version or another tool with a looser mode are tightened.  (systemd's
+    UMask does the same for the service; this holds for ``backoffice serve``
+    and the demo started by hand.)
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    except FileExistsError:
+        pass
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+        try:
+            info = candidate.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.chmod(candidate, SQLITE_FILE_MODE)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from counter_core.config import ConfigError
 from counter_core.config import load_settings as load_dataclass
 
+SHOP_LANGUAGES = ("sv", "en", "fr")  # the staff pages' catalogues (backoffice/locale)
 SettingsError = ConfigError  # a setting that cannot be used; the message says what to change
 
 
@@ -29,6 +30,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     shop_name: str = "Café Linnea"
     default_region: str = "SE"
+    shop_language: str = "sv"  # staff pages, e-mails and demo names; a staff member may pick another
+    shop_timezone: str = "Europe/Stockholm"  # every time on a staff page is shown in this zone, 24-hour
     registration_ttl_seconds: int = 600
     mobile_session_ttl_seconds: int = 120
     max_body_bytes: int = 65536
@@ -40,6 +43,7 @@ class Settings:
     identify_lockout_seconds: int = 300
     identify_lockout_window_seconds: int = 300  # misses counted over this long; 0 in a rate or count turns it off
     login_rate_per_minute: int = 10
+    verify_rescan_seconds: int = 600  # a venue scanner says "already scanned at 14:02" within this (0: never)
     mail_outbox_dir: Path | None = None
     smtp_url: str = ""
     purge_interval_seconds: int = 60
@@ -75,7 +79,20 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     return _complete(settings)
 
 
+def _check_shop_locale(settings: Settings) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(settings.shop_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"shop_timezone {settings.shop_timezone!r} is not a time zone; use one such as "
+                            "Europe/Stockholm.") from exc
+    if settings.shop_language not in SHOP_LANGUAGES:
+        raise SettingsError(f"shop_language {settings.shop_language!r} is not one of {', '.join(SHOP_LANGUAGES)}.")
+
+
 def _complete(settings: Settings) -> Settings:
+    _check_shop_locale(settings)
     data_dir = Path(settings.data_dir).expanduser()
     url = settings.database_url or f"sqlite:///{(data_dir / 'backoffice.sqlite3').resolve()}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IdentifyResult = Literal["matched", "not_found", "pending"]
 #: Why identify found nobody, beyond plain "not_found".
-NotFoundReason = Literal["not_found", "card_not_linked"]
+NotFoundReason = Literal["not_found", "card_not_linked", "ask_cashier"]  # ask_cashier: the cashier checks who it is
 RegistrationStatus = Literal["pending", "confirmed", "aborted", "expired"]
-MobileStatus = Literal["waiting", "opened", "matched", "pending", "expired"]
+MobileStatus = Literal["waiting", "opened", "matched", "pending", "checking", "expired"]  # checking: the cashier decides
 VerifyResult = Literal["success", "warning", "unknown"]
 KioskMode = Literal["connect", "verify"]
 SaleStatus = Literal["open", "closed"]
@@ -126,10 +126,29 @@ class VerifyAnswer(_Answer):
     result: VerifyResult
     customer: PublicCustomer | None = None
     matched_groups: tuple[int, ...] = ()
+    already_scanned_at: dt.datetime | None = Field(
+        None, description="A success for a customer who passed this door within the re-scan window: when")
+    already_scanned_time: str = Field("", description="That moment on the shop's 24-hour clock, e.g. 14:02")
 
 
 class VerifyLogAnswer(_Answer):
     stored: int
+
+
+class PairingAnswer(_Answer):
+    """``POST /kiosk/pair``: a valid pairing code traded, once, for the new kiosk's device token."""
+
+    device_token: str = Field(description="The kiosk's credential; shown only in this answer")
+    kiosk: KioskInfo
+    till: RegisterInfo = Field(alias="register", description="The register (till) the kiosk is now paired with")
+    shop_name: str = ""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+#: Why a pairing code was refused (``error.code`` of the refusal).
+PAIRING_REFUSALS = ("pairing_code_invalid", "pairing_code_unknown", "pairing_code_expired", "pairing_code_used",
+                    "pairing_rate_limited")
 
 
 # ------------------------------------------------------------------ refusals

@@ -22,6 +22,7 @@ from counter_core import __version__
 from counter_core.kiosk_api import (
     IdentifyAnswer,
     MobileSessionView,
+    PairingAnswer,
     RegisterState,
     RegistrationView,
     VerifyAnswer,
@@ -50,12 +51,19 @@ class BackofficeClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = session or requests.Session()
-        self.http.headers.update({"Authorization": f"Bearer {token}", "User-Agent": f"counter-kiosk/{__version__}"})
+        self.http.headers.update({"User-Agent": f"counter-kiosk/{__version__}"})
+        if token:  # an unpaired kiosk has none: it may only trade a pairing code (pair)
+            self.http.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
 
     # ----------------------------------------------------------------- kiosk endpoints
+
+    def pair(self, code: str) -> PairingAnswer:
+        """Trade the back office's pairing code for this kiosk's device token (no token needed; never retried:
+        the code works once, and a second try after a lost answer would be refused as used)."""
+        return _read(PairingAnswer, self._call("POST", "/api/v1/kiosk/pair", json={"code": code}, retry=False))
 
     def state(self, *, wait: float = 0, after: int = 0) -> RegisterState:
         """The register's state; with ``wait`` the server answers when ``version`` passes ``after``."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from counter_core.config import ConfigError, load_settings
 
+from .pairing_store import read_pairing
+
 __all__ = ["ConfigError", "KioskConfig", "load_config", "validate"]
 
 
@@ -52,8 +54,14 @@ class KioskConfig:
     def state_path(self) -> Path:
         return Path(self.state_dir).expanduser()
 
+    @property
+    def token_configured(self) -> bool:
+        """A token is set by hand (``device_token`` or ``device_token_file``): it wins over a stored pairing."""
+        return bool(self.device_token or self.device_token_file)
+
     def token(self) -> str:
-        """The device token, from the setting or the token file (a file keeps it out of process listings)."""
+        """The device token: the setting, the token file (which keeps it out of process listings), or else the
+        pairing stored when the kiosk was paired by camera; "" when the kiosk is not paired."""
         if self.device_token:
             return self.device_token.strip()
         if self.device_token_file:
@@ -61,14 +69,27 @@ class KioskConfig:
                 return Path(self.device_token_file).expanduser().read_text().strip()
             except OSError as exc:
                 raise ConfigError(f"Cannot read the device token file {self.device_token_file}: {exc}") from exc
-        return ""
+        stored = read_pairing(self.state_path)
+        return stored.device_token if stored else ""
 
 
 def load_config(environ: dict[str, str] | None = None, **overrides: object) -> KioskConfig:
     """Read the INI file named by KIOSK_CONFIG (if any), then KIOSK_* environment variables."""
     config = load_settings(KioskConfig, section="kiosk", env_prefix="KIOSK_", file_variable="KIOSK_CONFIG",
                            environ=environ, overrides=overrides)
-    return validate(config)
+    return with_stored_pairing(validate(config))
+
+
+def with_stored_pairing(config: KioskConfig) -> KioskConfig:
+    """Paired by camera (no token set by hand): talk to the backoffice the pairing code came from.
+
+    That address is the one the kiosk has just reached from where it stands; ``backoffice_url`` is only
+    where an unpaired kiosk looks for the backoffice when it is given a typed code.
+    """
+    if config.token_configured:
+        return config
+    stored = read_pairing(config.state_path)
+    return replace(config, backoffice_url=stored.backoffice_url) if stored else config
 
 
 def validate(config: KioskConfig) -> KioskConfig:

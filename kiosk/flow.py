@@ -94,6 +94,7 @@ class Visit:
     screen_deadline: float = 0.0  # screens that return home by themselves
     verify_result: str = ""  # venue scanner: success | warning | unknown | unavailable
     verify_offline: bool = False
+    verify_repeat_time: str = ""  # a success for someone who already passed this door: when ("14:02")
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Timing:
     welcome: float = 8.0
     result: float = 12.0
     verify_result: float = 4.0
+    verify_rescan: float = 600.0  # offline, a second pass within this says "already scanned" (the server decides online)
 
 
 class Backoffice(Protocol):
@@ -168,6 +170,9 @@ class VisitFlow:
         self._visits = 0
         self.on_outbox_added: Callable[[], None] | None = None
         self.verify_cache = verify_cache  # a venue scanner's offline list
+        # Who passed this door lately (opaque reference -> monotonic time, shop clock "14:02"), so that an
+        # offline second pass is still told apart; online the backoffice's scan log decides.
+        self._passes: dict[str, tuple[float, str]] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -503,7 +508,10 @@ class VisitFlow:
             return
         key = lookup_key(identity)
         if key is None:
-            self._verified("unknown", None, offline=not self.state.online, log=False)
+            # A vCard, a licence, unknown text: nobody to look up.  Answered at once; what kind of code it
+            # was (never its content) goes to the scan log.
+            self._verified("unknown", None, offline=not self.state.online)
+            self._report_unrecognised(identity.kind)
             return
         kind = identity.kind
         payload = {"kind": kind, kind: identity.customer_number if kind == "customer_number" else identity.card_code}
@@ -519,8 +527,26 @@ class VisitFlow:
             else:
                 self._problem(exc)
 
-        self._run(lambda: self.client.verify(payload, request_key),
-                  lambda answer: self._verified(answer.result, answer.customer), failed)
+        def answered(answer: VerifyAnswer) -> None:
+            self._verified(answer.result, answer.customer, repeat_time=answer.already_scanned_time)
+
+        self._run(lambda: self.client.verify(payload, request_key), answered, failed)
+
+    def _report_unrecognised(self, presented: str) -> None:
+        """Log a code that names nobody: online at once, else through the outbox."""
+        scan = {"at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "result": "unknown",
+                "presented": presented}
+
+        def queue(_exc: Exception | None = None) -> None:
+            self._log_offline_scan(scan)
+
+        if not self.state.online:
+            queue()
+            return
+        request_key = new_idempotency_key()
+        self._run(lambda: self.client.verify({"kind": "other", "presented": presented}, request_key),
+                  lambda _answer: None,
+                  lambda exc: queue() if isinstance(exc, BackofficeUnavailable) else None)
 
     def _verify_offline(self, identity: Identity) -> None:
         cache = self.verify_cache
@@ -529,24 +555,45 @@ class VisitFlow:
             return
         answer = cache.answer(identity, [g.id for g in self.state.verify_groups] or None)
         customer = PublicCustomer(reference=answer.reference, first_name=answer.first_name, groups=answer.groups)
-        self._verified(answer.result, customer, offline=True, log=answer.result != "unavailable")
+        repeat_time = self._recent_pass(answer.reference) if answer.result == "success" else ""
+        self._verified(answer.result, customer, offline=True, repeat_time=repeat_time)
+        if answer.result != "unavailable":
+            self._log_offline_scan({"at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                                    "result": answer.result, "customer_reference": answer.reference or None,
+                                    "presented": identity.kind, "repeat": bool(repeat_time)})
+
+    def _recent_pass(self, reference: str) -> str:
+        """When (shop clock) this customer passed this door within the re-scan window, or ""."""
+        seen = self._passes.get(reference) if reference else None
+        if seen and self.clock() - seen[0] <= self.timing.verify_rescan:
+            return seen[1]
+        return ""
 
     def _verified(self, result: str, customer: PublicCustomer | None, *, offline: bool = False,
-                  log: bool = False) -> None:
+                  repeat_time: str = "") -> None:
         """Show the door's answer (success | warning | unknown | unavailable) for a few seconds."""
         if result == "unknown":
             customer = None
+        if result == "success" and customer is not None and customer.reference:
+            self._passes[customer.reference] = (self.clock(), time.strftime("%H:%M"))
+            self._forget_old_passes()
         self._go(Screen.VERIFY, verify_result=result, verify_offline=offline,
+                 verify_repeat_time=repeat_time if result == "success" else "",
                  first_name=customer.first_name if customer else "", groups=customer.groups if customer else ())
         self._visit(screen_deadline=self.clock() + self.timing.verify_result)
-        if log and self.outbox is not None:
-            at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            reference = customer.reference if customer else ""
-            scan = {"at": at, "result": result, "customer_reference": reference or None}
-            self.outbox.add("verify_log", {"scans": [scan]}, new_idempotency_key())
-            self._set(outbox=self.outbox.count())
-            if self.on_outbox_added:
-                self.on_outbox_added()
+
+    def _forget_old_passes(self) -> None:
+        now = self.clock()
+        for reference in [r for r, (at, _) in self._passes.items() if now - at > self.timing.verify_rescan]:
+            del self._passes[reference]
+
+    def _log_offline_scan(self, scan: dict) -> None:
+        if self.outbox is None:
+            return
+        self.outbox.add("verify_log", {"scans": [scan]}, new_idempotency_key())
+        self._set(outbox=self.outbox.count())
+        if self.on_outbox_added:
+            self.on_outbox_added()
 
     # ------------------------------------------------------------------ time
 

@@ -24,6 +24,8 @@ COLOURS = {
     "on_warning": "#1f1300",
     "danger": "#b42318",
     "on_danger": "#ffffff",
+    "repeat": "#5b21b6",  # venue scanner: already scanned (violet, apart from success, warning and danger)
+    "on_repeat": "#ffffff",
     "focus": "#f5b82e",
 }
 
@@ -40,6 +42,7 @@ TEXT_PAIRS = [
     ("on_success", "success"),
     ("on_warning", "warning"),
     ("on_danger", "danger"),
+    ("on_repeat", "repeat"),
     ("danger", "surface"),
 ]
 

@@ -37,6 +37,11 @@ quiet_pip() {
 quiet_pip --upgrade pip setuptools wheel
 extras=kiosk,server
 [ "$purpose" = test ] && extras=all
+# One OpenCV only: every opencv-* wheel writes the same cv2/ folder, so another one beside the pinned
+# opencv-contrib-python-headless (kiosk extra) breaks both; if one is there, all go and the pin is reinstalled.
+if .venv/bin/python -m pip list --format=freeze 2>/dev/null | grep -i '^opencv-' | grep -qvi '^opencv-contrib-python-headless=='; then
+  .venv/bin/python -m pip list --format=freeze 2>/dev/null | grep -i '^opencv-' | cut -d= -f1 | xargs .venv/bin/python -m pip uninstall -y -q
+fi
 quiet_pip -e ".[${extras}]"
 .venv/bin/python -c "import kivy, cv2, zxingcpp, pyzbar.pyzbar, fastapi, sqlalchemy" >/dev/null
 echo "Environment ready in .venv ($purpose)."

@@ -265,6 +265,11 @@ ensure_venv() {
   if [ -f "$SYSROOT$SOURCE_STAMP" ] && [ "$(cat "$SYSROOT$SOURCE_STAMP")" = "$digest" ]; then
     return 0
   fi
+  # One OpenCV only (they share cv2/): any opencv-* other than the kiosk extra's contrib build goes, with it.
+  if [ -x "$SYSROOT$VENV/bin/python" ] && query "$VENV/bin/python" -m pip list --format=freeze 2>/dev/null | grep -i '^opencv-' | grep -qvi '^opencv-contrib-python-headless=='; then
+    query "$VENV/bin/python" -m pip list --format=freeze 2>/dev/null | grep -i '^opencv-' | cut -d= -f1 \
+      | while read -r pkg; do run "$VENV/bin/python" -m pip uninstall -y --quiet "$pkg"; done
+  fi
   # Wheels only: a Pi never compiles anything (every [kiosk] dependency has an aarch64 wheel).
   run "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: "${CHECKOUT}[kiosk]"
   if [ "$DRY_RUN" = 0 ]; then printf '%s\n' "$digest" >"$SYSROOT$SOURCE_STAMP"; fi

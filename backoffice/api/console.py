@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..auth import Principal, require, runtime
 from ..params import RowId
 from ..runtime import Runtime
-from ..services import console, customers, sales
+from ..services import connections, console, customers, lockout, sales
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
 staff_only = require("staff")
@@ -80,3 +80,53 @@ def link_card(
         db.commit()
     rt.notifier.notify()
     return outcome
+
+
+@router.get("/{register_id}/prompts/{reference}", summary="One connection prompt as the cashier sees it")
+def get_prompt(
+    register_id: RowId, reference: str, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+        return view
+
+
+@router.post("/{register_id}/prompts/{reference}/accept", summary="Accept a connection prompt: connect or replace")
+def accept_prompt(
+    register_id: RowId, reference: str, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        outcome = connections.accept(db, prompt, staff_id=principal.id, actor=principal.actor)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+    rt.notifier.notify()
+    return {**view, "outcome": outcome.status}
+
+
+@router.post("/{register_id}/prompts/{reference}/refuse", summary="Refuse a connection prompt: nothing changes")
+def refuse_prompt(
+    register_id: RowId, reference: str, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        connections.refuse(db, prompt, staff_id=principal.id, actor=principal.actor)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+    rt.notifier.notify()
+    return view
+
+
+@router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift", summary="Lift the lockout of a kiosk at this register")
+def lift_lockout(
+    register_id: RowId, kiosk_id: RowId, principal: Principal = Depends(staff_only), rt: Runtime = Depends(runtime)
+) -> dict:
+    """The cashier has seen who is at the kiosk and lets it be used again (audited, like a manager's lift)."""
+    with rt.sessions() as db:
+        register = sales.get_register(db, register_id)
+        was_locked = lockout.lift_at_register(db, register.id, kiosk_id, actor=principal.actor)
+        db.commit()
+    rt.notifier.notify()
+    return {"kiosk": kiosk_id, "was_locked": was_locked}

@@ -77,7 +77,7 @@ def get_customer(reference: str, principal: Principal = Depends(staff_or_pos), r
 
 @router.patch("/{reference}", summary="Edit a customer; absent fields are kept, empty strings clear")
 def edit_customer(
-    reference: str, body: CustomerIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: CustomerIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
     with rt.sessions() as db:
         customer = customers.get_by_reference(db, reference)
@@ -141,7 +141,7 @@ def customer_sales(
 
 @router.post("/{reference}/consents", status_code=201, summary="Record a consent the customer gave")
 def give_consent(
-    reference: str, body: ConsentIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: ConsentIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
     with rt.sessions() as db:
         customer = customers.get_by_reference(db, reference)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+
+from counter_core.kiosk_api import ErrorBody, PairingAnswer
 
 from ..auth import Principal, kiosk_only, runtime
 from ..errors import ApiError
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
-from ..services import events, idempotency, lockout, matching, mobile, registrations
+from ..services import devices, events, idempotency, lockout, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
 from ..services.sales import open_sale_of, sale_for_request
 from .waiting import wait_for_change
@@ -72,6 +74,10 @@ class RegistrationIn(BaseModel):
 
 class MobileSessionIn(BaseModel):
     language: Literal["sv", "en", "fr"] = "sv"
+
+
+class PairIn(BaseModel):
+    code: str = Field(max_length=40, description="The pairing code the back office shows (QR or text)")
 
 
 class KioskStatusIn(BaseModel):
@@ -146,8 +152,11 @@ def post_identify(
 
     def work(db):
         lockout.admit(db, rt.settings, kiosk_id=principal.id, register_id=principal.register_id)
-        answer = matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request)
-        lockout.record(db, rt.settings, **who, missed=answer["result"] == "not_found")
+        answer = matching.identify(db, rt, kiosk_id=principal.id, register_id=principal.register_id, request=request,
+                                   actor=principal.actor)
+        # a known number the cashier checks is no miss
+        lockout.record(db, rt.settings, **who, missed=answer["result"] == "not_found" and answer.get("reason") !=
+                       "ask_cashier")
         return 200, answer
 
     try:
@@ -253,3 +262,25 @@ async def get_mobile_session(
             return view
 
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != after)
+
+
+@router.post(
+    "/kiosk/pair",
+    summary="An unpaired kiosk trades a pairing code for its device token (once; no token needed)",
+    response_model=PairingAnswer,
+    response_model_by_alias=True,
+    responses={status: {"model": ErrorBody} for status in (404, 409, 410, 422, 429)},
+)
+def post_pair(body: PairIn, request: Request, rt: Runtime = Depends(runtime)) -> dict:
+    """Refused with ``pairing_code_invalid``, ``_unknown``, ``_expired``, ``_used`` or ``pairing_rate_limited``."""
+    address = request.client.host if request.client else "unknown"
+    with rt.sessions() as db:
+        try:
+            kiosk, token = devices.exchange_pairing_code(db, body.code, address=address)
+        except ApiError:
+            db.commit()  # the attempt counts against the limits, and its refusal stays in the audit trail
+            raise
+        db.commit()
+        answer = {"device_token": token, "kiosk": {"name": kiosk.name, "mode": kiosk.mode},
+                  "register": {"name": kiosk.register.name}, "shop_name": rt.settings.shop_name}
+    return answer

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..auth import Principal, runtime, staff_or_pos
+from ..auth import Principal, manager_or_pos, runtime, staff_or_pos
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import customers, memberships
@@ -31,7 +31,7 @@ def list_memberships(reference: str, principal: Principal = Depends(staff_or_pos
 
 @router.post("/{reference}/memberships", status_code=201,
              summary="Record a membership; the customer's groups follow at once")
-def add_membership(reference: str, body: MembershipIn, principal: Principal = Depends(staff_or_pos),
+def add_membership(reference: str, body: MembershipIn, principal: Principal = Depends(manager_or_pos),
                    rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
         customer = customers.get_by_reference(db, reference)
@@ -42,7 +42,7 @@ def add_membership(reference: str, body: MembershipIn, principal: Principal = De
 
 
 @router.delete("/{reference}/memberships/{membership_id}", status_code=204, summary="Remove a membership")
-def remove_membership(reference: str, membership_id: RowId, principal: Principal = Depends(staff_or_pos),
+def remove_membership(reference: str, membership_id: RowId, principal: Principal = Depends(manager_or_pos),
                       rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         customer = customers.get_by_reference(db, reference)

@@ -12,7 +12,7 @@ from ..auth import Principal, runtime, staff_or_pos
 from ..errors import ApiError
 from ..models import Customer, Sale
 from ..runtime import Runtime
-from ..services import audit, customers, sales
+from ..services import audit, connections, customers, sales
 
 router = APIRouter(prefix="/api/v1/sales", tags=["sales"])
 
@@ -37,6 +37,10 @@ class ConnectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     customer: str | None = Field(None, max_length=40, description="Customer reference")
     customer_number: int | None = Field(None, ge=1)
+    replace: bool = Field(False, description="Replace the customer already connected (the cashier's explicit choice);"
+                          " without it a sale that has another customer is refused with 409")
+    replaces: str | None = Field(None, max_length=40, description="With replace: the customer reference the cashier "
+                                 "saw connected; refused with 409 if the sale has another one by now")
 
 
 @router.post("", status_code=201, summary="Open a sale on a register")
@@ -92,10 +96,23 @@ def add_lines(
 def connect(
     reference: str, body: ConnectIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
+    """The first connection stands: a sale that has another customer is refused (409 customer_already_connected,
+    with the current customer) unless ``replace`` is set.  Every change is in the sale's history."""
     with rt.sessions() as db:
         sale = sales.get_sale(db, reference)
         customer = _customer(db, rt, body)
-        sales.connect_customer(db, sale, customer, via="cashier" if principal.kind == "staff" else "pos")
+        current = db.get(Customer, sale.customer_id) if sale.customer_id else None
+        if current is not None and current.id != customer.id:
+            if not body.replace:
+                raise ApiError(409, "customer_already_connected",
+                               f"{current.display_name} is connected to this sale. Replace with "
+                               f"{customer.display_name}?", current={"reference": current.reference,
+                                                                     "name": current.display_name},
+                               proposed={"reference": customer.reference, "name": customer.display_name})
+            if body.replaces and body.replaces != current.reference:
+                raise ApiError(409, "customer_changed", "The sale's customer has changed since; look again.")
+        via = "cashier" if principal.kind == "staff" else "pos"
+        connections.connect(db, sale, customer, via=via, actor=principal.actor, staff=True, replace=body.replace)
         audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
         db.commit()
         rt.notifier.notify()
@@ -106,10 +123,20 @@ def connect(
 def disconnect(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.sessions() as db:
         sale = sales.get_sale(db, reference)
-        sales.disconnect_customer(db, sale)
+        connections.disconnect(db, sale, actor=principal.actor)
         db.commit()
         rt.notifier.notify()
         return sales.sale_view(sale)
+
+
+@router.get("/{reference}/connections", summary="The sale's history of customers: connect, replace, disconnect")
+def connection_history(
+    reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+) -> dict:
+    with rt.read_sessions() as db:
+        sale = sales.get_sale(db, reference)
+        rows = connections.history(db, sale.id)
+        return {"connections": [{**row, "at": row["at"].isoformat()} for row in rows]}
 
 
 @router.post("/{reference}/close", summary="Close a sale; the kiosk returns to its waiting screen")

@@ -17,13 +17,21 @@ router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
 
 
+Presented = Literal["customer_number", "card_code", "vcard", "mecard", "bizcard", "aamva", "se_licence", "unrecognised"]
+
+
 class VerifyIn(BaseModel):
-    """What the door's camera read, as the kiosk parsed it (a card link's code is sent as a card code)."""
+    """What the door's camera read, as the kiosk parsed it (a card link's code is sent as a card code).
+
+    A code that names no customer (a vCard, a licence, unknown text) is sent as kind ``other`` with
+    ``presented`` saying what it was, never its content: it is answered ``unknown`` and logged.
+    """
 
     model_config = ConfigDict(extra="ignore")
-    kind: Literal["customer_number", "card_code"]
+    kind: Literal["customer_number", "card_code", "other"]
     customer_number: str | int | None = Field(None, description="With kind customer_number")
     card_code: str | None = Field(None, max_length=300, description="With kind card_code: a code or a card link")
+    presented: Presented | None = Field(None, description="With kind other: what kind of code was held up")
 
 
 class OfflineScanIn(BaseModel):
@@ -31,6 +39,8 @@ class OfflineScanIn(BaseModel):
     at: dt.datetime
     result: Literal["success", "warning", "unknown"]
     customer_reference: str | None = Field(None, pattern=r"^cus_[0-9a-f]{1,28}$")
+    presented: Presented | None = None
+    repeat: bool = Field(False, description="The kiosk saw the same customer pass within the re-scan window")
 
 
 class VerifyLogIn(BaseModel):
@@ -46,12 +56,17 @@ def post_verify(
     principal: Principal = Depends(kiosk_only),
     rt: Runtime = Depends(runtime),
 ) -> dict:
-    """``success`` (in a selected group), ``warning`` (known, in none) or ``unknown``; logged once per key."""
+    """``success`` (in a selected group), ``warning`` (known, in none) or ``unknown``; logged once per key.
+
+    A success for a customer who passed this door within ``verify_rescan_seconds`` also carries
+    ``already_scanned_at`` and ``already_scanned_time`` (the shop's 24-hour clock).
+    """
     request = body.model_dump(mode="json", exclude_none=True)
 
     def work(db):
         raw = body.customer_number if body.kind == "customer_number" else body.card_code
-        return 200, verify.verify(db, rt.vault, principal.id, body.kind, raw, region=rt.settings.default_region)
+        return 200, verify.verify(db, rt.vault, principal.id, body.kind, raw, region=rt.settings.default_region,
+                                  rescan_seconds=rt.settings.verify_rescan_seconds, presented=body.presented)
 
     status, answer = idempotency.run_once(rt.sessions, f"verify:{principal.id}", idempotency_key, request, work)
     response.status_code = status

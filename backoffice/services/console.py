@@ -15,10 +15,11 @@ from counter_core.identity import parse_payload
 from ..errors import ApiError
 from ..models import Customer, IdCard, Register, Sale, SaleLine
 from ..runtime import Runtime
-from . import audit, cards, consent, customers
+from . import audit, cards, connections, consent, customers
+from .evidence import weigh
 from .groups import groups_of
-from .matching import card_fields
-from .sales import connect_customer, open_sale_of
+from .matching import LICENCE_KINDS, card_fields
+from .sales import open_sale_of
 
 CARD_PAYLOADS = ("vcard", "mecard", "bizcard", "aamva", "se_licence")
 PREFILL_FIELDS = (
@@ -75,22 +76,35 @@ def snapshot(db: Session, rt: Runtime, register: Register) -> dict:
     closed = None if sale else last_closed_sale(db, register.id)
     shown = sale or closed
     customer = db.get(Customer, shown.customer_id) if shown is not None and shown.customer_id else None
+    history = connections.history(db, shown.id) if shown is not None else []
+    connected = [h for h in history if h["action"] in ("connected", "replaced")]
     return {
         "register": register,
         "sale": sale,
         "closed": closed,
         "customer": customer_panel(db, rt, customer) if customer is not None else None,
+        "history": history,
+        "connection": connected[-1] if customer is not None and connected else None,
     }
 
 
-def _connect(db: Session, register: Register, customer: Customer, *, via: str, actor: str) -> dict:
+def _connect(db: Session, register: Register, customer: Customer, *, via: str, actor: str, presented: str = "cashier",
+             evidence: dict | None = None) -> dict:
     sale = open_sale_of(db, register.id)
     summary = {"reference": customer.reference, "name": customer.display_name,
                "customer_number": customer.customer_number}
     if sale is None:
         return {"outcome": "no_open_sale", "customer": summary,
                 "message": f"{customer.display_name} found. Open a sale to connect them."}
-    connect_customer(db, sale, customer, via=via)
+    outcome = connections.connect(db, sale, customer, via=via, actor=actor, staff=True, presented=presented,
+                                  evidence=evidence)
+    if outcome.status == "prompted":
+        current = db.get(Customer, outcome.prompt.current_customer_id) if outcome.prompt.current_customer_id else None
+        return {"outcome": "prompted", "customer": summary, "prompt": outcome.prompt.reference,
+                "message": f"{current.display_name if current else 'Another customer'} is connected to this sale. "
+                           f"Replace with {customer.display_name}? Answer the prompt."}
+    if outcome.status == "already":
+        return {"outcome": "connected", "customer": summary, "message": f"{customer.display_name} is already connected."}
     audit.record(db, actor, "customer_connected", customer.id, sale=sale.reference, via=via)
     return {"outcome": "connected", "customer": summary, "message": f"Connected {customer.display_name}."}
 
@@ -134,11 +148,20 @@ def _contact_scanned(db: Session, rt: Runtime, register: Register, parsed: dict,
         fields = card_fields(parsed)
     except ApiError:
         fields = {}  # a field the card got wrong: the cashier corrects it in the form
-    for key in ("personal_id", "phone", "email"):
-        if fields.get(key):
-            found = customers.find_by_identifier(db, rt.vault, key, fields[key])
-            if found is not None:
-                return _connect(db, register, found, via="cashier_scan", actor=actor)
+    evidence = weigh(db, rt.vault, fields)
+    if evidence is not None:
+        customer = evidence.customer
+        kind = parsed.get("kind", "")
+        if evidence.proven or (kind in LICENCE_KINDS and "personal_id" in evidence.agreed):
+            return _connect(db, register, customer, via="cashier_scan", actor=actor, presented=kind,
+                            evidence=evidence.as_dict())
+        # Partly agreed (a phone or e-mail alone, another name): the cashier checks before anything connects.
+        sale = open_sale_of(db, register.id)
+        prompt = connections.propose(db, register.id, sale.id if sale else None, customer, reason="verify",
+                                     via="cashier_scan", presented=kind, evidence=evidence.as_dict(),
+                                     current_id=sale.customer_id if sale else None)
+        return {"outcome": "prompted", "prompt": prompt.reference,
+                "message": "This card partly matches a customer. Check the prompt before connecting anyone."}
     prefill = {k: str(fields.get(k) or parsed.get(k) or "") for k in PREFILL_FIELDS}
     address = parsed.get("address") or {}
     for key in ("street", "postal_code", "city", "country"):

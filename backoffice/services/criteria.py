@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
@@ -379,27 +380,42 @@ _OTHER_WORDS = {
 }
 
 
-def _value_words(value: Any, op: str) -> str:
+def _english(message: str, **values: object) -> str:
+    return message.format(**values) if values else message
+
+
+# every text describe() may use, for the staff pages' catalogue (backoffice.web.messages)
+DESCRIBE_TEXTS = (*_OP_WORDS.values(), *_MEMBERSHIP_WORDS.values(), *_OTHER_WORDS.values(),
+                  "Hand-picked customers only", " AND ", " OR ", "{low} to {high}", "any", "has an e-mail address",
+                  "has no e-mail address", "has a phone number", "has no phone number", "tag", "label")
+
+
+def _value_words(value: Any, op: str, _: Callable[..., str] = _english) -> str:
     if isinstance(value, list):
-        return f"{value[0]} to {value[1]}" if op == "between" else ", ".join(str(v) for v in value)
+        return _("{low} to {high}", low=value[0], high=value[1]) if op == "between" else \
+            ", ".join(str(v) for v in value)
     return str(value)
 
 
-def describe(node: RuleGroup | Rule | None) -> str:
-    """The criteria in one readable line, e.g. ``tag vip OR (Friend membership active today AND age 18 or over)``."""
+def describe(node: RuleGroup | Rule | None, _: Callable[..., str] = _english) -> str:
+    """The criteria in one readable line, e.g. ``tag vip OR (Friend membership active today AND age 18 or over)``.
+
+    ``_`` is a page's gettext: the words come out in the staff member's language.
+    """
     if node is None:
-        return "Hand-picked customers only"
+        return _("Hand-picked customers only")
     if isinstance(node, RuleGroup):
-        joiner = " AND " if node.match == "all" else " OR "
-        parts = [f"({describe(r)})" if isinstance(r, RuleGroup) and len(r.rules) > 1 else describe(r)
+        joiner = _(" AND ") if node.match == "all" else _(" OR ")
+        parts = [f"({describe(r, _)})" if isinstance(r, RuleGroup) and len(r.rules) > 1 else describe(r, _)
                  for r in node.rules]
         return joiner.join(parts)
-    value = _value_words(node.value, node.op)
+    value = _value_words(node.value, node.op, _)
     if node.field == "membership":
-        return _MEMBERSHIP_WORDS[node.op].format(plan=node.plan or "any", value=value).replace("a any", "any")
-    if node.field in ("has_email", "has_phone"):
-        what = "an e-mail address" if node.field == "has_email" else "a phone number"
-        return f"has {what}" if node.value else f"has no {what}"
+        return _(_MEMBERSHIP_WORDS[node.op], plan=node.plan or _("any"), value=value).replace("a any", "any")
+    if node.field == "has_email":
+        return _("has an e-mail address") if node.value else _("has no e-mail address")
+    if node.field == "has_phone":
+        return _("has a phone number") if node.value else _("has no phone number")
     if node.field in ("tag", "label") or node.field == "age":
-        return _OP_WORDS[node.op].format(field=node.field, value=value)
-    return _OTHER_WORDS[(node.field, node.op)].format(value=value)
+        return _(_OP_WORDS[node.op], field=_(node.field), value=value)
+    return _(_OTHER_WORDS[(node.field, node.op)], value=value)

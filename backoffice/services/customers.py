@@ -13,6 +13,8 @@ from counter_core.identity.normalize import (
     InvalidIdentifier,
     mask_personal_id,
     mask_phone,
+    normalize_birth_date,
+    normalize_country,
     normalize_email,
     normalize_name,
     normalize_personal_id,
@@ -66,17 +68,12 @@ def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> di
     attempt("personal_id", lambda v: normalize_personal_id(str(v)))
     for name, limit in TEXT_FIELDS.items():
         attempt(name, lambda v, limit=limit, name=name: _bounded_text(name, v, limit))
+    # Country and birth date are checked by the same normalisers as the kiosk's (counter_core.identity): a
+    # code no phone region has ("XX") or a birth date in the future is refused with the field's name.
     if data.get("country"):
-        country = str(data["country"]).strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            problems.append(FieldProblem("country", "invalid_country", "Use a two-letter country code such as SE."))
-        else:
-            out["country"] = country
+        attempt("country", normalize_country)
     if data.get("birth_date"):
-        try:
-            out["birth_date"] = _as_date(data["birth_date"])
-        except ValueError:
-            problems.append(FieldProblem("birth_date", "invalid_birth_date", "Use a date such as 1985-04-12."))
+        attempt("birth_date", normalize_birth_date)
     if out.get("personal_id"):
         out["birth_date"] = personal_id_birth_date(out["personal_id"])
     for name in ("labels", "tags"):
@@ -105,12 +102,6 @@ def _bounded_text(name: str, value: object, limit: int) -> str:
     if len(text) > limit:
         raise InvalidIdentifier("too_long", f"At most {limit} characters.")
     return text
-
-
-def _as_date(value: object) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value).strip())
 
 
 def _search_keys(first: str, last: str) -> tuple[str, str]:

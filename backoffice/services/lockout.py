@@ -5,8 +5,9 @@ lookup) counts against two buckets in ``rate_limit_hits``:
 the kiosk's and its register's, so that pairing a second kiosk to a register
 does not double what can be tried there.  Misses (not found, invalid numbers)
 are counted apart; too many of them in the window lock the kiosk (or the whole
-register) out for a while, the cashier console gets a prompt, and a manager
-can lift the lock from the devices page.  Registrations are not limited: they
+register) out for a while, the cashier console gets a prompt, and the
+cashier can lift the lock from that prompt (as a manager can from the devices
+page); every lift is audited with who lifted it and from where.  Registrations are not limited: they
 look nothing up.  Hits live in the database so that every server process sees
 them; housekeeping prunes them.
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
+from .. import shop_time
 from ..errors import ApiError
 from ..models import Kiosk, RateLimitHit, utcnow
 from ..settings import Settings
@@ -140,7 +142,7 @@ def admit(db: Session, settings: Settings, *, kiosk_id: int, register_id: int) -
         until = max(locked)
         raise ApiError(
             429, "locked_out",
-            "There have been too many attempts at this kiosk. Ask the cashier; a manager can lift the lock.",
+            "There have been too many attempts at this kiosk. Ask the cashier to lift the lock.",
             retry_after=_seconds_until(until), until=until.isoformat(timespec="seconds"),
         )
     limit = settings.identify_rate_per_minute
@@ -176,7 +178,7 @@ def record(
     scope = "register" if _register_bucket(register_id) in tripped else "kiosk"
     events.publish(
         db, register_id, "kiosk_locked_out", kiosk=kiosk_id, kiosk_name=kiosk_name, scope=scope,
-        until=until.isoformat(timespec="seconds"),
+        until=until.isoformat(timespec="seconds"), until_local=shop_time.clock(until),
     )
     audit.record(db, f"kiosk:{kiosk_name}", "kiosk_locked_out", kiosk=kiosk_id, scope=scope,
                  seconds=settings.identify_lockout_seconds)
@@ -197,15 +199,27 @@ def locked_until(db: Session, kiosk: Kiosk) -> dt.datetime | None:
     return db.execute(stmt).scalar_one_or_none()
 
 
-def lift(db: Session, kiosk: Kiosk, *, actor: str) -> bool:
-    """A manager lifts the lock on a kiosk (and its register) and forgives the misses. True if one was on."""
+def lift(db: Session, kiosk: Kiosk, *, actor: str, via: str = "back_office") -> bool:
+    """Lift the lock on a kiosk (and its register) and forgive the misses. True if one was on.
+
+    ``via`` says where: ``back_office`` (a manager on the devices page or the API) or ``console`` (the
+    cashier at the till, from the lockout prompt); both are audited under the actor's name.
+    """
     was_locked = locked_until(db, kiosk) is not None
     buckets = [_kiosk_bucket(kiosk.id), _register_bucket(kiosk.register_id)]
     every = buckets + [_lock_bucket(b) for b in buckets] + [_miss_bucket(b) for b in buckets]
     db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.in_(every)))
-    events.publish(db, kiosk.register_id, "kiosk_lockout_lifted", kiosk=kiosk.id, kiosk_name=kiosk.name)
-    audit.record(db, actor, "kiosk_lockout_lifted", kiosk=kiosk.id, was_locked=was_locked)
+    events.publish(db, kiosk.register_id, "kiosk_lockout_lifted", kiosk=kiosk.id, kiosk_name=kiosk.name, by=actor)
+    audit.record(db, actor, "kiosk_lockout_lifted", kiosk=kiosk.id, was_locked=was_locked, via=via)
     return was_locked
+
+
+def lift_at_register(db: Session, register_id: int, kiosk_id: int, *, actor: str) -> bool:
+    """The cashier at a register lifts the lock on one of that register's kiosks (404 for any other)."""
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None or kiosk.register_id != register_id or kiosk.revoked_at is not None:
+        raise ApiError(404, "kiosk_not_found", "This kiosk is not paired with this register.")
+    return lift(db, kiosk, actor=actor, via="console")
 
 
 def active_lockouts(db: Session, register_id: int) -> list[dict]:
@@ -215,7 +229,8 @@ def active_lockouts(db: Session, register_id: int) -> list[dict]:
     for kiosk in db.execute(stmt).scalars():
         until = locked_until(db, kiosk)
         if until is not None:
-            out.append({"kiosk": kiosk.id, "kiosk_name": kiosk.name, "until": until})
+            out.append({"kiosk": kiosk.id, "kiosk_name": kiosk.name, "until": until,
+                        "until_local": shop_time.clock(until)})
     return out
 
 

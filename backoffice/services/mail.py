@@ -15,6 +15,7 @@ import logging
 import os
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -57,18 +58,23 @@ def queue(
     return message
 
 
-def card_link_message(shop_name: str, first_name: str, url: str, code: str) -> tuple[str, str]:
-    """Subject and text of the e-mail that gives a customer their card link."""
-    greeting = f"Hello {first_name}," if first_name else "Hello,"
-    body = (
-        f"{greeting}\n\n"
-        f"Here is your membership card at {shop_name}: {code}\n\n"
-        f"Open this link on your phone to show its QR code at the counter:\n{url}\n\n"
-        "Save a screenshot of the code; next time, press Scan ID on the screen at the counter and show it to "
-        "the camera.\n\n"
-        f"Best regards,\n{shop_name}\n"
-    )
-    return f"Your membership card at {shop_name}", body
+def _english(message: str, **values: object) -> str:
+    return message.format(**values) if values else message
+
+
+def card_link_message(shop_name: str, first_name: str, url: str, code: str,
+                      _: Callable[..., str] = _english) -> tuple[str, str]:
+    """Subject and text of the e-mail that gives a customer their card link (``_``: the shop language's gettext)."""
+    greeting = _("Hello {name},", name=first_name) if first_name else _("Hello,")
+    body = "\n\n".join((
+        greeting,
+        _("Here is your membership card at {shop}: {code}", shop=shop_name, code=code),
+        _("Open this link on your phone to show its QR code at the counter:") + "\n" + url,
+        _("Save a screenshot of the code; next time, press Scan ID on the screen at the counter and show it to "
+          "the camera."),
+        _("Best regards,") + "\n" + shop_name,
+    )) + "\n"
+    return _("Your membership card at {shop}", shop=shop_name), body
 
 
 def _sender(settings: Settings) -> str:

@@ -16,12 +16,14 @@ from ..errors import ApiError
 from ..models import IdCard
 from ..params import is_number
 from ..runtime import Runtime
-from . import events, registrations
+from . import connections, events, registrations
 from .customers import clean_fields, find_summary_by_identifier
-from .sales import connect_customer, sale_for_request
+from .evidence import Evidence, weigh
+from .sales import sale_for_request
 
 IDENTIFIER_KINDS = ("customer_number", "card_code", "personal_id", "phone")
 CARD_KINDS = ("vcard", "mecard", "bizcard", "aamva", "se_licence", "mobile")
+LICENCE_KINDS = ("aamva", "se_licence")  # an official ID: its personal ID number is enough
 CARD_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "birth_date")
 ADDRESS_FIELDS = {"street": "street", "postal_code": "postal_code", "city": "city", "country": "country"}
 
@@ -63,11 +65,32 @@ def card_fields(request: dict) -> dict:
     return clean_fields(raw, partial=True)
 
 
-def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, request: dict) -> dict:
-    """Match what the kiosk sent; connect a match to the register's open sale."""
+def presented_as(method: str, kind: str) -> str:
+    """How the cashier's prompt names what the customer presented."""
+    if kind in CARD_KINDS:
+        return kind
+    return "enter" if method == "enter" else "scan"
+
+
+ASK_CASHIER = {"result": "not_found", "can_register": False, "reason": "ask_cashier"}
+
+
+def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, request: dict, actor: str = "") -> dict:
+    """Match what the kiosk sent; connect a match to the register's open sale as the connection rule says.
+
+    Enough alone: a customer number, a card code, a personal ID number (its
+    checksum holds), a driving licence's personal ID number.  A phone number
+    alone, or a contact card whose names are not the customer's, connects
+    nobody: the cashier gets a prompt and the kiosk says to ask the cashier,
+    without the customer's name.
+    """
     kind = request["kind"]
     region = rt.settings.default_region
+    actor = actor or f"kiosk:{kiosk_id}"
+    presented = presented_as(request["method"], kind)
+    via = f"kiosk_{request['method']}"
     sale = sale_for_request(db, register_id, request.get("sale"))
+    evidence: Evidence | None = None
     if kind in IDENTIFIER_KINDS:
         value = canonical_identifier(kind, request.get(kind), region)
         customer = find_summary_by_identifier(db, rt.vault, kind, value)
@@ -77,15 +100,15 @@ def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, reque
                 answer["reason"] = "card_not_linked"
                 events.publish(db, register_id, "unlinked_card_shown", card=value)
             return answer
+        if kind == "phone":  # a phone number is no proof of who types it
+            if sale is not None:
+                connections.propose(db, register_id, sale.id, customer, reason="verify", via=via,
+                                    presented=presented, evidence={"agreed": ["phone"], "differed": []})
+            return dict(ASK_CASHIER)
     elif kind in CARD_KINDS:
         fields = card_fields(request)
-        customer = None
-        for key in ("personal_id", "phone", "email"):
-            if fields.get(key):
-                customer = find_summary_by_identifier(db, rt.vault, key, fields[key])
-                if customer:
-                    break
-        if customer is None:
+        evidence = weigh(db, rt.vault, fields)
+        if evidence is None:
             registration = registrations.create(
                 db,
                 rt.vault,
@@ -93,16 +116,24 @@ def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, reque
                 kiosk_id=kiosk_id,
                 sale_id=sale.id if sale else None,
                 source="scan",
-                fields=fields,
+                fields={**fields, "presented": kind},  # the cashier's prompt says what was scanned
                 ttl_seconds=rt.settings.registration_ttl_seconds,
             )
             return {"result": "pending", "registration": registrations.kiosk_view(db, registration)}
+        customer = evidence.customer
+        licence_proof = kind in LICENCE_KINDS and "personal_id" in evidence.agreed
+        if not (licence_proof or evidence.proven):
+            if sale is not None:
+                connections.propose(db, register_id, sale.id, customer, reason="verify", via=via,
+                                    presented=presented, evidence=evidence.as_dict())
+            return dict(ASK_CASHIER)
     else:
         raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
     connected = False
     if sale is not None:
-        connect_customer(db, sale, customer, via=f"kiosk_{request['method']}")
-        connected = True
+        outcome = connections.connect(db, sale, customer, via=via, actor=actor, staff=False, presented=presented,
+                                      evidence=evidence.as_dict() if evidence else None)
+        connected = outcome.connected
     return {"result": "matched", "customer": registrations.public_customer(db, customer), "connected": connected}
 
 

@@ -1,6 +1,6 @@
 """Via mobile: a single-use token in a QR code opens a short form on the customer's phone.
 
-Status: waiting → opened → matched | pending, or expired.  The QR is valid for
+Status: waiting → opened → matched | pending | checking (the cashier decides), or expired.  The QR is valid for
 ``mobile_session_ttl_seconds``; once the phone has opened it, the customer has
 ``FORM_SECONDS`` to fill it in, so a slow typist is not cut off.
 """
@@ -16,13 +16,15 @@ from ..errors import ApiError
 from ..models import Customer, Kiosk, MobileSession, PendingRegistration, utcnow
 from ..runtime import Runtime
 from ..security import hash_token, new_token, tokens_equal
-from . import consent, events, lockout, registrations
+from . import connections, consent, events, lockout, registrations
 from .cards import card_url, digital_card_for
-from .customers import clean_fields, find_by_identifier
-from .sales import connect_customer, open_sale_of
+from .customers import clean_fields
+from .evidence import weigh
+from .sales import open_sale_of
 
 FORM_SECONDS = 600
 OPEN_STATES = ("waiting", "opened")
+EXPIRING_STATES = (*OPEN_STATES, "checking")
 
 
 def start(db: Session, rt: Runtime, kiosk: Kiosk, *, language: str) -> dict:
@@ -44,7 +46,7 @@ def start(db: Session, rt: Runtime, kiosk: Kiosk, *, language: str) -> dict:
 
 
 def _expire_if_due(db: Session, session: MobileSession) -> None:
-    if session.status in OPEN_STATES and session.expires_at <= utcnow():
+    if session.status in EXPIRING_STATES and session.expires_at <= utcnow():
         session.status = "expired"
         db.flush()
         events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status="expired")
@@ -99,9 +101,13 @@ def mark_opened(db: Session, session: MobileSession) -> None:
 def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, browser_hash: str) -> str:
     """Validate the phone form, then match the customer or hand a registration to the cashier.
 
-    Returns the name proof (see ``name_proof``) when a known customer was
-    matched and the names typed are theirs, else "".  Raises ApiError(422)
-    with field errors; the caller shows them on the form.
+    A known customer is matched only when proven: the phone number or the
+    personal ID number *and* both names are theirs, and no number typed is
+    someone else's.  A phone number with another name is never a match: no
+    greeting, no connection, no first name, no consent.  Anything in between
+    goes to the cashier as a prompt saying what agreed (status "checking").
+    Returns the name proof (see ``name_proof``) for a proven match, else "".
+    Raises ApiError(422) with field errors; the caller shows them on the form.
     """
     if session.status not in OPEN_STATES:
         raise ApiError(410, f"mobile_session_{session.status}", "This code has already been used or has expired.")
@@ -112,23 +118,29 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
     marketing = bool(form.get("marketing_consent"))
     session.submitted_at = utcnow()
     session.browser_hash = browser_hash
-    customer = None
-    for kind in ("personal_id", "phone"):
-        if fields.get(kind):
-            customer = find_by_identifier(db, rt.vault, kind, fields[kind])
-            if customer:
-                break
+    evidence = weigh(db, rt.vault, {k: v for k, v in fields.items() if k in ("personal_id", "phone", "first_name",
+                                                                          "last_name")})
     if kiosk is not None:
         lockout.record(db, rt.settings, kiosk_id=kiosk.id, kiosk_name=kiosk.name, register_id=session.register_id,
-                       missed=customer is None)
+                       missed=evidence is None)
     sale = open_sale_of(db, session.register_id)
+    customer = evidence.customer if evidence is not None and evidence.proven else None
     if customer is not None:
+        # Proven: the phone or personal ID number and both names are the customer's own.
         session.status = "matched"
         session.customer_id = customer.id
         if marketing:
             consent.give(db, customer, purpose="marketing", channel="mobile", source="mobile-form")
         if sale is not None:
-            connect_customer(db, sale, customer, via="kiosk_mobile")
+            connections.connect(db, sale, customer, via="kiosk_mobile", actor=f"mobile:{session.reference}",
+                                staff=False, presented="phone_form", evidence=evidence.as_dict())
+    elif evidence is not None:
+        # Something agreed, not all: the cashier decides; the phone learns nothing of the account.
+        session.status = "checking"
+        connections.propose(db, session.register_id, sale.id if sale else None, evidence.customer, reason="verify",
+                            via="kiosk_mobile", presented="phone_form", evidence=evidence.as_dict(),
+                            mobile_session_id=session.id)
+        session.expires_at = utcnow() + dt.timedelta(seconds=connections.PROMPT_SECONDS)
     else:
         registration = registrations.create(
             db,
@@ -146,23 +158,14 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
         session.registration_id = registration.id
     db.flush()
     events.publish(db, session.register_id, "mobile_session_updated", session=session.reference, status=session.status)
-    return name_proof(rt, session, customer) if customer is not None and _names_agree(customer, fields) else ""
-
-
-def _names_agree(customer: Customer, fields: dict) -> bool:
-    def same(typed: object, stored: str) -> bool:
-        return str(typed or "").casefold() == (stored or "").casefold()
-
-    return same(fields.get("first_name"), customer.first_name) and same(fields.get("last_name"), customer.last_name)
+    return name_proof(rt, session, customer) if customer is not None else ""
 
 
 def name_proof(rt: Runtime, session: MobileSession, customer: Customer) -> str:
     """A signed note that this phone typed the customer's own names in this session.
 
-    A phone number (or a personal ID) is no secret, so matching one is
-    enough to connect the purchase and greet by first name, as the kiosk
-    does, but not to hand out the customer's membership code: that phone
-    could be anybody's.
+    Only a proven match (see ``submit``) gets one: it lets this browser see the
+    customer's membership code on the result page.
     """
     return rt.vault.sign(f"mobile-card:{session.reference}:{customer.reference}".encode())
 
@@ -220,7 +223,7 @@ def purge(db: Session) -> int:
     now = utcnow()
     count = 0
     for session in db.execute(
-        select(MobileSession).where(MobileSession.status.in_(OPEN_STATES), MobileSession.expires_at <= now)
+        select(MobileSession).where(MobileSession.status.in_(EXPIRING_STATES), MobileSession.expires_at <= now)
     ).scalars():
         _expire_if_due(db, session)
         count += 1

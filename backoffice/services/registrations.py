@@ -12,10 +12,10 @@ from counter_core.identity.normalize import mask_personal_id, mask_phone
 from ..errors import ApiError
 from ..models import Customer, PendingRegistration, Sale, utcnow
 from ..security import Vault
-from . import audit, consent, events
-from .customers import clean_fields, create_customer, find_by_identifier, update_customer
+from . import audit, connections, consent, events
+from .customers import clean_fields, create_customer, update_customer
+from .evidence import weigh
 from .groups import groups_of
-from .sales import connect_customer
 
 REGISTRATION_FIELDS = (
     "first_name",
@@ -174,24 +174,26 @@ def _create_or_connect(
     merged = {k: payload.get(k) for k in REGISTRATION_FIELDS if payload.get(k)}
     merged.update({k: v for k, v in edits.items() if v not in (None, "")})
     fields = clean_fields(merged)
-    customer = None
-    for kind in ("personal_id", "phone"):
-        if fields.get(kind):
-            customer = find_by_identifier(db, vault, kind, fields[kind])
-            if customer:
-                break
+    evidence = weigh(db, vault, {k: v for k, v in fields.items() if k != "email"})  # e-mail is not unique
+    customer = evidence.customer if evidence is not None else None
+    if evidence is not None and "personal_id" not in evidence.agreed and not evidence.names_agree:
+        # A phone number (or e-mail) alone says nothing of who gave it: never the other customer's account.
+        raise ApiError(409, "phone_belongs_to_other", "This phone number belongs to another customer. "
+                       "Ask the customer, and change it under Complete.", field="phone")
     created_by = "mobile" if registration.source == "mobile" else "kiosk"
     if customer is None:
         customer = create_customer(db, vault, fields, created_by=created_by, actor=actor)
     elif edits:
         update_customer(db, vault, customer, {k: v for k, v in fields.items() if k in edits}, actor=actor)
-    if payload.get("marketing_consent"):
+    if payload.get("marketing_consent") and (evidence is None or evidence.names_agree):
+        # Consent only from the person proven to be the customer: a new one, or the names are theirs.
         consent.give(db, customer, purpose="marketing", channel=registration.source, source=actor)
     registration.customer_id = customer.id
     _finish(db, registration, "confirmed", staff_id)
     sale = db.get(Sale, registration.sale_id) if registration.sale_id else None
-    if sale is not None:  # a sale closed meanwhile is tracked to the customer afterwards
-        connect_customer(db, sale, customer, via=registration.source)
+    if sale is not None:  # a sale closed meanwhile is tracked to the customer afterwards (staff act here)
+        connections.connect(db, sale, customer, via=registration.source, actor=actor, staff=True,
+                            presented="registration")
     return customer
 
 

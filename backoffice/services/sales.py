@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import ApiError
-from ..models import Register, Sale, SaleLine, utcnow
+from ..models import Register, Sale, SaleLine
 from ..params import fits_row_id, is_number
-from . import events
+from . import connections, events
 from .counters import next_value
 
 
@@ -41,11 +41,6 @@ _OPEN_SALE_ROW = (
     .where(Sale.register_id == bindparam("register"), Sale.status == "open")
     .order_by(Sale.id.desc())
     .limit(1)
-)
-_CONNECT = (
-    update(Sale.__table__)
-    .where(Sale.__table__.c.id == bindparam("sale"))
-    .values(customer_id=bindparam("customer"), connected_via=bindparam("via"), connected_at=bindparam("at"))
 )
 
 
@@ -109,27 +104,18 @@ def add_lines(db: Session, sale: Sale, lines: list[dict]) -> None:
     events.publish(db, sale.register_id, "sale_updated", sale=sale.reference)
 
 
-def connect_customer(db: Session, sale, customer, *, via: str) -> None:
-    """Attach a customer to a sale (open, or closed afterwards for tracking) and tell the console.
+def connect_customer(db: Session, sale, customer, *, via: str, actor: str = "system") -> None:
+    """A staff member's deliberate choice of customer for a sale (back office, demo data): see ``connections``.
 
     ``sale`` needs id, reference and register_id; ``customer`` needs id,
     reference, first_name and last_name: ORM objects or plain rows both do.
+    Recorded in the sale's history like every other connection.
     """
-    db.connection().execute(_CONNECT, {"sale": sale.id, "customer": customer.id, "via": via, "at": utcnow()})
-    if isinstance(sale, Sale):
-        db.expire(sale, ["customer_id", "connected_via", "connected_at", "customer"])
-    name = f"{customer.first_name} {customer.last_name}".strip()
-    events.publish(
-        db, sale.register_id, "customer_connected", sale=sale.reference, customer=customer.reference, name=name, via=via
-    )
+    connections.connect(db, sale, customer, via=via, actor=actor, staff=True, replace=True)
 
 
-def disconnect_customer(db: Session, sale: Sale) -> None:
-    sale.customer_id = None
-    sale.connected_via = None
-    sale.connected_at = None
-    db.flush()
-    events.publish(db, sale.register_id, "customer_disconnected", sale=sale.reference)
+def disconnect_customer(db: Session, sale: Sale, *, actor: str = "system") -> None:
+    connections.disconnect(db, sale, actor=actor)
 
 
 def close_sale(db: Session, sale: Sale) -> Sale:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..errors import ApiError
 from ..models import RateLimitHit, Register, StaffSession, StaffUser, utcnow
 from ..security import hash_password, verify_password
+from ..settings import SHOP_LANGUAGES
 from . import audit
 from .devices import ROLES, check_password_strength
 
@@ -108,6 +109,14 @@ def update_user(
     user.register_id = register_id
     user.display_name = " ".join(display_name.split())[:120] or user.username
     audit.record(db, actor, "staff_updated", user=user.username, role=role)
+
+
+def set_language(db: Session, user: StaffUser, language: str, *, actor: str) -> None:
+    """A staff member's page language; empty follows the shop's default."""
+    if language and language not in SHOP_LANGUAGES:
+        raise ApiError(422, "invalid_language", "Choose one of the languages in the list.")
+    user.language = language
+    audit.record(db, actor, "staff_language_set", user=user.username, language=language or "shop default")
 
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, *, actor_id: int, actor: str) -> None:

@@ -4,8 +4,16 @@ A kiosk in verify mode answers a scanned customer number or card code with
 *success* (the customer is in at least one selected group), *warning* (a
 known customer in none of them) or *unknown*.  It shows the first name and
 the scanner-visible groups only, never anything else.  Every scan is logged
-(time, kiosk, result, customer reference), including those a kiosk answered
-offline from its cached list and uploads later.
+(time, kiosk, result, customer reference, what kind of code was presented),
+including those a kiosk answered offline from its cached list and uploads
+later, and codes that carry no customer at all (a vCard, a driving licence,
+unknown text), which the kiosk reports as ``presented`` without their content.
+
+A success for a customer who already passed the same door within the re-scan
+window (``verify_rescan_seconds``, 10 minutes by default, 0 turns it off)
+carries ``already_scanned_at`` and the shop's 24-hour ``already_scanned_time``:
+the door shows "Already scanned at 14:02", as ticket scanners do, and the log
+marks the row as a repeat.
 """
 
 from __future__ import annotations
@@ -17,9 +25,11 @@ from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from counter_core.identity.cards import is_url, parse_card_url
+from counter_core.identity.model import KINDS as PRESENTED_KINDS
 
+from .. import shop_time
 from ..errors import ApiError
-from ..models import CustomerGroup, Kiosk, VerifyScan, utcnow
+from ..models import Customer, CustomerGroup, Kiosk, VerifyScan, utcnow
 from ..security import Vault
 from . import audit, events
 from .customers import find_summary_by_identifier
@@ -32,6 +42,25 @@ _KIOSK = select(Kiosk.id, Kiosk.mode, Kiosk.verify_group_ids, Kiosk.revoked_at, 
     Kiosk.id == bindparam("kiosk")
 )
 _INSERT_SCAN = insert(VerifyScan.__table__)
+# The same customer's last pass at this door since a moment: one probe of (kiosk_id, customer_reference, at).
+_LAST_PASS = (
+    select(VerifyScan.at)
+    .where(VerifyScan.kiosk_id == bindparam("kiosk"), VerifyScan.customer_reference == bindparam("reference"),
+           VerifyScan.at >= bindparam("since"), VerifyScan.result == "success")
+    .order_by(VerifyScan.at.desc())
+    .limit(1)
+)
+# What a "not recognised" row says was presented, for people (kinds from counter_core.identity).
+PRESENTED_LABELS = {
+    "customer_number": "Customer number",
+    "card_code": "Card",
+    "vcard": "vCard (contact card)",
+    "mecard": "MeCard (contact card)",
+    "bizcard": "Business card code",
+    "aamva": "Driving licence (AAMVA)",
+    "se_licence": "Swedish driving licence",
+    "unrecognised": "Unknown text",
+}
 
 
 @dataclass(frozen=True)
@@ -85,18 +114,48 @@ def answer_scan(db: Session, vault: Vault, kiosk: VerifyKiosk, kind: str, value:
     }
 
 
+def last_pass(db: Session, kiosk_id: int, reference: str, window_seconds: int) -> dt.datetime | None:
+    """When this customer last passed this door (a success) within the window, or None."""
+    if window_seconds <= 0:
+        return None
+    since = utcnow() - dt.timedelta(seconds=window_seconds)
+    at = db.connection().execute(_LAST_PASS, {"kiosk": kiosk_id, "reference": reference, "since": since}).scalar()
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at
+
+
 def log_scan(db: Session, kiosk_id: int, result: str, customer_reference: str | None, *,
-             at: dt.datetime | None = None, offline: bool = False) -> None:
+             at: dt.datetime | None = None, offline: bool = False, presented: str | None = None,
+             repeat: bool = False) -> None:
     db.connection().execute(_INSERT_SCAN, {"at": at or utcnow(), "kiosk_id": kiosk_id, "result": result,
-                                           "customer_reference": customer_reference, "offline": offline})
+                                           "customer_reference": customer_reference, "offline": offline,
+                                           "presented": presented, "repeat": repeat})
 
 
-def verify(db: Session, vault: Vault, kiosk_id: int, kind: str, raw: object, *, region: str) -> dict:
-    """Answer a scan at a verify-mode kiosk and log it, in the caller's transaction."""
+def verify(db: Session, vault: Vault, kiosk_id: int, kind: str, raw: object, *, region: str,
+           rescan_seconds: int = 0, presented: str | None = None) -> dict:
+    """Answer a scan at a verify-mode kiosk and log it, in the caller's transaction.
+
+    ``kind`` ``other`` is a code that names no customer (``presented`` says what it was): it is
+    answered ``unknown`` and logged without a look-up.
+    """
     kiosk = verify_kiosk(db, kiosk_id)
+    if kind == "other":
+        shown = presented if presented in PRESENTED_KINDS else "unrecognised"
+        log_scan(db, kiosk.id, "unknown", None, presented=shown)
+        return {"result": "unknown", "matched_groups": []}
     kind, value = scanned_identifier(kind, raw, region)
     answer = answer_scan(db, vault, kiosk, kind, value)
-    log_scan(db, kiosk.id, answer["result"], (answer.get("customer") or {}).get("reference"))
+    reference = (answer.get("customer") or {}).get("reference")
+    repeat = False
+    if answer["result"] == "success" and reference:
+        before = last_pass(db, kiosk.id, reference, rescan_seconds)
+        if before is not None:
+            repeat = True
+            answer["already_scanned_at"] = before.isoformat(timespec="seconds")
+            answer["already_scanned_time"] = shop_time.clock(before)
+    log_scan(db, kiosk.id, answer["result"], reference, presented=kind, repeat=repeat)
     return answer
 
 
@@ -105,7 +164,8 @@ def log_offline_scans(db: Session, kiosk_id: int, scans: list[dict]) -> int:
     verify_kiosk(db, kiosk_id, require_verify_mode=False)  # a kiosk switched back to connect still uploads
     for scan in scans:
         at = scan["at"] if scan["at"].tzinfo else scan["at"].replace(tzinfo=dt.UTC)
-        log_scan(db, kiosk_id, scan["result"], scan.get("customer_reference"), at=at, offline=True)
+        log_scan(db, kiosk_id, scan["result"], scan.get("customer_reference"), at=at, offline=True,
+                 presented=scan.get("presented"), repeat=bool(scan.get("repeat")))
     return len(scans)
 
 
@@ -163,8 +223,16 @@ def scan_counts_per_kiosk(db: Session, since: dt.datetime) -> list[dict]:
 
 
 def scan_page(db: Session, *, kiosk_id: int | None, result: str | None, before: int | None, limit: int = 50):
-    """The newest scans (optionally of one kiosk and one result), ``before`` an id for the next page."""
-    stmt = select(VerifyScan, Kiosk.name).outerjoin(Kiosk, Kiosk.id == VerifyScan.kiosk_id)
+    """The newest scans (optionally of one kiosk and one result), ``before`` an id for the next page.
+
+    Rows are (scan, kiosk name, customer's first name, last name, customer number): joined by
+    reference, so a customer erased since shows none.
+    """
+    stmt = (
+        select(VerifyScan, Kiosk.name, Customer.first_name, Customer.last_name, Customer.customer_number)
+        .outerjoin(Kiosk, Kiosk.id == VerifyScan.kiosk_id)
+        .outerjoin(Customer, Customer.reference == VerifyScan.customer_reference)
+    )
     if kiosk_id is not None:
         stmt = stmt.where(VerifyScan.kiosk_id == kiosk_id)
     if result:

@@ -4,6 +4,13 @@
  * seen is ignored; registration prompts are also keyed by their reference,
  * because the page renders the pending ones itself and the stream may repeat
  * one created while the page was loading.
+ *
+ * Prompt cards: a registration's card is rendered by the server (the same
+ * macro as on page load) and fetched when its event arrives; newest first, the
+ * newest person prompt highlighted.  Ages and countdowns tick every second on
+ * the server's clock (the page carries the server's time).  Abort takes effect
+ * after a few seconds in which an Undo toast can take it back.  Words the
+ * script puts together are t("English") texts, translated from the page's catalogue.
  */
 (function () {
   "use strict";
@@ -15,6 +22,10 @@
   const BURST_MS = 150;      // a scanner types a whole payload faster than this between keys
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
+  const UNDO_MS = 6000;       // an abort can be taken back this long
+  const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
+  const serverNow = () => Date.now() + serverOffset;
+  const pendingAborts = new Map();  // registration reference -> { timer, item, box }
 
   let lastEventId = Number(root.dataset.after || 0);
   let mode = { kind: "connect" };
@@ -30,16 +41,36 @@
   const dialog = $("#customer-dialog");
   const form = $("#customer-form");
 
+  // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
+  const TEXTS = JSON.parse(($("#script-texts") || {}).textContent || "{}");
+  function t(text, values) {
+    const found = TEXTS[text] || text;
+    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
+  }
+
   const MESSAGES = {
-    0: "The server cannot be reached. Check the network and try again.",
-    401: "Your session has ended; sign in again.",
-    403: "You are not allowed to do this.",
-    404: "That no longer exists; it may have been handled at another till.",
-    409: "That has already been done.",
-    429: "Too many requests; wait a moment and try again.",
-    500: "Something went wrong on the server; try again.",
+    0: t("The server cannot be reached. Check the network and try again."),
+    401: t("Your session has ended; sign in again."),
+    403: t("You are not allowed to do this."),
+    404: t("That no longer exists; it may have been handled at another till."),
+    409: t("That has already been done."),
+    429: t("Too many requests; wait a moment and try again."),
+    500: t("Something went wrong on the server; try again."),
   };
-  const SOURCES = { enter: "Typed at the kiosk", scan: "Scanned at the kiosk", mobile: "Phone form" };
+
+  // What the server said, in the page's language: outcomes by their kind, refusals by their message.
+  function outcomeText(outcome) {
+    const name = (outcome.customer && outcome.customer.name) || "";
+    switch (outcome.outcome) {
+      case "connected": return t("Connected {name}.", { name });
+      case "no_open_sale": return t("{name} found. Open a sale to connect them.", { name });
+      case "card_linked": return t("Card {card} is now linked to {name}.", { card: outcome.card, name });
+      case "link_card": return t("Card {card} is not linked yet. Find the customer and press Link card.",
+        { card: outcome.card });
+      case "create": return t("Not a customer yet. Check the details and press Create customer.");
+      default: return t(outcome.message || "");
+    }
+  }
 
   /* ---------- talking to the server ---------- */
 
@@ -69,8 +100,10 @@
     if (!response.ok) {
       const error = (data && data.error) || {};
       if (response.status === 401) sessionEnded();
-      throw new Refusal(error.message || MESSAGES[response.status] || MESSAGES[500], error.code || "error",
-        response.status, error.fields);
+      const refusal = new Refusal(error.message ? t(error.message) : MESSAGES[response.status] || MESSAGES[500],
+        error.code || "error", response.status, error.fields);
+      refusal.current = error.current;  // customer_already_connected: who is on the sale
+      throw refusal;
     }
     return data;
   }
@@ -78,7 +111,7 @@
   async function fragment(path) {
     const response = await fetch(path, { credentials: "same-origin", headers: { "X-Fragment": "1" } });
     if (response.status === 401) { sessionEnded(); throw new Refusal(MESSAGES[401], "session_expired", 401); }
-    if (!response.ok) throw new Refusal(await response.text() || MESSAGES[500], "error", response.status);
+    if (!response.ok) throw new Refusal(t(await response.text()) || MESSAGES[500], "error", response.status);
     return response.text();
   }
 
@@ -112,11 +145,56 @@
     sessionOver = true;
     if (source) source.close();
     $("#session-banner").hidden = false;
-    setLive("off", "Signed out");
+    setLive("off", t("Signed out"));
   }
 
   function updateEmpty() {
-    root.classList.toggle("has-prompts", prompts.children.length > 0);
+    const shown = Array.from(prompts.children).filter((el) => !el.hidden);
+    root.classList.toggle("has-prompts", shown.length > 0);
+    // The newest prompt about a person is most likely the customer at the till: highlight it.
+    const people = shown.filter((el) => el.matches(".prompt-registration, .prompt-card, .prompt-person"));
+    people.forEach((el, index) => el.classList.toggle("prompt-current", index === 0 && people.length > 1));
+  }
+
+  /* ---------- ages and countdowns, every second ---------- */
+
+  function clockTime(ms) {
+    const seconds = Math.max(0, Math.ceil(ms / 1000));
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function ago(ms) {
+    const minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return t("just now");
+    if (minutes < 60) return t("{n} min ago", { n: minutes });
+    return t("{n} h ago", { n: Math.floor(minutes / 60) });
+  }
+
+  function tickTimes() {
+    const now = serverNow();
+    prompts.querySelectorAll(".prompt-age[data-since]").forEach((el) => {
+      const since = Date.parse(el.dataset.since);
+      if (isNaN(since)) return;
+      if (el.dataset.clock === undefined) el.dataset.clock = el.textContent.trim();
+      const clock = el.dataset.clock;
+      el.textContent = clock ? `${clock} · ${ago(now - since)}` : ago(now - since);
+    });
+    prompts.querySelectorAll(".prompt-expiry[data-until]").forEach((el) => {
+      const until = Date.parse(el.dataset.until);
+      if (isNaN(until)) return;
+      const left = until - now;
+      const item = el.closest(".prompt");
+      if (left <= 0) {
+        if (item && item.matches(".prompt-lockout")) { item.remove(); updateEmpty(); return; }
+        el.textContent = t("expired");
+        if (item) item.classList.add("prompt-expired");
+        return;
+      }
+      el.textContent = (el.dataset.template === "unlocks" ? t("unlocks in {time}", { time: clockTime(left) })
+        : t("expires in {time}", { time: clockTime(left) }));
+      el.classList.toggle("soon", left < 60000);
+    });
   }
 
   /* ---------- the sale panel ---------- */
@@ -145,35 +223,99 @@
     return Array.from(prompts.children).find((el) => el.dataset[attribute] === value) || null;
   }
 
-  function addRegistrationPrompt(data) {
+  async function addRegistrationPrompt(data) {
     const reference = data.registration;
     if (!reference || resolved.has(reference) || findPrompt("registration", reference)) return;
-    const item = fromTemplate("tpl-registration");
-    item.dataset.registration = reference;
-    $(".prompt-name", item).textContent = data.name || "A customer";
-    $(".prompt-source", item).textContent = SOURCES[data.source] || "";
+    let html;
+    try {
+      html = await fragment(`/console/${registerId}/prompts/registrations/${encodeURIComponent(reference)}`);
+    } catch (err) {
+      if (err.status !== 401 && err.status !== 404) toast(err.message, "error");
+      return;
+    }
+    // Resolved, or shown by a faster copy of the event, while the card was on its way.
+    if (!html.trim() || resolved.has(reference) || findPrompt("registration", reference)) return;
+    const holder = document.createElement("ul");
+    holder.innerHTML = html;
+    const item = holder.firstElementChild;
+    if (!item) return;
+    item.classList.add("prompt-new");
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
-    // The event carries only the name; the masked details and whether a name is missing follow.
-    api("GET", `/api/v1/registrations/${encodeURIComponent(reference)}`).then((view) => {
-      const detail = $(".prompt-detail", item);
-      for (const key of ["phone", "email", "personal_id"]) {
-        if (view.fields && view.fields[key]) {
-          const span = document.createElement("span");
-          span.textContent = view.fields[key];
-          detail.appendChild(span);
-        }
-      }
-      if (view.needs_completion) $('[data-action="confirm"]', item).hidden = true;
-    }).catch(() => {});
   }
 
   function removeRegistrationPrompt(reference) {
     resolved.add(reference);
+    const waiting = pendingAborts.get(reference);
+    if (waiting) { clearTimeout(waiting.timer); waiting.box.remove(); pendingAborts.delete(reference); }
     const item = findPrompt("registration", reference);
     if (item) item.remove();
     updateEmpty();
   }
+
+  /* ---------- abort, with a few seconds to undo it ---------- */
+
+  function undoToast(text, onUndo) {
+    const box = fromTemplate("tpl-undo");
+    $(".toast-text", box).textContent = text;
+    $("[data-undo]", box).addEventListener("click", onUndo);
+    $("#toasts").appendChild(box);
+    return box;
+  }
+
+  function abortLater(item) {
+    const reference = item.dataset.registration;
+    if (pendingAborts.has(reference)) return;
+    const name = item.dataset.name || "";
+    item.hidden = true;
+    updateEmpty();
+    const box = undoToast(t("Registration of {name} aborted.", { name }), () => {
+      const waiting = pendingAborts.get(reference);
+      if (!waiting) return;
+      clearTimeout(waiting.timer);
+      waiting.box.remove();
+      pendingAborts.delete(reference);
+      item.hidden = false;
+      updateEmpty();
+      toast(t("Abort undone: {name} is still waiting.", { name }), "ok");
+    });
+    const timer = setTimeout(() => abortNow(reference), UNDO_MS);
+    pendingAborts.set(reference, { timer, item, box });
+  }
+
+  async function abortNow(reference) {
+    const waiting = pendingAborts.get(reference);
+    if (!waiting) return;
+    pendingAborts.delete(reference);
+    waiting.box.remove();
+    try {
+      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
+      removeRegistrationPrompt(reference);
+      toast(t("Registration aborted; the customer's details were removed."), "ok");
+    } catch (err) {
+      if (["registration_confirmed", "registration_aborted", "registration_expired"].includes(err.code) ||
+          err.status === 404) {
+        removeRegistrationPrompt(reference);
+      } else {
+        waiting.item.hidden = false;
+        updateEmpty();
+      }
+      toast(err.message || MESSAGES[500], "error");
+    }
+  }
+
+  // Leaving the page does not take an abort back: what is still waiting is sent now.
+  window.addEventListener("pagehide", () => {
+    for (const [reference, waiting] of pendingAborts) {
+      clearTimeout(waiting.timer);
+      fetch(`/api/v1/registrations/${encodeURIComponent(reference)}/abort`, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      });
+    }
+    pendingAborts.clear();
+  });
 
   function addCardPrompt(code) {
     if (!code || findPrompt("card", code)) return;
@@ -181,8 +323,11 @@
     item.dataset.card = code;
     $(".prompt-code", item).textContent = code;
     const owner = panel().dataset.customerName;
-    $(".prompt-detail", item).textContent = owner ? `Press Link to give it to ${owner}.` : "Press Link, then pick the customer.";
+    $(".prompt-detail", item).textContent = owner ? t("Press Link to give it to {name}.", { name: owner })
+      : t("Press Link, then pick the customer.");
+    $(".prompt-age", item).dataset.since = new Date(serverNow()).toISOString();
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -203,11 +348,12 @@
     if (existing) existing.remove();
     const item = fromTemplate("tpl-lockout");
     item.dataset.lockout = key;
-    $(".prompt-kiosk", item).textContent = data.kiosk_name || "The kiosk";
-    const until = new Date(data.until);
-    $(".prompt-until", item).textContent = isNaN(until) ? data.until
-      : until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    $(".prompt-kiosk", item).textContent = data.kiosk_name || t("The kiosk");
+    // The server says the time on the shop's 24-hour clock; the page never formats a clock time itself.
+    $(".prompt-until", item).textContent = data.until_local || "";
+    $(".prompt-expiry", item).dataset.until = data.until || "";
     prompts.prepend(item);
+    tickTimes();
     updateEmpty();
   }
 
@@ -221,18 +367,19 @@
 
   function handle(event) {
     const data = event.data || {};
+    document.dispatchEvent(new CustomEvent("console:event", { detail: event }));  // connect.js: connection prompts
     switch (event.type) {
       case "registration_created":
         addRegistrationPrompt(data);
         break;
       case "registration_resolved":
         removeRegistrationPrompt(data.registration);
-        if (data.status === "expired") toast("A registration request expired.", "warn");
+        if (data.status === "expired") toast(t("A registration request expired."), "warn");
         break;
       case "customer_connected": {
         const current = panel().dataset.sale;
         const text = data.sale && data.sale !== current && panel().dataset.closed === data.sale
-          ? `Receipt tracked to ${data.name}` : `Customer connected: ${data.name}`;
+          ? t("Receipt tracked to {name}", { name: data.name }) : t("Customer connected: {name}", { name: data.name });
         addInfoPrompt("connected:" + data.customer, text);
         refreshPanel();
         break;
@@ -242,13 +389,13 @@
         break;
       case "kiosk_lockout_lifted":
         removeLockoutPrompt(data.kiosk);
-        toast(`${data.kiosk_name || "The kiosk"} can be used again.`, "ok");
+        toast(t("{name} can be used again.", { name: data.kiosk_name || t("The kiosk") }), "ok");
         break;
       case "unlinked_card_shown":
         addCardPrompt(data.card);
         break;
       case "mobile_session_updated":
-        $("#kiosk-status").textContent = data.status === "opened" ? "A customer is filling in the phone form…" : "";
+        $("#kiosk-status").textContent = data.status === "opened" ? t("A customer is filling in the phone form…") : "";
         break;
       case "sale_opened":
       case "sale_updated":
@@ -266,7 +413,7 @@
     // A new EventSource starts from what this page has seen; the browser's own
     // reconnects send Last-Event-ID, which the server prefers.
     source = new EventSource(`/console/${registerId}/events?after=${lastEventId}`);
-    source.onopen = () => setLive("on", "Live");
+    source.onopen = () => setLive("on", t("Live"));
     source.onmessage = (message) => {
       let event;
       try { event = JSON.parse(message.data); } catch (err) { return; }
@@ -277,7 +424,7 @@
     source.addEventListener("session", () => sessionEnded());
     source.onerror = () => {
       if (sessionOver) return;
-      setLive("off", "Reconnecting…");
+      setLive("off", t("Reconnecting…"));
       if (source.readyState === EventSource.CLOSED) {
         // Refused outright (signed out, server restarting): find out which, then start again.
         setTimeout(() => {
@@ -296,13 +443,14 @@
     const banner = $("#mode-banner");
     const title = $("#mode-title");
     if (mode.kind === "link") {
-      title.textContent = "Link a card";
-      $("#mode-text").textContent = `Card ${mode.card}: search for the customer, then press Link card.`;
+      title.textContent = t("Link a card");
+      $("#mode-text").textContent = t("Card {card}: search for the customer, then press Link card.", { card: mode.card });
     } else if (mode.kind === "track") {
-      title.textContent = "Track a receipt";
-      $("#mode-text").textContent = `Receipt #${mode.receipt}: search for the customer, then press Track.`;
+      title.textContent = t("Track a receipt");
+      $("#mode-text").textContent = t("Receipt #{receipt}: search for the customer, then press Track.",
+        { receipt: mode.receipt });
     } else {
-      title.textContent = "Connect a customer";
+      title.textContent = t("Connect a customer");
     }
     banner.hidden = mode.kind === "connect";
     relabelResults();
@@ -310,7 +458,7 @@
   }
 
   function relabelResults() {
-    const label = { connect: "Connect", link: "Link card", track: "Track" }[mode.kind];
+    const label = { connect: t("Connect"), link: t("Link card"), track: t("Track") }[mode.kind];
     results.querySelectorAll('[data-action="pick"]').forEach((button) => { button.textContent = label; });
   }
 
@@ -349,23 +497,28 @@
         scan.value = "";
         results.innerHTML = "";
         setMode({ kind: "connect" });
-        toast(outcome.message, "ok");
+        toast(outcomeText(outcome), "ok");
         refreshPanel();
         break;
       case "no_open_sale":
         scan.value = "";
         showOpenAndConnect(outcome);
         break;
+      case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
+        scan.value = "";
+        results.innerHTML = "";
+        scanMessage(outcome.message, "info");
+        break;
       case "link_card":
         scan.value = "";
         results.innerHTML = "";
         setMode({ kind: "link", card: outcome.card });
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       case "create":
         scan.value = "";
         openDialog({ kind: "create" }, outcome.prefill || {});
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       default:
         search(outcome.query || text);
@@ -376,17 +529,17 @@
     results.innerHTML = "";
     const box = document.createElement("div");
     box.className = "scan-message scan-info";
-    box.textContent = outcome.message + " ";
+    box.textContent = (outcome.text || outcomeText(outcome)) + " ";
     const button = document.createElement("button");
     button.type = "button";
     button.className = "btn";
-    button.textContent = "Open sale and connect";
+    button.textContent = t("Open sale and connect");
     button.addEventListener("click", async () => {
       try {
         const sale = await api("POST", "/api/v1/sales", { register: String(registerId) });
         await api("PUT", `/api/v1/sales/${sale.reference}/customer`, { customer: outcome.customer.reference });
         results.innerHTML = "";
-        toast(`Connected ${outcome.customer.name}.`, "ok");
+        toast(t("Connected {name}.", { name: outcome.customer.name }), "ok");
         refreshPanel();
       } catch (err) { toast(err.message, "error"); }
     });
@@ -457,10 +610,10 @@
       if (field && hint) { field.textContent = hint; field.hidden = false; }
     }
     const completing = next.kind === "complete";
-    $("#dialog-title").textContent = completing ? `Complete: ${next.name}` : "Create customer";
+    $("#dialog-title").textContent = completing ? t("Complete: {name}", { name: next.name }) : t("Create customer");
     $("#dialog-lead").textContent = completing
-      ? "Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave."
-      : "Enter at least a name. The customer is connected to the open sale.";
+      ? t("Filled in from the kiosk. Add what is missing; a blank field keeps what the customer gave.")
+      : t("Enter at least a name. The customer is connected to the open sale.");
     $("#marketing-row").hidden = completing;
     form.querySelector('[data-field="birth_date"]').hidden = completing;
     if (!dialog.open) dialog.showModal();
@@ -477,17 +630,27 @@
     return out;
   }
 
+  // A refused field is named by its label ("Förnamn: ange ..."), never first_name, and marked where it is.
+  const DUPLICATE_FIELDS = { duplicate_phone: "phone", duplicate_personal_id: "personal_id" };
+  function lowerFirst(text) { return text.length > 1 && text[1] === text[1].toLowerCase() ? text[0].toLowerCase() + text.slice(1) : text; }
   function showFieldErrors(err) {
-    $("#dialog-error").textContent = err.message;
-    $("#dialog-error").hidden = false;
-    for (const problem of err.fields || []) {
+    const problems = (err.fields || []).map((p) => ({ field: p.field, message: t(p.message) }));
+    if (!problems.length && DUPLICATE_FIELDS[err.code]) problems.push({ field: DUPLICATE_FIELDS[err.code], message: err.message });
+    const summary = [];
+    for (const problem of problems) {
       const holder = form.querySelector(`[data-field="${problem.field}"]`);
-      if (!holder) continue;
+      if (!holder) { summary.push(problem.message); continue; }
       const box = $(".field-error", holder);
+      box.id = `f-${problem.field}-error`;
       box.textContent = problem.message;
       box.hidden = false;
-      $("input", holder).setAttribute("aria-invalid", "true");
+      const input = $("input", holder);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", box.id);
+      summary.push(`${$("label", holder).textContent}: ${lowerFirst(problem.message)}`);
     }
+    $("#dialog-error").textContent = summary.length ? summary.join("; ") : err.message;
+    $("#dialog-error").hidden = false;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -502,13 +665,13 @@
         const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(dialogMode.reference)}/complete`,
           edits);
         removeRegistrationPrompt(dialogMode.reference);
-        toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+        toast(t("Created {name}.", { name: `${done.customer.first_name} ${done.customer.last_name}`.trim() }), "ok");
       } else {
         const body = formValues();
         body.marketing_consent = form.elements.marketing_consent.checked;
         const outcome = await api("POST", `/api/v1/console/${registerId}/customers`, body);
-        toast(outcome.outcome === "connected" ? outcome.message.replace("Connected", "Created and connected")
-          : `Created ${outcome.customer.name}. No sale is open.`, "ok");
+        toast(outcome.outcome === "connected" ? t("Created and connected {name}.", { name: outcome.customer.name })
+          : t("Created {name}. No sale is open.", { name: outcome.customer.name }), "ok");
         scan.value = "";
         results.innerHTML = "";
         scanMessage("");
@@ -531,7 +694,7 @@
       for (const [name, value] of Object.entries(fields)) {
         if (!value) continue;
         // Phone and personal ID arrive masked: shown as a hint, kept when left blank.
-        if (name === "phone" || name === "personal_id") hints[name] = `Given: ${value} (leave blank to keep)`;
+        if (name === "phone" || name === "personal_id") hints[name] = t("Given: {value} (leave blank to keep)", { value });
         else values[name] = value;
       }
       openDialog({ kind: "complete", reference, name: view.name }, values, hints);
@@ -549,15 +712,27 @@
     if (mode.kind === "link") {
       const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(mode.card)}/link`,
         { customer });
-      toast(outcome.message, "ok");
+      toast(t("Card {card} is now linked to {name}.", { card: outcome.card, name }) +
+        (outcome.outcome === "connected" ? "" : " " + t("No sale is open.")), "ok");
     } else if (mode.kind === "track") {
       await api("PUT", `/api/v1/sales/${mode.sale}/customer`, { customer });
-      toast(`Receipt #${mode.receipt} tracked to ${name}.`, "ok");
+      toast(t("Receipt #{receipt} tracked to {name}.", { receipt: mode.receipt, name }), "ok");
     } else {
       const sale = panel().dataset.sale;
-      if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, message: `${name}: no sale is open.` }); return; }
-      await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
-      toast(`Connected ${name}.`, "ok");
+      if (!sale) { showOpenAndConnect({ customer: { reference: customer, name }, text: t("{name}: no sale is open.", { name }) });
+        return;
+      }
+      try {
+        await api("PUT", `/api/v1/sales/${sale}/customer`, { customer });
+      } catch (err) {
+        if (err.code !== "customer_already_connected") throw err;
+        // The first connection stands: ask before replacing (connect.js shows the prompt).
+        document.dispatchEvent(new CustomEvent("console:replace",
+          { detail: { sale, customer, name, current: err.current || {} } }));
+        results.innerHTML = "";
+        return;
+      }
+      toast(t("Connected {name}.", { name }), "ok");
     }
     scan.value = "";
     results.innerHTML = "";
@@ -583,15 +758,15 @@
       const reference = button.closest("[data-registration]").dataset.registration;
       const done = await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/confirm`);
       removeRegistrationPrompt(reference);
-      toast(`Created ${done.customer.first_name} ${done.customer.last_name}`.trim() + ".", "ok");
+      toast(t("Created {name}.", { name: `${done.customer.first_name} ${done.customer.last_name}`.trim() }), "ok");
       refreshPanel();
     },
     "complete": (button) => completeRegistration(button.closest("[data-registration]").dataset.registration),
-    "abort": async (button) => {
-      const reference = button.closest("[data-registration]").dataset.registration;
-      await api("POST", `/api/v1/registrations/${encodeURIComponent(reference)}/abort`);
-      removeRegistrationPrompt(reference);
-      toast("Registration aborted; the customer's details were removed.", "ok");
+    "abort": (button) => abortLater(button.closest("[data-registration]")),
+    "lift-lockout": async (button) => {
+      const item = button.closest("[data-lockout]");
+      await api("POST", `/api/v1/console/${registerId}/kiosks/${encodeURIComponent(item.dataset.lockout)}/lockout/lift`);
+      removeLockoutPrompt(item.dataset.lockout);
     },
     "link-prompt": async (button) => {
       const item = button.closest("[data-card]");
@@ -599,7 +774,8 @@
       if (owner) {
         const outcome = await api("POST", `/api/v1/console/${registerId}/cards/${encodeURIComponent(item.dataset.card)}/link`,
           { customer: owner });
-        toast(outcome.message, "ok");
+        toast(t("Card {card} is now linked to {name}.", { card: outcome.card, name: panel().dataset.customerName }) +
+          (outcome.outcome === "connected" ? "" : " " + t("No sale is open.")), "ok");
         refreshPanel();
       } else {
         setMode({ kind: "link", card: item.dataset.card });
@@ -630,6 +806,9 @@
     }
   });
 
+  window.counterConsole = { toast, refreshPanel };  // for connect.js
   updateEmpty();
+  tickTimes();
+  setInterval(tickTimes, 1000);
   listen();
 })();

@@ -17,6 +17,16 @@
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const previewBox = document.getElementById("preview");
   const previewButton = document.getElementById("preview-button");
+  // Texts are msgids, translated from the catalogue the page embeds (the page's language).
+  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  const LANG = document.documentElement.lang || "sv";
+  function t(text, values) {
+    const found = TEXTS[text] || text;
+    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
+  }
+  const ORIGINS = { kiosk: t("kiosk"), mobile: t("phone form"), cashier: t("cashier"), import: t("import"),
+                    admin: t("back office"), api: t("POS integration") };
+  function originName(origin) { return ORIGINS[origin] || origin; }
 
   let model;
   try {
@@ -84,7 +94,7 @@
 
   function valueWidget(rule) {
     const kind = kindOf(rule);
-    const label = `${config.field_labels[rule.field]} value`;
+    const label = t("{field} value", { field: config.field_labels[rule.field] });
     const set = (value) => { rule.value = value; save(); };
     const input = (attrs, read) => el("input", { ...attrs, "aria-label": label, oninput: (e) => set(read(e.target.value)) });
     const list = rule.field === "tag" || rule.field === "label" ? datalist(rule.field) : null;
@@ -97,7 +107,7 @@
         return input({ value: rule.value ?? "", list, placeholder: kind === "postcode" ? "113 45" : "" }, (v) => v);
       case "texts":
       case "postcodes":
-        return input({ value: (rule.value || []).join(", "), list, placeholder: "one, two, three" }, asList);
+        return input({ value: (rule.value || []).join(", "), list, placeholder: t("one, two, three") }, asList);
       case "age":
       case "days":
         return input({ value: rule.value ?? "", inputmode: "numeric", class: "narrow-input" }, asNumber);
@@ -106,18 +116,18 @@
         rule.value = pair;
         const part = (index) => el("input", {
           value: pair[index], inputmode: "numeric", class: "narrow-input",
-          "aria-label": index ? "Highest age" : "Lowest age",
+          "aria-label": index ? t("Highest age") : t("Lowest age"),
           oninput: (e) => { pair[index] = asNumber(e.target.value); set(pair); },
         });
-        return el("span", { class: "pair" }, part(0), el("span", { text: "and" }), part(1));
+        return el("span", { class: "pair" }, part(0), el("span", { text: t("and") }), part(1));
       }
       case "date":
         return input({ type: "date", value: rule.value ?? "" }, (v) => v);
       case "bool":
-        return select([["true", "yes"], ["false", "no"]], String(rule.value !== false), label,
+        return select([["true", t("yes")], ["false", t("no")]], String(rule.value !== false), label,
           (e) => set(e.target.value === "true"));
       case "origin":
-        return select(config.origins.map((o) => [o, o]), rule.value, label, (e) => set(e.target.value));
+        return select(config.origins.map((o) => [o, originName(o)]), rule.value, label, (e) => set(e.target.value));
       case "origins": {
         const chosen = new Set(rule.value || []);
         const box = el("span", { class: "choices" });
@@ -126,7 +136,7 @@
             type: "checkbox", checked: chosen.has(origin),
             onchange: (e) => { e.target.checked ? chosen.add(origin) : chosen.delete(origin); set([...chosen]); },
           });
-          box.append(el("label", { class: "check small" }, tick, el("span", { text: origin })));
+          box.append(el("label", { class: "check small" }, tick, el("span", { text: originName(origin) })));
         }
         return box;
       }
@@ -144,13 +154,13 @@
   }
 
   function ruleRow(rule, path, remove) {
-    const fieldSelect = select(config.field_order.map((f) => [f, config.field_labels[f]]), rule.field, "Field", (e) => {
+    const fieldSelect = select(config.field_order.map((f) => [f, config.field_labels[f]]), rule.field, t("Field"), (e) => {
       Object.keys(rule).forEach((key) => delete rule[key]);
       Object.assign(rule, newRule(e.target.value));
       render();
     });
     const opSelect = select(
-      (config.op_order[rule.field] || []).map((op) => [op, config.op_labels[op] || op]), rule.op, "Operator",
+      (config.op_order[rule.field] || []).map((op) => [op, config.op_labels[op] || op]), rule.op, t("Operator"),
       (e) => {
         const before = kindOf(rule);
         rule.op = e.target.value;
@@ -162,19 +172,19 @@
       },
     );
     const plan = rule.field === "membership" ? el("input", {
-      value: rule.plan || "", placeholder: "any plan", list: datalist("plan"), class: "plan-input", "aria-label": "Plan",
+      value: rule.plan || "", placeholder: t("any plan"), list: datalist("plan"), class: "plan-input", "aria-label": t("Plan"),
       oninput: (e) => { if (e.target.value.trim()) rule.plan = e.target.value; else delete rule.plan; save(); },
     }) : null;
     const row = el("div", { class: "rule-row", "data-path": path },
       fieldSelect, plan, opSelect, valueWidget(rule),
-      el("button", { type: "button", class: "btn btn-small btn-danger-outline", "aria-label": "Remove rule", text: "✕",
+      el("button", { type: "button", class: "btn btn-small btn-danger-outline", "aria-label": t("Remove rule"), text: "✕",
                      onclick: remove }));
     return el("li", { class: "rule" }, row, ...errorsAt(path, false));
   }
 
   function groupBox(group, path, depth, remove) {
-    const match = select([["all", "all of these rules (AND)"], ["any", "any of these rules (OR)"]], group.match,
-      "Match", (e) => { group.match = e.target.value; save(); });
+    const match = select([["all", t("all of these rules (AND)")], ["any", t("any of these rules (OR)")]], group.match,
+      t("Match"), (e) => { group.match = e.target.value; save(); });
     const rules = el("ul", { class: "rules" });
     group.rules.forEach((rule, index) => {
       const childPath = `${path}.rules.${index}`;
@@ -183,16 +193,16 @@
                                   : ruleRow(rule, childPath, drop));
     });
     const add = el("div", { class: "rule-actions" },
-      el("button", { type: "button", class: "btn btn-small btn-secondary", text: "+ Rule",
+      el("button", { type: "button", class: "btn btn-small btn-secondary", text: t("+ Rule"),
                      onclick: () => { group.rules.push(newRule("tag")); render(); } }),
       depth < config.max_depth ? el("button", {
-        type: "button", class: "btn btn-small btn-secondary", text: "+ Group of rules",
+        type: "button", class: "btn btn-small btn-secondary", text: t("+ Group of rules"),
         onclick: () => { group.rules.push({ match: group.match === "all" ? "any" : "all", rules: [newRule("tag")] }); render(); },
       }) : null,
       remove ? el("button", { type: "button", class: "btn btn-small btn-danger-outline",
-                              text: depth === 1 ? "Remove all criteria" : "Remove group", onclick: remove }) : null);
+                              text: depth === 1 ? t("Remove all criteria") : t("Remove group"), onclick: remove }) : null);
     return el("fieldset", { class: `rule-group depth-${depth}`, "data-path": path },
-      el("legend", {}, el("span", { text: "Customers who meet " }), match),
+      el("legend", {}, el("span", { text: t("Customers who meet") + " " }), match),
       ...errorsAt(path, false), rules, add);
   }
 
@@ -200,8 +210,8 @@
     for (const node of Array.from(editor.children)) if (node.tagName !== "DATALIST") node.remove();
     if (model === null) {
       editor.append(el("div", { class: "no-criteria" },
-        el("p", { text: "Only customers added by hand are members." }),
-        el("button", { type: "button", class: "btn btn-secondary", text: "+ Add criteria",
+        el("p", { text: t("Only customers added by hand are members.") }),
+        el("button", { type: "button", class: "btn btn-secondary", text: t("+ Add criteria"),
                        onclick: () => { model = { match: "all", rules: [newRule("tag")] }; render(); } })));
     } else {
       editor.append(groupBox(model, "criteria", 1, () => { model = null; render(); }));
@@ -220,10 +230,10 @@
     save();
     previewBox.hidden = false;
     if (model === null) {
-      previewBox.replaceChildren(el("p", {}, el("strong", { text: "Only customers added by hand." })));
+      previewBox.replaceChildren(el("p", {}, el("strong", { text: t("Only customers added by hand.") })));
       return;
     }
-    previewBox.replaceChildren(el("p", { class: "muted", text: "Counting…" }));
+    previewBox.replaceChildren(el("p", { class: "muted", text: t("Counting…") }));
     previewButton.disabled = true;
     try {
       const response = await fetch("/api/v1/groups/preview", {
@@ -235,21 +245,23 @@
       if (!response.ok) {
         errors = {};
         for (const problem of (body.error && body.error.fields) || []) {
-          errors[problem.field.replace(/^criteria\.criteria/, "criteria")] = problem.message;
+          errors[problem.field.replace(/^criteria\.criteria/, "criteria")] = t(problem.message);
         }
         render();
-        previewBox.replaceChildren(el("p", { class: "field-error", text: "Check the rules marked in red." }));
+        previewBox.replaceChildren(el("p", { class: "field-error", text: t("Check the rules marked in red.") }));
         return;
       }
       errors = {};
       render();
-      const names = body.sample.map((c) => c.name).join(", ");
+      // replaceChildren(..., null) would print "null": the example line is left out when nothing matches.
+      const count = Number(body.count) || 0;
+      const names = (body.sample || []).map((c) => c.name).filter(Boolean).join(", ");
       previewBox.replaceChildren(
-        el("p", {}, el("strong", { class: "preview-count", text: body.count.toLocaleString("sv-SE") }),
-           document.createTextNode(" customers match today.")),
-        names ? el("p", { class: "muted small", text: `For example: ${names}` }) : null);
+        el("p", {}, el("strong", { class: "preview-count", text: count.toLocaleString(LANG) }),
+           document.createTextNode(" " + t("customers match today."))),
+        ...(names ? [el("p", { class: "muted small", text: t("For example: {sample}", { sample: names }) })] : []));
     } catch (err) {
-      previewBox.replaceChildren(el("p", { class: "field-error", text: "The preview could not be fetched; try again." }));
+      previewBox.replaceChildren(el("p", { class: "field-error", text: t("The preview could not be fetched; try again.") }));
     } finally {
       previewButton.disabled = false;
     }

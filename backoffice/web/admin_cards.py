@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +16,7 @@ from ..models import CardBatch, Customer, IdCard
 from ..params import MAX_ROW_ID, RowId, is_number
 from ..runtime import Runtime
 from ..services import cards, customers, mail
+from .i18n import tr, translator
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
@@ -181,17 +183,20 @@ def link_card(
             return _card_error(request, rt, code, exc)
         db.commit()
         code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message=Card+linked.", status_code=303)
+    text = tr(request, "Card linked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/unlink")
-def unlink_card(code: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def unlink_card(code: str, request: Request, staff: Staff = Depends(current_manager),
+                rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         card = cards.get_card(db, code)
         cards.unlink(db, card, actor=staff.actor)
         db.commit()
         code = card.code
-    return RedirectResponse(f"/admin/cards/code/{code}?message=Card+unlinked.", status_code=303)
+    text = tr(request, "Card unlinked.")
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/cards/code/{code}/email")
@@ -218,7 +223,8 @@ def email_card(
                                    f"No customer has the e-mail address {address}. Link the card to a customer first.")
                 cards.link(db, card, owner, actor=staff.actor)
             subject, body = mail.card_link_message(rt.settings.shop_name, owner.first_name,
-                                                   cards.card_url(rt.settings.base_url, card.code), card.code)
+                                                   cards.card_url(rt.settings.base_url, card.code), card.code,
+                                                   translator(rt.settings.shop_language))
             mail.queue(db, to=address, subject=subject, body=body, actor=staff.actor, customer_id=owner.id)
         except ApiError as exc:
             db.rollback()
@@ -228,5 +234,5 @@ def email_card(
         db.commit()
         code = card.code
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
-    return RedirectResponse(f"/admin/cards/code/{code}?message=The+card+link+is+on+its+way+to+{address}.",
-                            status_code=303)
+    text = tr(request, "The card link is on its way to {address}.", address=address)
+    return RedirectResponse(f"/admin/cards/code/{code}?message={quote_plus(text)}", status_code=303)

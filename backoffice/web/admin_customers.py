@@ -18,6 +18,8 @@ from ..models import AuditEvent, CustomerGroup, GroupMember, IdCard, Label, Mail
 from ..runtime import Runtime
 from ..services import audit, consent, customer_list, customers, export, memberships, privacy
 from ..services.groups import groups_of
+from . import fields as field_messages
+from .i18n import for_request
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -35,8 +37,12 @@ def _label_names(db) -> list[str]:
     return list(db.execute(select(Label.name).order_by(Label.name)).scalars())
 
 
-def _field_errors(exc: ApiError) -> dict[str, str]:
-    return {f["field"]: f["message"] for f in exc.extra.get("fields", [])} if exc.extra.get("fields") else {}
+def _field_errors(request: Request, exc: ApiError) -> dict[str, str]:
+    return field_messages.field_errors(exc, for_request(request))
+
+
+def _summary(request: Request, exc: ApiError) -> str:
+    return field_messages.summary(exc, for_request(request))
 
 
 def _form_data(form, *, editing: bool) -> dict:
@@ -126,7 +132,8 @@ async def create_customer(request: Request, staff: Staff = Depends(current_manag
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS}, "marketing_consent": marketing}
         return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=None,
-                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+                    values=values, errors=_field_errors(request, error), message=_summary(request, error),
+                    labels=labels)
     customer_list.count_cache.forget()
     return RedirectResponse(f"/admin/customers/{reference}?created=1", status_code=303)
 
@@ -162,7 +169,8 @@ async def table_mode_save(request: Request, staff: Staff = Depends(current_manag
                             consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
                     created.append(customers.staff_view(customer, rt.vault))
                 except ApiError as exc:
-                    failed.append({"values": values, "errors": _field_errors(exc) or {"first_name": exc.message}})
+                    failed.append({"values": values,
+                                   "errors": _field_errors(request, exc) or {"first_name": _summary(request, exc)}})
             db.commit()
         return created, failed
 
@@ -301,7 +309,7 @@ async def edit_customer(
             try:
                 fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
                 if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
-                    raise ApiError(422, "invalid_fields", "Please correct: first_name: Enter at least a first or last name.",
+                    raise ApiError(422, "invalid_fields", "Enter at least a first or last name.",
                                    fields=[{"field": "first_name", "code": "name_required",
                                             "message": "Enter at least a first or last name."}])
                 customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
@@ -320,7 +328,8 @@ async def edit_customer(
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS if k not in ("phone", "personal_id")},
                   "marketing_consent": marketing}
         return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=view,
-                    values=values, errors=_field_errors(error), message=error.message, labels=labels)
+                    values=values, errors=_field_errors(request, error), message=_summary(request, error),
+                    labels=labels)
     return RedirectResponse(f"/admin/customers/{done}?saved=1", status_code=303)
 
 

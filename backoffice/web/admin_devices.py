@@ -1,9 +1,9 @@
-"""Back office: registers and kiosks: create a register, pair a kiosk (token and QR shown once), revoke, last contact,
-and each kiosk's mode (connect, or verify: the venue scanner) with the groups it verifies."""
+"""Back office: registers and kiosks: create a register, pair a kiosk (a pairing code shown as a QR and as text, which
+the unpaired kiosk scans and trades for its device token), revoke, last contact, and each kiosk's mode (connect, or
+verify: the venue scanner) with the groups it verifies."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 from urllib.parse import quote, quote_plus
 
@@ -12,22 +12,20 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from counter_core.pairing import display_code, pairing_payload
+
 from ..auth import runtime
 from ..errors import ApiError
-from ..models import CustomerGroup, Kiosk, Register, utcnow
+from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, lockout, sales, verify
+from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
 
 router = APIRouter(include_in_schema=False)
 STALE_SECONDS = 120  # a kiosk polls its state far more often than this
-
-
-def pairing_payload(base_url: str, token: str) -> str:
-    """What the pairing QR holds: the server to use and the kiosk's device token."""
-    return json.dumps({"backoffice_url": base_url, "device_token": token}, separators=(",", ":"))
 
 
 def _overview(db) -> list[dict]:
@@ -39,6 +37,7 @@ def _overview(db) -> list[dict]:
             {
                 "register": register,
                 "open_sale": sales.open_sale_of(db, register.id),
+                "pairings": [_pairing_view(p, now) for p in devices.recent_pairing_codes(db, register.id)],
                 "kiosks": [
                     {
                         "kiosk": k,
@@ -86,7 +85,8 @@ def create_register(
             db.rollback()
             return _devices_page(request, rt, status=exc.status, message=exc.message)
         db.commit()
-    return RedirectResponse(f"/admin/devices?notice=Register+{register.name}+created.", status_code=303)
+    text = tr(request, "Register {name} created.", name=register.name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/devices/kiosks")
@@ -97,19 +97,48 @@ def pair_kiosk(
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    """Pair a kiosk; the answer is the only time its device token is ever shown."""
+    """A pairing code for the register: this answer is the only time the code is shown (QR and text)."""
     with rt.sessions() as db:
         target = sales.get_register(db, register_id)
-        kiosk, token = devices.pair_kiosk(db, target, name.strip(), actor=staff.actor)
+        pairing, code = devices.create_pairing_code(db, target, name.strip(), actor=staff.actor)
         db.commit()
-        kiosk_name, register_name = kiosk.name, target.name
-    payload = pairing_payload(rt.settings.base_url, token)
-    return page(request, "admin/paired.html", section="devices", kiosk_name=kiosk_name, register_name=register_name,
-                token=token, payload=payload, qr=qr(payload))
+        view = _pairing_view(pairing, utcnow())
+    payload = pairing_payload(rt.settings.base_url, code)
+    return page(request, "admin/paired.html", section="devices", pairing=view, code=display_code(code),
+                payload=payload, qr=qr(payload), base_url=rt.settings.base_url)
+
+
+def _pairing_view(pairing: PairingCode, now) -> dict:
+    return {
+        "id": pairing.id,
+        "register_name": pairing.register.name,
+        "kiosk_name": pairing.kiosk.name if pairing.kiosk else pairing.kiosk_name,
+        "created_at": pairing.created_at,
+        "expires_at": pairing.expires_at,
+        "used_at": pairing.used_at,
+        "status": devices.pairing_status(pairing, now),
+        "seconds_left": max(0, int((pairing.expires_at - now).total_seconds())),
+    }
+
+
+@router.get("/admin/devices/pairing/{pairing_id}")
+def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
+                  rt: Runtime = Depends(runtime)) -> dict:
+    """Whether the pairing code has been used (the pairing page asks every few seconds)."""
+    with rt.read_sessions() as db:
+        pairing = db.get(PairingCode, pairing_id)
+        if pairing is None:
+            raise ApiError(404, "pairing_not_found", "There is no such pairing code.")
+        view = _pairing_view(pairing, utcnow())
+    view["used_at_local"] = view["used_at"].astimezone().strftime("%H:%M:%S") if view["used_at"] else ""
+    for key in ("created_at", "expires_at", "used_at"):
+        view[key] = view[key].isoformat() if view[key] else None
+    return view
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
-def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def revoke_kiosk(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
         if kiosk is None:
@@ -117,11 +146,13 @@ def revoke_kiosk(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
         devices.revoke_kiosk(db, kiosk, actor=staff.actor)
         db.commit()
         name = kiosk.name
-    return RedirectResponse(f"/admin/devices?notice={name}+has+been+unpaired.", status_code=303)
+    text = tr(request, "{name} has been unpaired.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
-def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def lift_lockout(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
+                 rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
     with rt.sessions() as db:
         kiosk = db.get(Kiosk, kiosk_id)
@@ -131,7 +162,8 @@ def lift_lockout(kiosk_id: RowId, staff: Staff = Depends(current_manager), rt: R
         db.commit()
         name = kiosk.name
     rt.notifier.notify()
-    return RedirectResponse(f"/admin/devices?notice={quote_plus(name + ' can be used again.')}", status_code=303)
+    text = tr(request, "{name} can be used again.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 def _paired_kiosk(db, kiosk_id: int) -> Kiosk:
@@ -182,5 +214,7 @@ async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depen
         return _mode_page(request, rt, kiosk_id, mode=mode, selection=group_ids, message=problem,
                           status=422)
     rt.notifier.notify()
-    what = "connects customers to sales" if mode == "connect" else "is a venue scanner"
-    return RedirectResponse(f"/admin/devices?notice={quote(f'{name} now {what}.')}", status_code=303)
+    _ = for_request(request)
+    text = _("{name} now connects customers to sales.", name=name) if mode == "connect" else \
+        _("{name} is now a venue scanner.", name=name)
+    return RedirectResponse(f"/admin/devices?notice={quote(text)}", status_code=303)

@@ -4,7 +4,7 @@ delete, and customers added or removed by hand."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,8 +17,10 @@ from ..models import CustomerTag, Label
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
-from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, parse_criteria
+from ..services.criteria import CREATED_BY, FIELDS, MAX_DEPTH, VALUE_KINDS, describe, parse_criteria
+from . import fields as field_messages
 from .admin_cards import _find_customer
+from .i18n import N_, Gettext, for_request, tr
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -28,39 +30,47 @@ SAMPLE_SIZE = 10
 
 # The editor's words for fields and operators (the JSON keeps the machine names).
 FIELD_LABELS = {
-    "tag": "Tag", "label": "Label", "membership": "Membership", "age": "Age", "postcode": "Postcode",
-    "created_by": "Created by", "has_email": "Has e-mail", "has_phone": "Has phone", "customer_since": "Customer since",
+    "tag": N_("Tag"), "label": N_("Label"), "membership": N_("Membership"), "age": N_("Age"), "postcode": N_("Postcode"),
+    "created_by": N_("Created by"), "has_email": N_("Has e-mail"), "has_phone": N_("Has phone"), "customer_since": N_("Customer since"),
 }
 OP_LABELS = {
-    "has": "has", "has_not": "does not have", "has_any": "has any of", "has_none": "has none of",
-    "active": "active today", "not_active": "not active today", "active_on": "active on", "ever": "ever had",
-    "never": "never had", "expires_within": "ends within (days)", "ended_within": "ended in the last (days)",
-    "eq": "is", "ne": "is not", "lt": "under", "lte": "at most", "gt": "over", "gte": "at least",
-    "between": "between", "equals": "is", "starts_with": "starts with", "in": "is one of", "is": "is",
-    "is_not": "is not", "before": "before", "on_or_after": "on or after", "at_least_days": "for at least (days)",
-    "within_days": "for less than (days)",
+    "has": N_("has"), "has_not": N_("does not have"), "has_any": N_("has any of"), "has_none": N_("has none of"),
+    "active": N_("active today"), "not_active": N_("not active today"), "active_on": N_("active on"), "ever": N_("ever had"),
+    "never": N_("never had"), "expires_within": N_("ends within (days)"), "ended_within": N_("ended in the last (days)"),
+    "eq": N_("is"), "ne": N_("is not"), "lt": N_("under"), "lte": N_("at most"), "gt": N_("over"), "gte": N_("at least"),
+    "between": N_("between"), "equals": N_("is"), "starts_with": N_("starts with"), "in": N_("is one of"), "is": N_("is"),
+    "is_not": N_("is not"), "before": N_("before"), "on_or_after": N_("on or after"), "at_least_days": N_("for at least (days)"),
+    "within_days": N_("for less than (days)"),
 }
 
 
-def _editor_config(db) -> dict:
+def _editor_config(db, _: Gettext) -> dict:
     """What the criteria editor needs: fields, operators, value kinds and suggestions from the data."""
     tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(200)).scalars()
     labels = db.execute(select(Label.name).order_by(Label.name).limit(200)).scalars()
     # lists where order matters: the template's tojson sorts object keys
     return {
         "fields": FIELDS, "field_order": list(FIELD_LABELS), "op_order": {f: list(ops) for f, ops in FIELDS.items()},
-        "field_labels": FIELD_LABELS, "op_labels": OP_LABELS, "kinds": VALUE_KINDS,
+        "field_labels": {k: _(v) for k, v in FIELD_LABELS.items()},
+        "op_labels": {k: _(v) for k, v in OP_LABELS.items()}, "kinds": VALUE_KINDS,
         "max_depth": MAX_DEPTH, "origins": list(CREATED_BY),
         "suggestions": {"tag": list(tags), "label": list(labels), "plan": memberships.plan_names(db)},
     }
 
 
-def _problems(exc: ApiError) -> tuple[dict[str, str], dict[str, str]]:
-    """(form field -> message, criteria path -> message) from a refusal."""
+def _group_view(group, _: Gettext) -> dict:
+    """A group as its pages show it: the criteria in the staff member's words."""
+    view = groups.group_view(group)
+    view["criteria_text"] = describe(parse_criteria(view["criteria"]) if view["criteria"] else None, _)
+    return view
+
+
+def _problems(exc: ApiError, _: Gettext) -> tuple[dict[str, str], dict[str, str]]:
+    """(form field -> message, criteria path -> message) from a refusal, in the page's language."""
     fields, criteria = {}, {}
     for problem in exc.extra.get("fields") or []:
         target = criteria if problem["field"].startswith("criteria") else fields
-        target.setdefault(problem["field"], problem["message"])
+        target.setdefault(problem["field"], field_messages.message(problem["message"], _))
     return fields, criteria
 
 
@@ -91,7 +101,7 @@ def _fields_from(values: dict) -> dict:
 def _form_page(request: Request, rt: Runtime, *, group=None, values: dict, status: int = 200, message: str = "",
                errors: dict | None = None, criteria_errors: dict | None = None, preview: dict | None = None):
     with rt.read_sessions() as db:
-        config = _editor_config(db)
+        config = _editor_config(db, for_request(request))
     return page(request, "admin/group_form.html", status=status, section="groups", group=group, values=values,
                 message=message, errors=errors or {}, criteria_errors=criteria_errors or {}, preview=preview,
                 editor_config=config)
@@ -111,7 +121,7 @@ def _preview(rt: Runtime, values: dict) -> dict:
 @router.get("/admin/groups")
 def group_list(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
     with rt.read_sessions() as db:
-        rows = [groups.group_view(g) for g in groups.list_groups(db)]
+        rows = [_group_view(g, for_request(request)) for g in groups.list_groups(db)]
     return page(request, "admin/groups.html", section="groups", groups=rows,
                 notice=request.query_params.get("notice", ""))
 
@@ -145,14 +155,15 @@ async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | Non
         if exc.status == 404:
             raise
         existing = await run_in_threadpool(_group_or_none, rt, group_id)
-        errors, criteria_errors = _problems(exc)
+        errors, criteria_errors = _problems(exc, for_request(request))
         return _form_page(request, rt, group=existing, values=values, status=exc.status, message=exc.message,
                           errors=errors, criteria_errors=criteria_errors)
     if preview is not None:
         return _form_page(request, rt, group=group, values=values, preview=preview)
     rt.notifier.notify()
-    verb = "created" if group_id is None else "saved"
-    return RedirectResponse(f"/admin/groups/{group.id}?notice=Group+{verb}.", status_code=303)
+    _ = for_request(request)
+    text = _("Group created.") if group_id is None else _("Group saved.")
+    return RedirectResponse(f"/admin/groups/{group.id}?notice={quote_plus(text)}", status_code=303)
 
 
 def _group_or_none(rt: Runtime, group_id: int | None):
@@ -176,7 +187,7 @@ def group_page(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.read_sessions() as db:
-        group = groups.group_view(groups.get_group(db, group_id))
+        group = _group_view(groups.get_group(db, group_id), for_request(request))
         picked, _ = group_members.members_page(db, group_id, manual_only=True, limit=200)
         members, next_cursor = group_members.members_page(db, group_id, after=after, limit=50)
     return page(request, "admin/group.html", section="groups", group=group, picked=picked, members=members,
@@ -205,7 +216,7 @@ async def edit_group(group_id: RowId, request: Request, staff: Staff = Depends(c
 def delete_confirm(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
                    rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
-        group = groups.group_view(groups.get_group(db, group_id))
+        group = _group_view(groups.get_group(db, group_id), for_request(request))
     return page(request, "admin/group_delete.html", section="groups", group=group)
 
 
@@ -219,12 +230,13 @@ def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(curre
             groups.delete_group(db, group)
         except ApiError as exc:
             db.rollback()
-            view = groups.group_view(groups.get_group(db, group_id))
+            view = _group_view(groups.get_group(db, group_id), for_request(request))
             return page(request, "admin/group_delete.html", status=exc.status, section="groups", group=view,
                         message=exc.message)
         db.commit()
     rt.notifier.notify()
-    return RedirectResponse(f"/admin/groups?notice=Group+{name}+deleted.", status_code=303)
+    text = tr(request, "Group {name} deleted.", name=name)
+    return RedirectResponse(f"/admin/groups?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/move")
@@ -315,7 +327,7 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
     group_id = row_id(str((await request.form()).get("group_id", "")))
     back = f"/admin/customers/{reference}"
     if group_id is None:
-        return RedirectResponse(_with(back, group_message="Choose a group."), status_code=303)
+        return RedirectResponse(_with(back, group_message=tr(request, "Choose a group.")), status_code=303)
 
     def work():
         with rt.sessions() as db:
@@ -327,4 +339,5 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
             return group.name
 
     name = await run_in_threadpool(work)
-    return RedirectResponse(_with(back, group_notice=f"Added to {name} by hand."), status_code=303)
+    text = tr(request, "Added to {group} by hand.", group=name)
+    return RedirectResponse(_with(back, group_notice=text), status_code=303)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from ..auth import runtime
-from ..models import Customer, Kiosk
+from ..models import Kiosk
 from ..params import MAX_ROW_ID, row_id
 from ..runtime import Runtime
 from ..services import verify
@@ -39,10 +39,7 @@ def scan_log(
         per_kiosk = verify.scan_counts_per_kiosk(db, today - dt.timedelta(days=6))
         rows, next_before = verify.scan_page(db, kiosk_id=kiosk_id, result=result or None, before=before,
                                              limit=PAGE_SIZE)
-        references = {scan.customer_reference for scan, _ in rows if scan.customer_reference}
-        numbers = dict(db.execute(select(Customer.reference, Customer.customer_number)
-                                  .where(Customer.reference.in_(references))).all()) if references else {}
         kiosks = list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
     return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows,
-                numbers=numbers, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
+                presented=verify.PRESENTED_LABELS, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
                 next_before=next_before, results=verify.RESULTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +16,7 @@ from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import devices, mail
 from ..services import staff as staff_service
+from .i18n import for_request, languages, tr
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -61,7 +63,8 @@ def create_staff(
             values = {"username": username, "display_name": display_name, "role": role, "register": register_id}
             return _staff_page(request, rt, status=exc.status, values=values, message=exc.message)
         db.commit()
-    return RedirectResponse(f"/admin/staff?notice={user.username}+can+now+sign+in.", status_code=303)
+    text = tr(request, "{name} can now sign in.", name=user.username)
+    return RedirectResponse(f"/admin/staff?notice={quote_plus(text)}", status_code=303)
 
 
 @router.get("/admin/staff/{user_id}")
@@ -71,7 +74,7 @@ def staff_member(user_id: RowId, request: Request, staff: Staff = Depends(curren
         user = staff_service.get_user(db, user_id)
         registers = _registers(db)
     return page(request, "admin/staff_member.html", section="staff", user=user, registers=registers,
-                notice=request.query_params.get("notice", ""), message="")
+                notice=request.query_params.get("notice", ""), message="", languages=languages())
 
 
 def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) -> Response:
@@ -79,7 +82,7 @@ def _member_error(request: Request, rt: Runtime, user_id: int, exc: ApiError) ->
         user = staff_service.get_user(db, user_id)
         registers = _registers(db)
     return page(request, "admin/staff_member.html", status=exc.status, section="staff", user=user,
-                registers=registers, notice="", message=exc.message)
+                registers=registers, notice="", message=exc.message, languages=languages())
 
 
 @router.post("/admin/staff/{user_id}")
@@ -89,6 +92,7 @@ def update_staff(
     role: Annotated[str, Form(max_length=20)] = "cashier",
     register_id: Annotated[str, Form(alias="register", max_length=12)] = "",
     display_name: Annotated[str, Form(max_length=120)] = "",
+    language: Annotated[str | None, Form(max_length=8)] = None,
     staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
@@ -97,11 +101,14 @@ def update_staff(
         try:
             staff_service.update_user(db, user, role=role, register_id=row_id(register_id),
                                       display_name=display_name, actor_id=staff.principal.id, actor=staff.actor)
+            if language is not None and language != user.language:
+                staff_service.set_language(db, user, language, actor=staff.actor)
         except ApiError as exc:
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
-    return RedirectResponse(f"/admin/staff/{user_id}?notice=Saved.", status_code=303)
+    text = tr(request, "Saved.")
+    return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/staff/{user_id}/password")
@@ -120,8 +127,8 @@ def reset_password(
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
-    return RedirectResponse(f"/admin/staff/{user_id}?notice=Password+set;+their+sessions+were+signed+out.",
-                            status_code=303)
+    text = tr(request, "Password set; their sessions were signed out.")
+    return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/staff/{user_id}/{action}")
@@ -138,22 +145,25 @@ def enable_or_disable(
             db.rollback()
             return _member_error(request, rt, user_id, exc)
         db.commit()
-    return RedirectResponse(f"/admin/staff/{user_id}?notice=Account+{action}d.", status_code=303)
+    _ = for_request(request)
+    text = _("Account disabled.") if action == "disable" else _("Account enabled.")
+    return RedirectResponse(f"/admin/staff/{user_id}?notice={quote_plus(text)}", status_code=303)
 
 
 @router.get("/admin/mail")
 def mail_page(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
         messages = mail.recent(db)
-    target = "SMTP server " + rt.settings.smtp_url.split("@")[-1] if rt.settings.smtp_url else \
-        f"file outbox {rt.settings.mail_outbox_dir}"
+    _ = for_request(request)
+    target = _("SMTP server {host}", host=rt.settings.smtp_url.split("@")[-1]) if rt.settings.smtp_url else \
+        _("file outbox {path}", path=rt.settings.mail_outbox_dir)
     return page(request, "admin/mail.html", section="mail", messages=messages, target=target,
                 notice=request.query_params.get("notice", ""))
 
 
 @router.post("/admin/mail/{message_id}/retry")
 def retry_mail(
-    message_id: RowId, background: BackgroundTasks, staff: Staff = Depends(current_manager),
+    message_id: RowId, request: Request, background: BackgroundTasks, staff: Staff = Depends(current_manager),
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.sessions() as db:
@@ -163,4 +173,5 @@ def retry_mail(
         mail.retry(db, message, actor=staff.actor)
         db.commit()
     background.add_task(mail.deliver_due, rt.sessions, rt.settings)
-    return RedirectResponse("/admin/mail?notice=Sending+again.", status_code=303)
+    text = tr(request, "Sending again.")
+    return RedirectResponse(f"/admin/mail?notice={quote_plus(text)}", status_code=303)

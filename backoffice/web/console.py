@@ -22,11 +22,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
-from ..models import Register
+from ..models import Register, utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
+from ..services import connections, customers, events, lockout, prompts, registrations, sales
 from ..services import console as console_service
-from ..services import customers, events, lockout, registrations, sales
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -60,11 +60,14 @@ def console_page(
         register = sales.get_register(db, register_id)
         # The newest id first, then the list: see the module docstring.
         after = events.latest_id(db, register.id)
-        pending = [registrations.staff_view(r, rt.vault) for r in registrations.list_pending(db, register.id)]
-        lockouts = lockout.active_lockouts(db, register.id)
+        open_sale = sales.open_sale_of(db, register.id)
+        pending = prompts.pending_cards(db, rt.vault, register.id, open_sale_id=open_sale.id if open_sale else None)
+        lockouts = [prompts.lockout_card(lock) for lock in lockout.active_lockouts(db, register.id)]
+        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
-                    lockouts=lockouts, **snapshot)
+                    lockouts=lockouts, connection_prompts=connection_prompts,
+                    server_now=utcnow().isoformat(timespec="milliseconds"), **snapshot)
 
 
 @router.get("/console/{register_id}/panel")
@@ -75,6 +78,39 @@ def console_panel(
     with rt.read_sessions() as db:
         snapshot = console_service.snapshot(db, rt, sales.get_register(db, register_id))
         return page(request, "console/_panel.html", **snapshot)
+
+
+@router.get("/console/{register_id}/prompts/{reference}")
+def console_prompt(
+    register_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
+    with rt.sessions() as db:
+        prompt = connections.get(db, reference, register_id=register_id)
+        view = connections.staff_view(db, rt.vault, prompt)
+        db.commit()
+    return page(request, "console/_connection_prompt.html", prompt=view)
+
+
+@router.get("/console/{register_id}/prompts/registrations/{reference}")
+def registration_prompt(
+    register_id: RowId,
+    reference: str,
+    request: Request,
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """One pending registration's prompt card, as the page renders it (fetched when a live event announces it)."""
+    with rt.sessions() as db:  # reading it may expire it
+        register = sales.get_register(db, register_id)
+        registration = registrations.get(db, reference[:40], register_id=register.id)
+        db.commit()
+        if registration.status != "pending":
+            return Response(status_code=204)
+        open_sale = sales.open_sale_of(db, register.id)
+        card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
+        return page(request, "console/_prompt.html", card=card)
 
 
 @router.get("/console/{register_id}/search")

@@ -2,7 +2,7 @@
 
 The sign-in form has its own CSRF token (a cookie that must match the form
 field) because there is no session yet.  The session cookie is HttpOnly,
-SameSite=Lax, and Secure when ``session_cookie_secure`` is set.
+SameSite=Lax, and Secure whenever the base URL is https (or ``session_cookie_secure`` is set).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..auth import SESSION_COOKIE, end_session, runtime, start_session
+from ..auth import SESSION_COOKIE, end_session, runtime, secure_cookies, start_session
 from ..errors import ApiError
 from ..models import StaffUser
 from ..runtime import Runtime
 from ..security import tokens_equal
 from ..services import staff as staff_service
+from .i18n import N_, languages
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -37,14 +38,14 @@ def _login_page(request: Request, *, status: int = 200, message: str = "", usern
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     notice = ""
     if request.query_params.get("expired"):
-        notice = "Your session has ended. Sign in again."
+        notice = N_("Your session has ended. Sign in again.")
     elif request.query_params.get("bye"):
-        notice = "You have signed out."
+        notice = N_("You have signed out.")
     response = page(request, "login.html", status=status, message=message, notice=notice, username=username,
                     next=_safe_next(next_), login_csrf=token)
     rt: Runtime = request.app.state.runtime
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login", max_age=3600,
-                        secure=rt.settings.session_cookie_secure)
+                        secure=secure_cookies(rt.settings))
     return response
 
 
@@ -74,10 +75,10 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not csrf or not tokens_equal(csrf, expected):
         return _login_page(request, status=403, username=username, next_=next,
-                           message="The sign-in form had expired. Please try again.")
+                           message=N_("The sign-in form had expired. Please try again."))
     if not username.strip() or not password:
         return _login_page(request, status=422, username=username, next_=next,
-                           message="Enter your username and password.")
+                           message=N_("Enter your username and password."))
     with rt.sessions() as db:
         try:
             user = staff_service.sign_in(db, username, password, address=_client_address(request),
@@ -92,7 +93,7 @@ def login(
         db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", path="/",
-                        secure=rt.settings.session_cookie_secure, max_age=rt.settings.session_max_age_seconds)
+                        secure=secure_cookies(rt.settings), max_age=rt.settings.session_max_age_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -103,14 +104,33 @@ def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime 
         end_session(db, request.cookies.get(SESSION_COOKIE, ""))
         db.commit()
     response = RedirectResponse("/login?bye=1", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=rt.settings.session_cookie_secure, httponly=True,
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure_cookies(rt.settings), httponly=True,
                            samesite="lax")
     return response
 
 
 @router.get("/account/password")
 def password_form(request: Request, staff: Staff = Depends(current_staff)) -> Response:
-    return page(request, "account_password.html", section="account")
+    return page(request, "account_password.html", section="account", languages=languages())
+
+
+@router.post("/account/language")
+def choose_language(
+    request: Request,
+    language: Annotated[str, Form(max_length=8)] = "",
+    staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The signed-in staff member's own page language (empty: the shop's)."""
+    with rt.sessions() as db:
+        user = db.get(StaffUser, staff.principal.id)
+        try:
+            staff_service.set_language(db, user, language, actor=staff.actor)
+        except ApiError as exc:
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
+        db.commit()
+    return RedirectResponse("/account/password?language=1", status_code=303)
 
 
 @router.post("/account/password")
@@ -127,6 +147,7 @@ def change_password(
         try:
             staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
         except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message)
+            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
+                        languages=languages())
         db.commit()
     return RedirectResponse("/account/password?changed=1", status_code=303)

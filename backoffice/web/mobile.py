@@ -62,7 +62,7 @@ def phone_form(token: str, request: Request, rt: Runtime = Depends(runtime)) -> 
             return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
         lang = _language(request, session)
         browser = request.cookies.get(BROWSER_COOKIE, "")
-        if session.status in ("matched", "pending"):
+        if session.status in ("matched", "pending", "checking") or (session.status == "expired" and session.submitted_at):
             if browser and session.browser_hash and tokens_equal(session.browser_hash, hash_token(browser)):
                 proof = request.cookies.get(CARD_COOKIE, "")
                 result = mobile.result_for_phone(db, rt, session, proof=proof)

@@ -4,29 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 
 import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import pass_context
 
+from ..shop_time import DATE_TIME, local_time, short_time
+from . import fields as field_messages
+from . import messages
+from .i18n import LANGUAGE_NAMES, staff_language, translator
 from .templates import templates
 
-
-def _local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the server's local time zone (the shop's clock)."""
-    if value is None:
-        return ""
-    return value.astimezone().strftime(fmt)
+SHOWN_MESSAGES = ("message", "notice", "error", "text", "title")
+PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "groups.js",
+                "admin/paired.html": "pairing.js"}
 
 
-def _when(value: dt.datetime | None) -> str:
-    """The time alone when it is today, else the date and time."""
-    if value is None:
-        return ""
-    local = value.astimezone()
-    return local.strftime("%H:%M") if local.date() == dt.datetime.now().astimezone().date() else local.strftime(
-        "%Y-%m-%d %H:%M"
-    )
+@cache
+def page_script_texts(script: str, language: str) -> dict[str, str]:
+    """A page script's texts and the services' refusals it may show, translated (a JSON block on the page)."""
+    gettext = translator(language)
+    wanted = set(messages.script_messages(script)) | messages.refusal_messages()
+    return {text: gettext(text) for text in sorted(wanted) if gettext(text) != text}
+
+
+@pass_context
+def _local(context, value: dt.datetime | None, fmt: str = DATE_TIME) -> str:
+    """A stored UTC time in the shop's time zone (``settings.shop_timezone``), 24-hour."""
+    return local_time(value, context.get("shop_tz") or "UTC", fmt)
+
+
+@pass_context
+def _when(context, value: dt.datetime | None) -> str:
+    """The time alone when it is today, else the date and time (shop time)."""
+    return short_time(value, context.get("shop_tz") or "UTC")
 
 
 def qr(text: str) -> str:
@@ -66,6 +79,18 @@ def page(request: Request, template: str, *, status: int = 200, **context) -> HT
     context.setdefault("csrf", staff.csrf if staff else "")
     context.setdefault("shop_name", request.app.state.runtime.settings.shop_name)
     context.setdefault("section", "")
+    settings = request.app.state.runtime.settings
+    language = context.get("lang") or staff_language(request)
+    context.setdefault("lang", language)
+    context.setdefault("_", translator(language))
+    for key in SHOWN_MESSAGES:  # the services' English refusals and notices, in the page's language
+        if isinstance(context.get(key), str) and context[key]:
+            context[key] = field_messages.message(context[key], context["_"])
+    context.setdefault("language_names", LANGUAGE_NAMES)
+    context.setdefault("shop_tz", settings.shop_timezone)
+    context.setdefault("shop_language", settings.shop_language)
+    if template in PAGE_SCRIPTS:
+        context.setdefault("script_texts", page_script_texts(PAGE_SCRIPTS[template], language))
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Principal, runtime, staff_from_cookie
+from ..auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Principal, check_permission, runtime, staff_from_cookie
 from ..errors import ApiError
 from ..models import StaffUser
 from ..runtime import Runtime
@@ -35,6 +35,7 @@ class Staff:
     principal: Principal
     display_name: str
     session_id: str  # the stored hash of the cookie
+    language: str = ""  # their own page language; empty: the shop's (web.i18n.staff_language)
 
     @property
     def is_manager(self) -> bool:
@@ -65,7 +66,8 @@ def _load(rt: Runtime, cookie: str) -> Staff | None:
     with rt.read_sessions() as db:
         user = db.get(StaffUser, principal.id)
         name = (user.display_name if user else "") or principal.name
-    return Staff(principal, name, hash_token(cookie))
+        language = user.language if user else ""
+    return Staff(principal, name, hash_token(cookie), language)
 
 
 async def _check_csrf(request: Request, staff: Staff) -> None:
@@ -81,13 +83,14 @@ async def _check_csrf(request: Request, staff: Staff) -> None:
 
 
 async def current_staff(request: Request, rt: Runtime = Depends(runtime)) -> Staff:
-    """Any signed-in cashier or manager."""
+    """Any signed-in cashier or manager whom the permission table admits on this page."""
     _refuse_machines(request)
     cookie = request.cookies.get(SESSION_COOKIE, "")
     staff = await run_in_threadpool(_load, rt, cookie) if cookie else None
     if staff is None:
         raise SignInRequired(expired=bool(cookie))
     await _check_csrf(request, staff)
+    check_permission(request, staff.principal)
     request.state.staff = staff
     return staff
 

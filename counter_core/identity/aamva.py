@@ -84,13 +84,16 @@ def _elements(body: str) -> dict[str, str]:
 
 def _read_names(raw: RawFields, el: dict[str, str]) -> None:
     last = _name(el.get("DCS")) or _name(el.get("DAB"))
-    first = _name(el.get("DAC")) or _name((el.get("DCT") or "").split(",")[0])
+    # DCT (versions 2-3) holds the given names, first then middle, by comma or (some states) space.
+    first = _name(el.get("DAC")) or _name(re.split(r"[,\s]+", (el.get("DCT") or "").strip())[0])
     if not (first or last) and _name(el.get("DAA")):
         full = el["DAA"].replace("$", ",")
         if "," in full:
             last, first = (part.strip() or None for part in (full.split(",") + [""])[:2])
         else:
-            first, last = split_full_name(full)
+            # "FIRST MIDDLE LAST": the middle names are not part of the first name
+            words = full.split()
+            first, last = (words[0], words[-1]) if len(words) > 2 else split_full_name(full)
     raw.first_name, raw.last_name = tidy_capitals(first), tidy_capitals(last)
 
 

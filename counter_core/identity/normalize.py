@@ -35,6 +35,7 @@ _COUNTRY_NAMES = {
     **dict.fromkeys(("UNITED KINGDOM", "STORBRITANNIEN", "GREAT BRITAIN", "UK", "GBR"), "GB"),
     **dict.fromkeys(("UNITED STATES", "UNITED STATES OF AMERICA", "USA"), "US"),
     **dict.fromkeys(("CANADA", "KANADA", "CAN"), "CA"),
+    **dict.fromkeys(("IRELAND", "IRLAND", "ÉIRE", "EIRE", "IRL"), "IE"),
     **dict.fromkeys(("MEXICO", "MEX"), "MX"),
     **dict.fromkeys(("FRANCE", "FRANKRIKE", "FRA"), "FR"),
     **dict.fromkeys(("SPAIN", "SPANIEN", "ESPAÑA", "ESP"), "ES"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import quopri
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import vobject
 
@@ -42,6 +42,12 @@ _FREE_TEXT = {"FN", "NOTE"}
 _PID_X_NAME_RE = re.compile(r"PNR|PERSON|SSN|PERSONAL|SAMORDNING|PID", re.IGNORECASE)
 _QP_PARAM_RE = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+# Words in an X-ABLabel (Apple's built-in labels, and what people type in Swedish or English).
+_LABEL_TYPES = {
+    "cell": ("mobile", "mobil", "cell", "iphone", "handy"),
+    "fax": ("fax",),
+    "pager": ("pager", "personsök"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,7 @@ class Property:
     params: dict[str, str]
     value: str
     parts: tuple[str, ...] = ()  # the components of N and ADR
+    group: str | None = None  # "item1" of Apple's "item1.TEL" (lower-case)
 
 
 def parse_vcard(text: str, symbology: str | None = None) -> Identity:
@@ -113,7 +120,8 @@ def read_with_vobject(card: str) -> list[Property]:
         if name in _STRUCTURED:
             parts = tuple(_join(getattr(value, part, ""), _LIST_JOINER[name]) for part in _STRUCTURED[name])
             value = ""
-        properties.append(Property(name, types, params, _join(value), parts))
+        group = (getattr(line, "group", None) or "").lower() or None
+        properties.append(Property(name, types, params, _join(value), parts, group))
     return properties
 
 
@@ -142,7 +150,10 @@ def identity_fields(properties: list[Property]) -> RawFields:
     raw = RawFields()
     phones: list[tuple[int, str]] = []
     emails: list[tuple[int, str]] = []
+    labels = _group_labels(properties)
     for prop in properties:
+        if prop.group in labels:
+            prop = replace(prop, types=prop.types | labels[prop.group])
         if prop.name == "N" and not (raw.first_name or raw.last_name):
             family, given = (prop.parts + ("", ""))[:2]  # a broken N may have a single part
             raw.last_name, raw.first_name = family or None, given or None
@@ -165,6 +176,17 @@ def identity_fields(properties: list[Property]) -> RawFields:
     raw.phones = [value for _, value in sorted(phones, key=lambda ranked: ranked[0])]
     raw.emails = [value for _, value in sorted(emails, key=lambda ranked: ranked[0])]
     return raw
+
+
+def _group_labels(properties: list[Property]) -> dict[str, frozenset[str]]:
+    """Types said by a group's label: iPhone and Google exports type a grouped TEL only in its
+    ``itemN.X-ABLabel`` (``_$!<Mobile>!$_``, ``Mobil``, ``HomeFAX``)."""
+    labels: dict[str, frozenset[str]] = {}
+    for prop in properties:
+        if prop.group and prop.name == "X-ABLABEL":
+            text = prop.value.lower()
+            labels[prop.group] = frozenset(t for t, words in _LABEL_TYPES.items() if any(w in text for w in words))
+    return labels
 
 
 def _phone_rank(prop: Property) -> int:
@@ -195,7 +217,9 @@ def _read_line(line: str) -> Property | None:
     if not colon:
         return None
     name, *raw_params = _split_all_unquoted(head, ";")
-    name = name.rsplit(".", 1)[-1].strip().upper()  # "item1.TEL" (Apple's groups)
+    group, _, name = name.strip().rpartition(".")  # "item1.TEL" (Apple's groups)
+    group = group.strip().lower() or None
+    name = name.strip().upper()
     if not name:
         return None
     params: dict[str, str] = {}
@@ -215,8 +239,8 @@ def _read_line(line: str) -> Property | None:
     if name in _STRUCTURED:
         components = (split_escaped(part, ",") for part in split_escaped(value, ";"))
         parts = tuple(_LIST_JOINER[name].join(_unescape(item) for item in items if item) for items in components)
-        return Property(name, types, params, "", parts)
-    return Property(name, types, params, _unescape(value))
+        return Property(name, types, params, "", parts, group)
+    return Property(name, types, params, _unescape(value), (), group)
 
 
 def _escape_free_text_commas(line: str) -> str:

@@ -1,9 +1,8 @@
 """Frames to scan events: sources, capture thread, decoder, scanner (no Kivy)."""
 
 from .capture import CaptureThread
-from .decoder import KIOSK_FORMATS, Decoder, DecodeReport, format_name, zbar_format_name
+from .decoder import KIOSK_FORMATS, Decoder, DecodeReport, format_name, stage_of, zbar_format_name
 from .events import CameraState, CameraStatus, DecodedCode, FailureReason, Frame, ScanEvent
-from .regions import Region
 from .scanner import Scanner
 from .sources import (
     FileSource,
@@ -30,7 +29,6 @@ __all__ = [
     "FrameSource",
     "ImageSource",
     "Picamera2Source",
-    "Region",
     "ScanEvent",
     "Scanner",
     "SourceError",
@@ -38,5 +36,6 @@ __all__ = [
     "format_name",
     "make_source",
     "picamera2_available",
+    "stage_of",
     "zbar_format_name",
 ]

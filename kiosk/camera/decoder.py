@@ -1,37 +1,32 @@
-"""Read codes from a frame: zxing-cpp first, pyzbar as fallback, recoveries within a time budget.
+"""Read codes from a frame: a three-stage cascade, the same for stills and for the live scanner.
 
-A frame at a counter usually holds no code, so the live first pass is cheap: zxing-cpp on a
-picture no wider than 640 px, kiosk formats only, no rotation or inversion, plus an edge test
-for places that look like a code (:mod:`kiosk.camera.regions`). Only when there is evidence
-(zxing saw a symbol it could not decode, or a compact, busy patch of edges) does the decoder
-spend time on recoveries, each aimed at something that goes wrong with real frames:
+A frame at a counter usually holds no code, and a frame that holds one is usually read by the
+first stage, so the cost is spent where plain zxing-cpp fails:
 
-================  ===========================================================================
-``roi_upscale``   small codes far from the lens: crop around each candidate and enlarge it
-                  up to 3x (zxing wants about 2 px per module); inverted codes too
-``roi_deskew``    linear codes and PDF417 held at an angle: turn the crop so the bars stand
-                  upright (zxing's 1D readers scan along rows), scale it, then zxing and ZBar
-``roi_contrast``  glare and low light: CLAHE on the scaled crop
-``roi_zbar``      blurred 1D codes, moiré from phone screens: ZBar reads them differently
-``roi_sharpen``   out of focus or moving: unsharp mask on the scaled crop, one global threshold
-``full``          rotated and inverted codes at full resolution (plain zxing-cpp's pass)
-``contrast``      CLAHE on the whole frame
-``zbar``          ZBar on the whole frame
-``upscale``       the whole frame enlarged 2x (stills only: it costs as much as all the rest)
-================  ===========================================================================
+=======  ==================  =============================================================================
+stage 1  ``zxing``           every frame: zxing-cpp limited to the kiosk's formats (each family costs
+                             separately), rotation and downscaling on, inversion only in the call for
+                             the matrix codes (QR, Micro QR, DataMatrix, Aztec), where it is cheap
+stage 2  ``qr_clahe``        only when stage 1 read nothing; QR only, cheap: contrast-limited equalisation
+         ``qr_upscale``      (glare, dim rooms), a 2x enlargement of a small picture or of the place where
+         ``qr_region``       zxing-cpp found a symbol it could not decode (codes far from the lens);
+         ``bar_deskew``      then a barcode or PDF417 held at an angle, turned upright (zxing-cpp's 1D
+                             readers scan rows, and a card is rarely held level)
+stage 3  ``wechat_zxing``    only when stage 2 failed too: WeChat's learned QR detector (the network
+         ``wechat``          alone, :mod:`kiosk.camera.wechat`); only crops scoring >= 0.5 are decoded,
+                             first by zxing-cpp on the enlarged crop, then by WeChat's own decoder
+=======  ==================  =============================================================================
 
-Budget: every step (one crop, or one whole-frame pass) has a predicted cost, its measured
-milliseconds per megapixel times the pixels it will process, and starts only if that fits in
-what is left of the budget. Live (:meth:`Decoder.decode`), the next frame resumes the rotation
-where this one ran out of time, so a hard code is attacked from every side over a few frames
-while each frame stays short; the recovery that last read something goes first, and a frame's
-work ends at its first read. A still (:meth:`Decoder.decode_still`) starts with plain
-zxing-cpp's pass, so it is never read worse than by a plain call, then gets every recovery
-within a larger budget until the codes found explain all the evidence.
+Stills (:meth:`Decoder.decode_still`, ``kiosk-decode``) run the stages one after the other on
+the image. Live (:meth:`Decoder.decode`), stages 1 and 2 run on the scanner's thread, stage 2's
+QR retries only on evidence (a symbol zxing-cpp saw but could not decode) and its deskew only on
+an edge-dense patch with parallel edges, so an empty frame costs stage 1 and an edge test; stage 3 runs in a worker thread for at most every ``wechat_every``-th frame
+that read nothing, and what it reads is returned with the next frame's codes (its position is
+that of the frame it ran on, a frame or two earlier).
 
-Text is read in zxing-cpp's Plain mode, so the control characters of an AAMVA licence reach
-the parser. A PDF417 with little error correction read by a recovery is kept only when the same
-crop at another scale reads the same (see :meth:`Decoder._confirmed`).
+Every zxing-cpp result is kept only when ``valid`` (zxing-cpp 3 also returns invalid placeholders),
+and ``is_pure`` is never used on frames (with PDF417 it can crash the process). Text is read in
+zxing-cpp's Plain mode, so the control characters of an AAMVA licence reach the parser.
 """
 
 from __future__ import annotations
@@ -40,7 +35,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -48,7 +44,7 @@ import numpy as np
 import zxingcpp
 
 from .events import DecodedCode, Quad
-from .regions import Evidence, Region, StaleRegions, find_regions
+from .regions import find_regions
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +60,8 @@ KIOSK_FORMATS: tuple[str, ...] = (
     "Code128",
     "Code39",
 )
+QR_FORMATS = frozenset({"QRCode", "MicroQRCode"})
+INVERTIBLE = frozenset({"QRCode", "MicroQRCode", "DataMatrix", "Aztec"})
 
 # zxing-cpp 3 reports some symbologies by variant; the kiosk only cares about the family.
 _FAMILY = {
@@ -98,24 +96,20 @@ ZBAR_NAMES = {
 
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
-LIVE_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "roi_sharpen", "full", "contrast", "zbar")
-# A still always starts with plain zxing-cpp's pass ("full") before these.
-STILL_ORDER: tuple[str, ...] = ("roi_upscale", "roi_deskew", "roi_contrast", "roi_zbar", "roi_sharpen", "upscale", "zbar", "contrast")
+# Which stage each strategy belongs to (kiosk-decode --json shows both).
+STAGES: dict[str, int] = {"zxing": 1, "qr_clahe": 2, "qr_upscale": 2, "qr_region": 2, "bar_deskew": 2, "wechat_zxing": 3, "wechat": 3}
 
-# Milliseconds per megapixel processed, until measurements on this machine replace them.
-_INITIAL_MS_PER_MP = {
-    "fast": 6.0,
-    "full": 35.0,
-    "roi_upscale": 25.0,
-    "roi_deskew": 40.0,
-    "roi_deskew_zbar": 30.0,
-    "roi_contrast": 30.0,
-    "roi_zbar": 30.0,
-    "roi_sharpen": 25.0,
-    "contrast": 25.0,
-    "zbar": 30.0,
-    "upscale": 25.0,
-}
+# Stage 2 enlarges the whole picture only when it is this small (a still from a webcam).
+_SMALL_PIXELS = 700_000
+# Stage 2/3 work on at most this long a side (a phone photo is 4000 px: its codes are large).
+_WORK_SIDE = 1600
+# WeChat's boxes sit tight on the code: the crop keeps this much margin around each side.
+_CROP_MARGIN = 0.2
+# zxing-cpp wants about 2-3 px per module; a crop is brought to this long side before reading.
+_CROP_SIDE = 480
+# Tilted barcodes are looked for at this width, and turned crops brought toward this long side.
+_BAR_SIDE = 640
+_BAR_CROP_SIDE = 560
 
 
 def format_name(fmt: object) -> str:
@@ -129,480 +123,379 @@ def zbar_format_name(zbar_type: str) -> str:
     return ZBAR_NAMES.get(zbar_type, zbar_type)
 
 
+def stage_of(strategy: str) -> int | None:
+    """The cascade stage (1, 2, 3) a strategy name belongs to."""
+    return STAGES.get(strategy)
+
+
 @dataclass
 class DecodeReport:
-    """What one call to :meth:`Decoder.decode` did, for logs and benchmarks."""
+    """What one call to :meth:`Decoder.decode` or :meth:`Decoder.decode_still` did."""
 
     codes: list[DecodedCode] = field(default_factory=list)
-    strategies: list[str] = field(default_factory=list)
-    timings_ms: list[float] = field(default_factory=list)  # one per strategy, same order
-    regions: list[Region] = field(default_factory=list)
-    evidence: bool = False
+    stages: list[int] = field(default_factory=list)  # stages that ran on this frame, in order
+    timings_ms: dict[int, float] = field(default_factory=dict)  # stage -> ms spent on it
+    evidence: bool = False  # zxing-cpp saw a symbol it could not decode
+    wechat_queued: bool = False  # live: this frame was handed to the stage 3 worker
+    late: int = 0  # live: codes from an earlier frame's stage 3 returned with this one
     ms: float = 0.0
 
-
-@dataclass
-class _View:
-    """A processed picture and the 3×3 transform from its pixels back to the frame's."""
-
-    image: np.ndarray
-    to_frame: np.ndarray
-
-    def map(self, points: Iterable[tuple[float, float]]) -> Quad:
-        pts = np.array([[x, y, 1.0] for x, y in points], float) @ self.to_frame.T
-        return tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts[:, :2])  # type: ignore[return-value]
-
-
-@dataclass
-class _Work:
-    """Everything one frame's decode shares between its steps."""
-
-    original: np.ndarray
-    gray: np.ndarray
-    small: np.ndarray
-    small_scale: float  # frame pixels per small pixel
-    deadline: float  # time.perf_counter() when the budget is spent
-    exhaustive: bool
-    report: DecodeReport
-    found: dict[tuple[str, str], DecodedCode] = field(default_factory=dict)
-    errors: list[Quad] = field(default_factory=list)
-    evidence: Evidence = field(default_factory=lambda: Evidence([]))
-    recovery_budget: float = 0.0  # seconds left when the recoveries began
-    out_of_time_at: str | None = None  # the first recovery that had to skip a step for time
-    steps: int = 0
-
     @property
-    def regions(self) -> list[Region]:
-        return self.evidence.regions
+    def stage(self) -> int | None:
+        """The stage that read this frame's first code (None: nothing read)."""
+        return min((stage_of(c.strategy) or 0 for c in self.codes), default=None)
 
-    def unexplained(self) -> list[Region]:
-        """Candidate regions that no code found so far lies in."""
-        return [r for r in self.regions if not any(r.overlaps(c.position) for c in self.found.values())]
 
-    def evidence_left(self) -> bool:
-        return bool(self.errors or self.unexplained() or (self.exhaustive and not self.found))
+@dataclass
+class _Frame:
+    """One picture being decoded and what the stages found so far."""
+
+    image: np.ndarray  # as given (BGR or gray)
+    gray: np.ndarray
+    found: dict[tuple[str, str], DecodedCode] = field(default_factory=dict)
+    errors: list[np.ndarray] = field(default_factory=list)  # 4x2 corners of symbols zxing saw but could not read
 
 
 class Decoder:
-    """Decodes frames into :class:`DecodedCode` lists; one instance per worker thread.
+    """Decodes frames into :class:`DecodedCode` lists; one instance per scanner (thread-safe).
 
-    ``budget_ms`` bounds the live path per frame and ``still_budget_ms`` the still path (soft:
-    a library call in progress is not interrupted, but none is started that is not expected to
-    fit). ``fast_width`` is the width of the cheap first pass. ``use_pyzbar`` enables the ZBar
-    fallback when pyzbar and libzbar are installed.
+    ``wechat`` False (or models that cannot load) leaves out stage 3; ``wechat_every`` is how
+    many failed live frames pass between two stage 3 runs; ``min_score`` gates WeChat's boxes.
     """
 
     def __init__(
         self,
         formats: Sequence[str] = KIOSK_FORMATS,
         *,
-        budget_ms: float = 35.0,
-        still_budget_ms: float = 400.0,
-        fast_width: int = 640,
-        max_regions: int = 3,
-        min_transitions: float = 0.75,
-        use_pyzbar: bool = True,
-        live_order: Sequence[str] = LIVE_ORDER,
-        still_order: Sequence[str] = STILL_ORDER,
+        wechat: bool = True,
+        wechat_every: int = 2,
+        min_score: float = 0.5,
     ) -> None:
         self.formats = tuple(formats)
-        # kept as text (checked here): a zxing-cpp formats object alive at interpreter exit makes nanobind
-        # report a leak, so one is made for each call instead (a microsecond)
-        self._zx_formats_text = ",".join(self.formats)
-        zxingcpp.barcode_formats_from_str(self._zx_formats_text)
-        self.budget_ms = float(budget_ms)
-        self.still_budget_ms = float(still_budget_ms)
-        self.fast_width = int(fast_width)
-        self.max_regions = int(max_regions)
-        self.min_transitions = float(min_transitions)
-        self._zbar = _load_pyzbar(self.formats) if use_pyzbar else None
-        self._strategies: dict[str, Callable[[_Work], None]] = {
-            "full": self._full,
-            "roi_upscale": self._roi_upscale,
-            "roi_deskew": self._roi_deskew,
-            "roi_contrast": self._roi_contrast,
-            "roi_zbar": self._roi_zbar,
-            "roi_sharpen": self._roi_sharpen,
-            "contrast": self._contrast,
-            "zbar": self._zbar_full,
-            "upscale": self._upscale,
-        }
-        unknown = (set(live_order) | set(still_order)) - set(self._strategies)
+        unknown = [f for f in self.formats if not _known_format(f)]
         if unknown:
-            raise ValueError(f"unknown decoder strategies: {sorted(unknown)}")
-        usable = [s for s in self._strategies if self._zbar is not None or "zbar" not in s]
-        self.live_order = [s for s in live_order if s in usable]
-        self.still_order = [s for s in still_order if s in usable]
+            raise ValueError(f"unknown code formats: {unknown}")
+        qr = [f for f in self.formats if f in QR_FORMATS]
+        # Stage 1's inverted pass costs little for matrix codes (their finders are searched
+        # once) and doubles the cost of the linear and PDF417 readers, which scan every row.
+        inverted = [f for f in self.formats if f in INVERTIBLE]
+        upright = [f for f in self.formats if f not in INVERTIBLE]
+        # Kept as text: a zxing-cpp formats object alive at interpreter exit makes nanobind
+        # report a leak, so one is made for each call instead (a microsecond).
+        self._qr_text = ",".join(qr)
+        self._inverted_text = ",".join(inverted)
+        self._upright_text = ",".join(upright)
+        self.wechat_every = max(1, int(wechat_every))
         self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
-        self._ms_per_mp: dict[str, float] = {}  # measured cost of each kind of step
-        self._cursor = 0
-        self._sticky: str | None = None  # the recovery that last read something
-        self._stale = StaleRegions(patience=len(self.live_order))
+        self._wechat = _load_wechat(min_score) if wechat and qr else None
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
+        self._late: list[DecodedCode] = []
+        self._late_lock = threading.Lock()
+        self._failed = 0  # live frames in a row that read nothing
         self.last_report = DecodeReport()
 
     # ------------------------------------------------------------------ public
 
     @property
-    def has_pyzbar(self) -> bool:
-        """Whether the ZBar fallback is available."""
-        return self._zbar is not None
+    def has_wechat(self) -> bool:
+        """Whether stage 3 (WeChat's detector) is available."""
+        return self._wechat is not None
 
-    def decode(self, frame: np.ndarray, *, budget_ms: float | None = None) -> list[DecodedCode]:
-        """Codes in a live frame (BGR or grayscale), within ``budget_ms`` (default: the decoder's)."""
-        return self._run(frame, self.budget_ms if budget_ms is None else budget_ms, exhaustive=False)
+    def decode(self, frame: np.ndarray) -> list[DecodedCode]:
+        """Codes in a live frame (BGR or grayscale): stage 1, stage 2 on evidence, stage 3 in the worker."""
+        work = self._prepare(frame)
+        with self._lock:
+            start = time.perf_counter()
+            report = DecodeReport()
+            self._timed(report, 1, lambda: self._stage1(work))
+            report.evidence = bool(work.errors)
+            if not work.found:
+                self._timed(report, 2, lambda: self._stage2(work, whole=False))
+            if work.found:
+                self._failed = 0
+            else:
+                self._failed += 1
+                if self._wechat is not None and self._failed % self.wechat_every == 0:
+                    report.wechat_queued = self._queue_stage3(work)
+            codes = list(work.found.values())
+            with self._late_lock:
+                late, self._late = self._late, []
+            known = {c.key for c in codes}
+            extra = [c for c in late if c.key not in known]
+            report.late = len(extra)
+            report.codes = codes + extra
+            report.ms = (time.perf_counter() - start) * 1000.0
+            self.last_report = report
+        return report.codes
 
-    def decode_still(self, image: np.ndarray, *, budget_ms: float | None = None) -> list[DecodedCode]:
-        """Codes in a still image, trying every recovery within a generous budget."""
-        return self._run(image, self.still_budget_ms if budget_ms is None else budget_ms, exhaustive=True)
+    def decode_still(self, image: np.ndarray, *, stages: Sequence[int] = (1, 2, 3)) -> list[DecodedCode]:
+        """Codes in a still image: each stage in turn until one reads something (``stages``: which may run)."""
+        work = self._prepare(image)
+        with self._lock:
+            start = time.perf_counter()
+            report = DecodeReport()
+            if 1 in stages:
+                self._timed(report, 1, lambda: self._stage1(work))
+                report.evidence = bool(work.errors)
+            if not work.found and 2 in stages:
+                self._timed(report, 2, lambda: self._stage2(work, whole=True))
+            if not work.found and 3 in stages and self._wechat is not None:
+                self._timed(report, 3, lambda: self._stage3(work))
+            report.codes = list(work.found.values())
+            report.ms = (time.perf_counter() - start) * 1000.0
+            self.last_report = report
+        return report.codes
 
-    # ------------------------------------------------------------------ driver
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Live: wait until the stage 3 worker has finished its frame (tests, benchmarks)."""
+        pending = self._pending
+        if pending is None:
+            return True
+        try:
+            pending.result(timeout)
+        except TimeoutError:
+            return False
+        except Exception:  # logged by the worker
+            pass
+        return True
 
-    def _run(self, image: np.ndarray, budget_ms: float, *, exhaustive: bool) -> list[DecodedCode]:
+    def close(self) -> None:
+        """Stop the stage 3 worker (it ends by itself with the process too)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------------ stages
+
+    def _prepare(self, image: np.ndarray) -> _Frame:
         if image is None or image.size == 0:
             raise ValueError("empty image")
         if image.dtype != np.uint8:
             raise ValueError(f"expected an 8-bit image, got {image.dtype}")
-        with self._lock:
-            start = time.perf_counter()
-            gray = _to_gray(image)
-            h, w = gray.shape
-            scale = max(1.0, w / self.fast_width)
-            small = gray if scale == 1.0 else cv2.resize(gray, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
-            # zxing-cpp takes grayscale or BGR; anything else is handed over as grayscale.
-            original = image if image.ndim == 2 or image.shape[2] == 3 else gray
-            work = _Work(original, gray, small, scale, start + budget_ms / 1000.0, exhaustive, DecodeReport())
-            seek, seek_scale = (self._plain_pass(work, budget_ms) if exhaustive else self._fast(work))
-            work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
-            work.evidence = find_regions(seek, seek_scale, gray.shape, work.errors, max_regions=self.max_regions, min_transitions=self.min_transitions)
-            if not exhaustive:
-                work.evidence.regions = self._stale.filter(work.regions, bool(work.found))
-            report = work.report
-            report.regions = work.regions
-            report.evidence = bool(work.errors or work.unexplained())
-            if work.evidence_left():
-                self._recover(work)
-            report.codes = list(work.found.values())
-            report.ms = (time.perf_counter() - start) * 1000.0
-            self.last_report = report
-            if report.codes:
-                log.debug("decoded %s in %.1f ms via %s", [c.format for c in report.codes], report.ms, report.strategies)
-            return report.codes
+        if image.ndim == 3 and image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        return _Frame(image, gray)
 
-    def _fast(self, work: _Work) -> tuple[np.ndarray, float]:
-        """The live first pass; returns the picture (and its scale) to look for code regions in."""
-        t0 = time.perf_counter()
-        # No rotation or inversion: they triple the cost of the empty-frame case, and the
-        # recoveries cover them when there is evidence of a code.
-        view = _View(work.small, np.diag([work.small_scale, work.small_scale, 1.0]))
-        self._zxing(work, view, "fast", try_rotate=False, try_invert=False, return_errors=True)
-        work.report.strategies.append("fast")
-        work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
-        return work.small, work.small_scale
-
-    def _plain_pass(self, work: _Work, budget_ms: float) -> tuple[np.ndarray, float]:
-        """The still first pass: plain zxing-cpp's, so a still is never read worse than by a plain call."""
-        t0 = time.perf_counter()
-        self._zxing(work, _View(work.original, np.eye(3)), "full", return_errors=True)
-        work.report.strategies.append("full")
-        work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
-        # The budget is for the recoveries: a 12 MP photo's plain pass alone can take 400 ms.
-        work.deadline = time.perf_counter() + budget_ms / 1000.0
-        h, w = work.gray.shape
-        if w <= 2 * self.fast_width:
-            return work.small, work.small_scale
-        # Look for small codes in a big photo at a finer scale than the live pass would.
-        seek_scale = w / (2 * self.fast_width)
-        seek = cv2.resize(work.gray, (round(w / seek_scale), round(h / seek_scale)), interpolation=cv2.INTER_AREA)
-        return seek, seek_scale
-
-    def _recover(self, work: _Work) -> None:
-        if work.exhaustive:
-            order = list(self.still_order)
-        else:
-            n = len(self.live_order)
-            order = [self.live_order[(self._cursor + i) % n] for i in range(n)]
-            if self._sticky in order:
-                order.remove(self._sticky)
-                order.insert(0, self._sticky)
-        work.recovery_budget = work.deadline - time.perf_counter()
-        last = None
-        for name in order:
-            if (not work.exhaustive and work.found) or not work.evidence_left():
-                break  # live: the customer's code is read; the rest is most likely clutter
-            if time.perf_counter() >= work.deadline:
-                work.out_of_time_at = work.out_of_time_at or name
-                break
-            before, steps, t0 = len(work.found), work.steps, time.perf_counter()
-            self._strategies[name](work)
-            last = name
-            if work.steps > steps:
-                work.report.strategies.append(name)
-                work.report.timings_ms.append(round((time.perf_counter() - t0) * 1000.0, 2))
-            if len(work.found) > before and not work.exhaustive:
-                self._sticky = name
-            work.errors = [e for e in work.errors if not any(_near(e, c.position) for c in work.found.values())]
-        if not work.exhaustive and last is not None:
-            resume = work.out_of_time_at or last
-            self._cursor = (self.live_order.index(resume) + (0 if work.out_of_time_at else 1)) % len(self.live_order)
-
-    def _step(self, work: _Work, name: str, pixels: float, run: Callable[[], None], cost_key: str | None = None) -> bool:
-        """Run one step of a recovery if its predicted cost fits what is left of the budget."""
-        key = cost_key or name
-        predicted = self._predict(key, pixels)
-        if predicted > work.deadline - time.perf_counter():
-            # A step that could never fit in this frame is skipped for good; one that would fit
-            # a fresh frame is where the next frame resumes.
-            if predicted <= work.recovery_budget and work.out_of_time_at is None:
-                work.out_of_time_at = name
-            return False
+    @staticmethod
+    def _timed(report: DecodeReport, stage: int, run) -> None:
         t0 = time.perf_counter()
         run()
-        ms = (time.perf_counter() - t0) * 1000.0
-        rate = ms / max(pixels / 1e6, 1e-3)
-        old = self._ms_per_mp.get(key)
-        self._ms_per_mp[key] = rate if old is None else 0.7 * old + 0.3 * rate
-        work.steps += 1
+        report.stages.append(stage)
+        report.timings_ms[stage] = round(report.timings_ms.get(stage, 0.0) + (time.perf_counter() - t0) * 1000.0, 2)
+
+    def _stage1(self, work: _Frame) -> None:
+        # zxing-cpp takes BGR or gray; gray is what it would make of BGR itself.
+        if self._upright_text:
+            self._zxing(work, work.gray, self._upright_text, "zxing", try_invert=False, return_errors=True)
+        if self._inverted_text:
+            self._zxing(work, work.gray, self._inverted_text, "zxing", try_invert=True, return_errors=True)
+
+    def _stage2(self, work: _Frame, *, whole: bool) -> None:
+        """Cheap retries: QR ones, then tilted barcodes. ``whole``: a still, worth retrying whole."""
+        if self._qr_text:
+            self._stage2_qr(work, whole=whole)
+        if not work.found and self._upright_text:
+            self._deskew_bars(work)
+
+    def _deskew_bars(self, work: _Frame) -> None:
+        """Linear codes and PDF417 held at an angle: zxing-cpp's 1D readers scan along rows, so a
+        barcode tilted by more than a few degrees is turned upright (edge-density regions whose
+        edges are parallel, :mod:`kiosk.camera.regions`) and read again."""
+        small, scale = _bounded(work.gray, _BAR_SIDE)
+        evidence = find_regions(small, scale, work.gray.shape, max_regions=2)
+        for r in evidence.regions:
+            evidence.orient(r)
+            if r.coherence is None or r.coherence < 0.35 or abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
+                continue
+            factor = min(3.0, _BAR_CROP_SIDE / max(r.w, r.h, 1))
+            # zxing-cpp's downscaling helps a blurred bar at the crop's size; a thin one needs more pixels.
+            for f in (factor, factor * 1.5) if factor < 2.0 else (factor,):
+                view, to_frame = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, f)
+                self._zxing(work, view, self._upright_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
+                if work.found:
+                    return
+
+    def _stage2_qr(self, work: _Frame, *, whole: bool) -> None:
+        gray, scale = _bounded(work.gray, _WORK_SIDE)
+        if whole:
+            self._zxing(work, self._clahe.apply(gray), self._qr_text, "qr_clahe", to_frame=scale, try_invert=True)
+            if work.found:
+                return
+            h, w = gray.shape
+            if w * h <= _SMALL_PIXELS:
+                big = cv2.resize(gray, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
+                self._zxing(work, big, self._qr_text, "qr_upscale", to_frame=scale / 2.0, try_invert=True, try_downscale=False)
+                if work.found:
+                    return
+        for corners in work.errors[:3]:
+            self._read_region(work, corners, "qr_region")
+            if work.found:
+                return
+
+    def _read_region(self, work: _Frame, corners: np.ndarray, strategy: str) -> None:
+        """zxing-cpp (QR) on the place a symbol was seen, enlarged 2x, as is then equalised."""
+        x0, y0 = corners.min(axis=0)
+        x1, y1 = corners.max(axis=0)
+        crop, ox, oy = _padded_crop(work.gray, x0, y0, x1, y1, 0.25)
+        if crop is None:
+            return
+        h, w = crop.shape
+        f = 2.0 if max(w, h) <= _CROP_SIDE else _CROP_SIDE / max(w, h)
+        big = cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC)
+        for picture in (big, self._clahe.apply(big)):
+            self._zxing(work, picture, self._qr_text, strategy, to_frame=1.0 / f, offset=(ox, oy), try_invert=True, try_downscale=False)
+            if work.found:
+                return
+
+    def _stage3(self, work: _Frame) -> None:
+        """WeChat's detector alone; crops scoring >= min_score are decoded by zxing-cpp, then WeChat."""
+        assert self._wechat is not None
+        gray, scale = _bounded(work.gray, _WORK_SIDE)
+        for box in self._wechat.detect(gray)[:3]:
+            crop, ox, oy = _padded_crop(gray, box.x0, box.y0, box.x1, box.y1, _CROP_MARGIN)
+            if crop is None:
+                continue
+            h, w = crop.shape
+            f = _CROP_SIDE / max(w, h)
+            f = 1.0 if 0.8 <= f <= 1.25 else min(f, 4.0)
+            sized = crop if f == 1.0 else cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+            before = len(work.found)
+            for picture in (sized, self._clahe.apply(sized)):
+                self._zxing(work, picture, self._qr_text, "wechat_zxing", to_frame=scale / f, offset=(ox * scale, oy * scale), try_invert=True)
+                if len(work.found) > before:
+                    break
+            if len(work.found) > before:
+                continue
+            if not 0.6 <= w / h <= 1.67:
+                continue  # a QR code is square: a long box is a PDF417 or a barcode WeChat cannot read
+            for text, pts in self._wechat.decode_crop(crop):
+                quad = _quad((pts + (ox, oy)) * scale)
+                self._add(work, DecodedCode(text, "QRCode", quad, "wechat"))
+
+    # ------------------------------------------------------------------ live stage 3 worker
+
+    def _queue_stage3(self, work: _Frame) -> bool:
+        if self._pending is not None and not self._pending.done():
+            return False  # the worker is still on an earlier frame: this one is skipped
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat-qr")
+        gray = work.gray.copy() if work.gray is work.image else work.gray  # the caller's frame stays untouched
+        self._pending = self._pool.submit(self._stage3_job, _Frame(gray, gray))
         return True
 
-    def _predict(self, key: str, pixels: float) -> float:
-        """Seconds a step is expected to take: its measured ms per megapixel times its pixels."""
-        return self._ms_per_mp.get(key, _INITIAL_MS_PER_MP[key]) * pixels / 1e9
+    def _stage3_job(self, work: _Frame) -> None:
+        try:
+            self._stage3(work)
+        except Exception:
+            log.exception("stage 3 (WeChat) failed")
+            return
+        if work.found:
+            with self._late_lock:
+                self._late.extend(work.found.values())
 
-    # ------------------------------------------------------------------ zxing / zbar calls
+    # ------------------------------------------------------------------ zxing-cpp
 
-    def _zxing(self, work: _Work, view: _View, strategy: str, **options: object) -> None:
-        opts: dict[str, object] = {"try_rotate": True, "try_invert": True, "try_downscale": True}
+    def _zxing(
+        self,
+        work: _Frame,
+        picture: np.ndarray,
+        formats: str,
+        strategy: str,
+        *,
+        to_frame: float = 1.0,
+        offset: tuple[float, float] = (0.0, 0.0),
+        matrix: np.ndarray | None = None,
+        **options: object,
+    ) -> None:
+        opts: dict[str, object] = {"try_rotate": True, "try_downscale": True}
         opts.update(options)
-        # Plain text mode: an AAMVA licence's control characters must reach the parser as they are.
-        results = zxingcpp.read_barcodes(view.image, formats=zxingcpp.barcode_formats_from_str(self._zx_formats_text), text_mode=zxingcpp.TextMode.Plain, **opts)
+        results = zxingcpp.read_barcodes(picture, formats=zxingcpp.barcode_formats_from_str(formats), text_mode=zxingcpp.TextMode.Plain, **opts)
         for r in results:
             p = r.position
-            corners = [(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y), (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)]
-            if not r.valid:
-                if all(x > 0 or y > 0 for x, y in corners):
-                    work.errors.append(view.map(corners))
-                continue
-            code = DecodedCode(r.text, format_name(r.format), view.map(corners), strategy)
-            if strategy not in ("fast", "full") and code.format == "PDF417" and _ec_percent(r.ec_level) < 20:
-                # With little error correction (AAMVA's minimum is 12 %), a PDF417 decoded from an
-                # enlarged or turned crop can be "corrected" into wrong text. Believe it when the
-                # same view at another scale reads the same.
-                if not self._confirmed(code, view):
-                    continue
-            self._add(work, code)
-
-    def _confirmed(self, code: DecodedCode, view: _View) -> bool:
-        """Whether a weakly protected read comes out the same from the view at another scale.
-
-        (Not from another frame: a wrong correction of the same picture repeats itself.)
-        """
-        for factor in (0.8, 1.25):
-            interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-            again = cv2.resize(view.image, None, fx=factor, fy=factor, interpolation=interpolation)
-            texts = {r.text for r in zxingcpp.read_barcodes(again, formats=zxingcpp.BarcodeFormat.PDF417, text_mode=zxingcpp.TextMode.Plain)}
-            if code.text in texts:
-                return True
-        return False
-
-    def _zbar_read(self, work: _Work, view: _View, strategy: str) -> None:
-        if self._zbar is None:
-            return
-        decode, symbols = self._zbar
-        for d in decode(view.image, symbols=symbols):
-            fmt = zbar_format_name(d.type)
-            if fmt not in self.formats:
-                continue
-            try:
-                text = d.data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = d.data.decode("latin-1")
-            pts = np.array([(p.x, p.y) for p in d.polygon], np.float32)
-            if len(pts) >= 3:
-                box = cv2.boxPoints(cv2.minAreaRect(pts))
+            pts = np.array([(p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y), (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y)], np.float32)
+            if matrix is not None:  # a turned picture: its 3x3 transform back to the frame
+                pts = (np.hstack([pts, np.ones((4, 1), np.float32)]) @ matrix.T)[:, :2].astype(np.float32)
             else:
-                r = d.rect
-                box = np.array([[r.left, r.top], [r.left + r.width, r.top], [r.left + r.width, r.top + r.height], [r.left, r.top + r.height]], np.float32)
-            self._add(work, DecodedCode(text, fmt, view.map(_order_corners(box)), strategy))
+                pts = pts * to_frame + np.array(offset, np.float32)
+            if not r.valid:
+                if strategy == "zxing" and np.any(pts > 0):
+                    work.errors.append(pts)
+                continue
+            self._add(work, DecodedCode(r.text, format_name(r.format), _quad(pts), strategy))
 
-    def _add(self, work: _Work, code: DecodedCode) -> None:
+    def _add(self, work: _Frame, code: DecodedCode) -> None:
+        if not code.text:
+            return
         if code.format in LINEAR and len(code.text) < 4:
             # Kiosk card codes have at least 4 characters (CONTRIBUTING.md); shorter linear reads
             # are fragments of a partly hidden Code 39 (no check digit) or noise.
             return
         work.found.setdefault(code.key, code)
 
-    # ------------------------------------------------------------------ strategies
-
-    def _full(self, work: _Work) -> None:
-        # The original picture, as plain zxing-cpp would be given it, so that a still image is
-        # never read worse than by a plain call.
-        view = _View(work.original, np.eye(3))
-        self._step(work, "full", work.gray.size, lambda: self._zxing(work, view, "full", return_errors=True))
-
-    def _contrast(self, work: _Work) -> None:
-        # Live, rotation and inversion are left to "full"; this pass is about light.
-        extra = {} if work.exhaustive else {"try_rotate": False, "try_invert": False}
-        self._step(work, "contrast", work.gray.size, lambda: self._zxing(work, _View(self._clahe.apply(work.gray), np.eye(3)), "contrast", **extra))
-
-    def _zbar_full(self, work: _Work) -> None:
-        self._step(work, "zbar", work.gray.size, lambda: self._zbar_read(work, _View(work.gray, np.eye(3)), "zbar"))
-
-    def _upscale(self, work: _Work) -> None:
-        h, w = work.gray.shape
-        if w * h > 1_500_000:
-            return  # already large; enlarging only costs time
-
-        def run() -> None:
-            big = cv2.resize(work.gray, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
-            self._zxing(work, _View(big, np.diag([0.5, 0.5, 1.0])), "upscale", try_downscale=False)
-
-        self._step(work, "upscale", 4 * w * h, run)
-
-    def _regions_to_try(self, work: _Work) -> list[Region]:
-        return work.unexplained()
-
-    def _roi_upscale(self, work: _Work) -> None:
-        frame_area = work.gray.size
-        for r in self._regions_to_try(work):
-            f = _upscale_factor(r, work.exhaustive)
-            if f <= 1.0 and r.area > frame_area / 2:
-                continue  # nothing to enlarge: the same picture as the "full" pass
-            self._step(work, "roi_upscale", r.area * f * f, lambda r=r, f=f: self._zxing(work, _crop(work.gray, r, f), "roi_upscale", try_downscale=f == 1.0))
-
-    def _roi_deskew(self, work: _Work) -> None:
-        for r in self._regions_to_try(work):
-            work.evidence.orient(r)
-            # Parallel edges mean bars; exactly upright or sideways needs no turning (try_rotate).
-            if r.coherence < 0.35 or abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
-                continue
-            f = _upscale_factor(r, work.exhaustive)
-            pixels = r.area * f * f * 1.4  # the turned crop sits on a larger canvas
-            turned: list[_View] = []
-            if not self._step(work, "roi_deskew", pixels, lambda r=r, f=f, out=turned: self._read_turned(work, r, f, out)):
-                continue
-            if self._zbar is not None and not any(r.overlaps(c.position) for c in work.found.values()):
-                view = turned[0]
-                self._step(work, "roi_deskew", pixels, lambda v=view: self._zbar_read(work, v, "roi_deskew"), cost_key="roi_deskew_zbar")
-
-    def _read_turned(self, work: _Work, r: Region, factor: float, out: list[_View]) -> None:
-        view = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, factor)
-        view.to_frame = _shift(r.x, r.y) @ view.to_frame
-        out.append(view)
-        self._zxing(work, view, "roi_deskew", try_downscale=False)
-
-    def _roi_contrast(self, work: _Work) -> None:
-        for r in self._regions_to_try(work):
-            f = _upscale_factor(r, work.exhaustive)
-
-            def run(r: Region = r, f: float = f) -> None:
-                view = _crop(work.gray, r, f)
-                view.image = self._clahe.apply(view.image)
-                self._zxing(work, view, "roi_contrast", try_downscale=f == 1.0)
-
-            self._step(work, "roi_contrast", r.area * f * f, run)
-
-    def _roi_sharpen(self, work: _Work) -> None:
-        for r in self._regions_to_try(work):
-            f = _upscale_factor(r, work.exhaustive)
-
-            def run(r: Region = r, f: float = f) -> None:
-                view = _crop(work.gray, r, f)
-                soft = cv2.GaussianBlur(view.image, (0, 0), 2.0)
-                view.image = cv2.addWeighted(view.image, 1.8, soft, -0.8, 0)
-                # After sharpening, the edges are steep enough for one threshold; the local one
-                # would follow the halos instead.
-                self._zxing(work, view, "roi_sharpen", try_downscale=f == 1.0, binarizer=zxingcpp.Binarizer.FixedThreshold)
-
-            self._step(work, "roi_sharpen", r.area * f * f, run)
-
-    def _roi_zbar(self, work: _Work) -> None:
-        for r in self._regions_to_try(work):
-            f = min(2.0, _upscale_factor(r, work.exhaustive))  # ZBar gains little beyond 2x
-            self._step(work, "roi_zbar", r.area * f * f, lambda r=r, f=f: self._zbar_read(work, _crop(work.gray, r, f), "roi_zbar"))
-
 
 # ---------------------------------------------------------------------- helpers
 
-def _to_gray(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 2:
-        return image
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
-
-def _ec_percent(ec_level: str) -> float:
-    """zxing-cpp's error-correction level ("12%", "M", "") as a percentage (unknown: trusted)."""
-    text = (ec_level or "").strip().rstrip("%")
+def _known_format(name: str) -> bool:
     try:
-        return float(text)
-    except ValueError:
-        return 100.0
+        return bool(zxingcpp.barcode_formats_from_str(name))
+    except (ValueError, RuntimeError):
+        return False
+
+
+def _load_wechat(min_score: float):
+    from .wechat import ModelError, WeChatQR
+
+    try:
+        return WeChatQR(min_score=min_score)
+    except ModelError as exc:
+        log.warning("stage 3 (WeChat QR detector) is off: %s", exc)
+        return None
+
+
+def _bounded(gray: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """``gray`` shrunk so its long side is at most ``side``, and frame pixels per pixel of it."""
+    h, w = gray.shape
+    if max(h, w) <= side:
+        return gray, 1.0
+    f = side / max(h, w)
+    return cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA), 1.0 / f
+
+
+def _padded_crop(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, margin: float) -> tuple[np.ndarray | None, int, int]:
+    h, w = gray.shape
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    a, b = max(0, int(x0 - mx)), max(0, int(y0 - my))
+    c, d = min(w, int(np.ceil(x1 + mx))), min(h, int(np.ceil(y1 + my)))
+    if c - a < 8 or d - b < 8:
+        return None, 0, 0
+    return gray[b:d, a:c], a, b
 
 
 def _shift(dx: float, dy: float) -> np.ndarray:
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
 
 
-def _upscale_factor(r: Region, still: bool) -> float:
-    """Scale a crop toward ~560 px on its long side (900 for stills): enlarge small codes up to
-    3x; shrink big ones (a licence filling the frame) so turning and reading them stays cheap."""
-    target = 900.0 if still else 560.0
-    factor = min(3.0, target / max(r.w, r.h, 1))
-    return 1.0 if 0.8 <= factor < 1.25 else factor
-
-
-def _crop(gray: np.ndarray, r: Region, factor: float) -> _View:
-    """The region, enlarged by ``factor`` (bicubic: keeps module edges steep)."""
-    crop = gray[r.y : r.y + r.h, r.x : r.x + r.w]
-    if factor == 1.0:
-        return _View(crop, _shift(r.x, r.y))
-    interpolation = cv2.INTER_CUBIC if factor > 1.0 else cv2.INTER_AREA
-    big = cv2.resize(crop, (max(1, round(r.w * factor)), max(1, round(r.h * factor))), interpolation=interpolation)
-    return _View(big, _shift(r.x, r.y) @ np.diag([1.0 / factor, 1.0 / factor, 1.0]))
-
-
-def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> _View:
-    """``crop`` turned by ``angle_deg`` and scaled, on a canvas that holds all of it."""
+def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> tuple[np.ndarray, np.ndarray]:
+    """``crop`` turned by ``angle_deg`` and scaled, on a canvas that holds all of it, and the 3x3
+    transform from the turned picture's pixels back to the crop's."""
     h, w = crop.shape
+    if factor < 1.0:  # shrink first: warping straight down would alias the modules
+        small = cv2.resize(crop, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+        turned, back = _rotated(small, angle_deg, 1.0)
+        return turned, np.diag([w / small.shape[1], h / small.shape[0], 1.0]) @ back
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, factor)
     a = math.radians(angle_deg)
     nw = int(factor * (abs(w * math.cos(a)) + abs(h * math.sin(a)))) + 2
     nh = int(factor * (abs(w * math.sin(a)) + abs(h * math.cos(a)))) + 2
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
-    if factor < 1.0:  # shrink first: warping straight down would alias the modules
-        crop = cv2.resize(crop, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
-        turned = _rotated(crop, angle_deg, 1.0)
-        turned.to_frame = np.diag([w / crop.shape[1], h / crop.shape[0], 1.0]) @ turned.to_frame
-        return turned
     out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    return _View(out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]])))
+    return out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]]))
 
 
-def _order_corners(box: np.ndarray) -> list[tuple[float, float]]:
-    """Four points as top-left, top-right, bottom-right, bottom-left."""
-    pts = np.asarray(box, float).reshape(4, 2)
-    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
-    tl, br, tr, bl = pts[np.argmin(s)], pts[np.argmax(s)], pts[np.argmin(d)], pts[np.argmax(d)]
-    return [tuple(tl), tuple(tr), tuple(br), tuple(bl)]
-
-
-def _near(a: Quad, b: Quad) -> bool:
-    ax, ay = zip(*a, strict=True)
-    bx, by = zip(*b, strict=True)
-    return not (max(ax) < min(bx) or min(ax) > max(bx) or max(ay) < min(by) or min(ay) > max(by))
-
-
-def _load_pyzbar(formats: Sequence[str]) -> tuple[Callable, list] | None:
-    """pyzbar's decode and the ZBar symbol types matching ``formats``; None when not installed."""
-    try:
-        from pyzbar import pyzbar
-    except (ImportError, OSError) as exc:  # OSError: the Python package is there, libzbar is not
-        log.info("pyzbar fallback not available: %s", exc)
-        return None
-    # UPC-A is left to ZBar's EAN-13 reader, so both libraries name it EAN13 with 13 digits.
-    wanted = {"QRCode": "QRCODE", "EAN13": "EAN13", "UPCA": "EAN13", "EAN8": "EAN8", "Code128": "CODE128", "Code39": "CODE39", "PDF417": "PDF417"}
-    symbols = sorted({getattr(pyzbar.ZBarSymbol, wanted[f]) for f in formats if f in wanted}, key=int)
-    return (pyzbar.decode, symbols) if symbols else None
+def _quad(pts: np.ndarray) -> Quad:
+    return tuple((round(float(x), 1), round(float(y), 1)) for x, y in np.asarray(pts).reshape(4, 2))  # type: ignore[return-value]

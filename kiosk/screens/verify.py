@@ -1,4 +1,9 @@
-"""Venue scanner: scan a customer code at a door; Success, Warning or Code not recognised, large and clear."""
+"""Venue scanner: scan a customer code at a door; Success, Already scanned, Warning or Code not recognised.
+
+Each answer fills the screen in its own colour with its own icon (a tick like the welcome screen's for a
+success, a clock for a second pass, an exclamation mark for a warning, a cross for a code not recognised),
+so that a door attendant tells them apart at a glance, as on ticket scanners.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from ..i18n import N_
 from .base import KioskScreen
 from .widgets import show_group_badges
 
-RESULTS = {
-    "success": (N_("Success"), "success", "on_success"),
-    "warning": (N_("Warning: not part of the selected customer groups"), "warning", "on_warning"),
-    "unknown": (N_("Code not recognised"), "danger", "on_danger"),
-    "unavailable": (N_("Cannot check this code right now: no connection and no offline list"), "danger", "on_danger"),
+RESULTS = {  # result: (title, background, ink, icon)
+    "success": (N_("Success"), "success", "on_success", "check"),
+    "repeat": (N_("Already scanned at {time}"), "repeat", "on_repeat", "clock"),
+    "warning": (N_("Warning: not part of the selected customer groups"), "warning", "on_warning", "alert"),
+    "unknown": (N_("Code not recognised"), "danger", "on_danger", "cross"),
+    "unavailable": (N_("Cannot check this code right now: no connection and no offline list"), "danger", "on_danger",
+                    "cross"),
 }
 
 
@@ -22,6 +29,8 @@ class VerifyScreen(KioskScreen):
     title = StringProperty("")
     tone = StringProperty("primary")
     ink = StringProperty("on_primary")
+    icon = StringProperty("")
+    detail = StringProperty("")
     first_name = StringProperty("")
     checking = StringProperty("")
     offline = BooleanProperty(False)
@@ -29,10 +38,12 @@ class VerifyScreen(KioskScreen):
 
     def render(self, state) -> None:
         visit = state.visit
-        self.result = visit.verify_result
+        repeat = visit.verify_result == "success" and bool(visit.verify_repeat_time)
+        self.result = "repeat" if repeat else visit.verify_result
         self.offline = visit.verify_offline or not state.online
-        title, self.tone, self.ink = RESULTS.get(visit.verify_result, ("", "primary", "on_primary"))
-        self.title = self.tr(title) if title else ""
+        title, self.tone, self.ink, self.icon = RESULTS.get(self.result, ("", "primary", "on_primary", ""))
+        self.title = self.tr(title, time=visit.verify_repeat_time) if title else ""
+        self.detail = self.tr("Check before letting them in again.") if repeat else ""
         self.first_name = visit.first_name
         names = ", ".join(g.name for g in state.verify_groups)
         self.checking = self.tr("Checking: {groups}", groups=names) if names else self.tr("Checking: all customer groups")

@@ -218,15 +218,17 @@ def test_mail_failures_are_recorded_retried_later_and_shown(broken_mail, make_cu
         assert db.get(MailMessage, message.id).status == "sent"
 
 
-def test_pairing_a_kiosk_shows_its_token_once_with_a_qr_and_revoking_stops_it(backoffice, manager):
+def test_pairing_a_kiosk_shows_a_pairing_code_the_kiosk_trades_for_its_token_and_revoking_stops_it(backoffice, manager):
     name = backoffice.unique("Till")
     created = manager.post_form("/admin/devices/registers", {"name": name})
     assert f"Register {name} created." in created.text
     register_id = int(re.search(rf'name="register" value="(\d+)">\s*<input name="name" placeholder="Kiosk name, e.g. Kiosk at {name}"',
                                 created.text).group(1))
     paired = manager.post_form("/admin/devices/kiosks", {"register": str(register_id), "name": "Front kiosk"})
-    token = re.search(r"(kd_[A-Za-z0-9_-]+)", paired.text).group(1)
-    assert "shown only now" in paired.text and "<svg" in paired.text and paired.headers["cache-control"] == "no-store"
+    assert "<svg" in paired.text and "kd_" not in paired.text and paired.headers["cache-control"] == "no-store"
+    code = re.search(r"<code>KIOSKPAIR:[^<]+:([0-9A-Z]{5}-[0-9A-Z]{5})</code>", paired.text).group(1)
+    token = Api(backoffice.base_url).post("/api/v1/kiosk/pair", {"code": code},
+                                          headers={"X-Forwarded-For": "198.51.100.7"}).json()["device_token"]
     kiosk = Api(backoffice.base_url, token)
     assert kiosk.post("/api/v1/kiosk/status", {"screen": "home", "camera": "running", "version": "1.2"}).status_code == 204
     devices = manager.get("/admin/devices").text

@@ -88,8 +88,9 @@ def test_a_kiosk_vcard_prompts_the_console_live_and_confirm_connects_the_custome
     expect(prompt).to_be_visible()
     elapsed = time.monotonic() - started
     assert elapsed < 1.0, f"the prompt took {elapsed:.2f} s"
-    expect(prompt).to_contain_text("Klara Kvist wants to become a customer")
-    expect(prompt.locator(".prompt-detail")).to_contain_text("klara.kvist@example.org")
+    expect(prompt).to_contain_text("Klara K. wants to become a customer")
+    expect(prompt.locator(".prompt-presented")).to_have_text("vCard")
+    expect(prompt.locator(".prompt-detail")).to_contain_text("k•••@example.org")  # masked on the card
     _shot(page, "01-registration-prompt")
     prompt.locator("[data-action=confirm]").click()
     expect(page.locator(".customer-name")).to_have_text("Klara Kvist")
@@ -109,7 +110,8 @@ def test_complete_opens_the_form_prefilled_from_the_kiosk_and_creates_the_custom
                                headers={"Idempotency-Key": str(uuid.uuid4())})
     assert response.status_code == 201
     prompt = page.locator(".prompt-registration")
-    expect(prompt).to_contain_text("A customer wants to become a customer")
+    expect(prompt).to_contain_text("A customer (no name given) wants to become a customer")
+    expect(prompt.locator(".prompt-presented")).to_have_text("Enter ID: phone number")
     expect(prompt.locator("[data-action=confirm]")).to_be_hidden()  # no name yet: only Complete can create
     prompt.locator("[data-action=complete]").click()
     dialog = page.locator("#customer-dialog")

@@ -64,7 +64,8 @@ def test_console_page_shows_the_pending_registrations_and_streams_from_after_the
                                                                                     new_phone):
     reference = _kiosk_vcard(till, phone=new_phone())
     page = cashier.get(f"/console/{rid}").text
-    assert f'data-registration="{reference}"' in page and "Vera Vcard" in page and "wants to become a customer" in page
+    assert f'data-registration="{reference}"' in page and "wants to become a customer" in page
+    assert '<strong class="prompt-name">Vera</strong> <span class="prompt-initial">V.</span>' in page
     assert "+46 ••••" in page  # masked for the cashier
     after = int(page.split('data-after="')[1].split('"')[0])
     with cashier.get(f"/console/{rid}/events?after={after}", stream=True, timeout=10) as stream:
@@ -152,10 +153,12 @@ def test_an_unlinked_card_without_a_customer_is_linked_to_the_one_the_cashier_pi
 
 
 def test_a_scanned_vcard_of_a_known_customer_connects_them(till, cashier, rid, make_customer, new_phone):
+    # Was: the vCard's phone alone connected, whatever its name ("Other Name"). Now the names must agree too;
+    # another name makes a prompt (tests/backoffice/test_connection_rules.py).
     phone = new_phone()
-    customer = make_customer(first_name="Olga", phone=phone)
+    customer = make_customer(first_name="Olga", last_name="Other", phone=phone)
     till.open_sale()
-    vcard = f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Other;Name\r\nTEL;TYPE=CELL:{phone}\r\nEND:VCARD\r\n"
+    vcard = f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Other;Olga\r\nTEL;TYPE=CELL:{phone}\r\nEND:VCARD\r\n"
     outcome = cashier.api("POST", f"/api/v1/console/{rid}/scan", {"text": vcard}).json()
     assert outcome["outcome"] == "connected" and outcome["customer"]["reference"] == customer["reference"]
 

@@ -67,7 +67,8 @@ class Person:
         self.sale = till.open_sale()["reference"]
         lines = [{"product": "Oat latte", "brand": "Café", "variant": "Large", "quantity": "2", "unit_price": "45.00"}]
         assert till.pos.post(f"/api/v1/sales/{self.sale}/lines", lines).status_code == 200
-        matched = till.kiosk.post("/api/v1/identify", {"method": "enter", "kind": "phone", "phone": phone},
+        matched = till.kiosk.post("/api/v1/identify", {"method": "enter", "kind": "personal_id",
+                                                          "personal_id": self.personal_id},
                                   headers={"Idempotency-Key": str(uuid.uuid4())})
         assert matched.json()["result"] == "matched"
         visit = till.kiosk.post("/api/v1/mobile-sessions", {"language": "en"}).json()

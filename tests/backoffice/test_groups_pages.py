@@ -40,7 +40,7 @@ def test_a_manager_creates_a_group_with_criteria_and_sees_its_members(manager, m
     assert 'id="member-count">1<' in created.text
     listing = manager.get("/admin/groups").text
     row = listing.split(f'id="group-{_group_id(created)}"')[1].split("</tr>")[0]
-    assert 'class="dot blink" style="background: #b45309"' in row and name in row
+    assert 'class="dot blink" viewBox="0 0 2 2" aria-hidden="true"><circle cx="1" cy="1" r="1" fill="#b45309"/>' in row and name in row
     assert "Visible" in row and "Blinks" in row and ">1<" in row
 
 
@@ -138,7 +138,7 @@ def test_the_cashier_console_shows_the_connected_customers_groups_with_their_col
     till.pos.put(f"/api/v1/sales/{sale['reference']}/customer", {"customer": customer["reference"]})
     cashier = new_staff(backoffice, "cashier")
     panel = cashier.get(f"/console/{register_id(backoffice, till.name)}/panel").text
-    assert f'<span class="dot blink" style="background: #b45309"></span>{name}' in panel
+    assert f'<svg class="dot blink" viewBox="0 0 2 2" aria-hidden="true"><circle cx="1" cy="1" r="1" fill="#b45309"/></svg>{name}' in panel
 
 
 def test_deleting_a_group_a_door_verifies_alone_is_refused_with_a_reason(backoffice, manager, pos):

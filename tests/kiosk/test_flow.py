@@ -473,9 +473,12 @@ def test_door_answers_success_with_first_name_and_groups_then_scans_again(door):
 
 
 def test_door_says_code_not_recognised_for_anything_but_a_customer_code(door):
-    flow, client, *_ = door
+    flow, client, runner, *_ = door
+    client.script("verify", VerifyAnswer(result="unknown"))
     flow.verify_scanned(parse_payload("BEGIN:VCARD\r\nVERSION:3.0\r\nN:X;Y\r\nEND:VCARD"))
-    assert flow.state.visit.verify_result == "unknown" and client.calls == []
+    assert flow.state.visit.verify_result == "unknown" and client.calls == []  # answered before any call
+    runner.step()  # then logged: what kind of code it was, never its content
+    assert client.calls[-1][1][0] == {"kind": "other", "presented": "vcard"}
 
 
 def test_door_answers_from_the_offline_list_when_the_backoffice_is_down_and_logs_it(door):

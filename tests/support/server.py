@@ -82,6 +82,7 @@ class Backoffice:
 
 
 def make_settings(data_dir: Path, database_url: str, port: int, **overrides) -> Settings:
+    overrides.setdefault("shop_language", "en")  # the tests read English pages; tests/backoffice/test_swedish_pages.py reads sv
     settings = load_settings(
         environ={},
         data_dir=data_dir,
@@ -134,6 +135,7 @@ class ServerProcess:
             "DATABASE_URL": self.database_url,
             "BACKOFFICE_PURGE_INTERVAL_SECONDS": "1",
             "BACKOFFICE_LOG_LEVEL": "warning",
+            "BACKOFFICE_SHOP_LANGUAGE": "en",
             **self.extra_env,
         }
         log = open(self.data_dir / f"server-{self.port}.log", "ab")

@@ -36,7 +36,7 @@ def images(tmp_path_factory) -> dict[str, Path]:
     shots = {
         "card": synthetic.make_frame([P["card_url"]], seed=1, code_px=150, degradations={"noise": 3, "jpeg": 80}),
         "licence": synthetic.make_frame([P["aamva"]], seed=5, code_px=175 * 2.6, carrier="paper", degradations={"noise": 2, "jpeg": 90}),
-        "two": synthetic.make_frame([P["vcard"], P["ean_card"]], seed=3, code_px=[57 * 3, 113 * 2.2], carrier="paper", degradations={"noise": 2}),
+        "two": synthetic.make_frame([P["vcard"], P["ean_card"]], seed=0, code_px=[57 * 3, 113 * 2.2], carrier="paper", degradations={"noise": 2}),
         "small": synthetic.make_frame([P["card_url"]], seed=0, code_px=37 * 1.3, scene="room", degradations={"noise": 2, "jpeg": 85}),
         "empty": synthetic.empty_frame(seed=4),
     }
@@ -129,3 +129,18 @@ def test_without_arguments_it_explains_its_usage():
     result = kiosk_decode()
     assert result.returncode == 2
     assert "IMAGE" in result.stderr
+
+
+def test_json_says_which_stage_of_the_cascade_read_each_image(images):
+    lines = [json.loads(line) for line in kiosk_decode("--json", str(images["card"]), str(images["empty"])).stdout.splitlines()]
+    card, empty = lines
+    assert card["stage"] == 1 and card["codes"][0]["stage"] == 1 and card["codes"][0]["strategy"] == "zxing"
+    assert set(card["stage_ms"]) == {"1"}  # read by stage 1: the later stages never ran
+    assert empty["stage"] is None and set(empty["stage_ms"]) == {"1", "2", "3"}
+
+
+def test_stages_option_limits_the_cascade_and_bad_values_are_refused(images):
+    line = json.loads(kiosk_decode("--json", "--stages", "1", str(images["empty"])).stdout)
+    assert set(line["stage_ms"]) == {"1"}
+    bad = kiosk_decode("--stages", "1,4", str(images["empty"]))
+    assert bad.returncode == 2 and "--stages" in bad.stderr
