@@ -225,9 +225,14 @@ install_pi() {
     die "install-pi.sh failed inside the arm64 root"
   fi
   grep -v '^ *$' "$WORK/install-pi.log" | sed 's/^/   /' | tail -25
-  say "Installed (aarch64 wheels):"
+  local packages
+  mapfile -t packages < <(sed -n '/^PACKAGES=(/,/)/p' systemd/install-pi.sh | sed -e 's/^PACKAGES=//' -e 's/[()]//g' | tr -s ' ' '\n' | grep -v '^$')
+  say "Debian packages of install-pi.sh (arm64):"
+  # shellcheck disable=SC2016  # dpkg-query's fields
+  in_root dpkg-query -W -f='${Package}=${Version}\n' "${packages[@]}" | paste -sd' ' | fold -s -w 110 | sed 's/^/   /'
+  say "Wheels pip chose (aarch64):"
   in_root /opt/kiosk/venv/bin/python -m pip list --disable-pip-version-check --format=freeze 2>/dev/null \
-    | grep -i -E '^(kivy|opencv|zxing|numpy|pyzbar|segno|requests|babel|pydantic|counter-kiosk)' | sed 's/^/   /'
+    | paste -sd' ' | fold -s -w 110 | sed 's/^/   /'
   in_root sh -c 'uname -m; /opt/kiosk/venv/bin/python -c "import platform; print(platform.machine(), platform.python_version())"' \
     | sed 's/^/   /'
 }
