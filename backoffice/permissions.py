@@ -53,6 +53,8 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/verify"): KIOSK_ONLY,
     ("GET", "/api/v1/kiosk/verify-cache"): KIOSK_ONLY,
     ("POST", "/api/v1/kiosk/verify-log"): KIOSK_ONLY,
+    # Pairing: the one-time code the back office shows is the credential (rate-limited)
+    ("POST", "/api/v1/kiosk/pair"): EVERYONE,
     # Sales: the POS rings them up, the console connects and closes them
     ("POST", "/api/v1/sales"): STAFF_POS,
     ("GET", "/api/v1/sales"): STAFF_POS,
@@ -61,6 +63,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/sales/{reference}/customer"): STAFF_POS,
     ("DELETE", "/api/v1/sales/{reference}/customer"): STAFF_POS,
     ("POST", "/api/v1/sales/{reference}/close"): STAFF_POS,
+    ("GET", "/api/v1/sales/{reference}/connections"): STAFF_POS,
     # Customers: a cashier finds and creates them; changing one is a manager's (as on the pages)
     ("GET", "/api/v1/customers"): STAFF_POS,
     ("POST", "/api/v1/customers"): STAFF_POS,
@@ -107,6 +110,10 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/console/{register_id}/scan"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/customers"): STAFF_SESSION,
     ("POST", "/api/v1/console/{register_id}/cards/{code}/link"): STAFF_SESSION,
+    ("GET", "/api/v1/console/{register_id}/prompts/{reference}"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/accept"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/prompts/{reference}/refuse"): STAFF_SESSION,
+    ("POST", "/api/v1/console/{register_id}/kiosks/{kiosk_id}/lockout/lift"): STAFF_SESSION,
     # The phone form and the card page: a one-time token or the card's code is the credential
     ("GET", "/m/{token}"): EVERYONE,
     ("POST", "/m/{token}"): EVERYONE,
@@ -118,12 +125,15 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): STAFF,
     ("GET", "/account/password"): STAFF,
     ("POST", "/account/password"): STAFF,
+    ("POST", "/account/language"): STAFF,
     # The cashier console
     ("GET", "/console"): STAFF,
     ("GET", "/console/{register_id}"): STAFF,
     ("GET", "/console/{register_id}/panel"): STAFF,
     ("GET", "/console/{register_id}/search"): STAFF,
     ("GET", "/console/{register_id}/events"): STAFF,
+    ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/prompts/registrations/{reference}"): STAFF,
     # The back office
     ("GET", "/admin"): MANAGER_ONLY,
     ("GET", "/admin/customers"): MANAGER_ONLY,
@@ -168,6 +178,7 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/admin/devices"): MANAGER_ONLY,
     ("POST", "/admin/devices/registers"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks"): MANAGER_ONLY,
+    ("GET", "/admin/devices/pairing/{pairing_id}"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/revoke"): MANAGER_ONLY,
     ("POST", "/admin/devices/kiosks/{kiosk_id}/unlock"): MANAGER_ONLY,
     ("GET", "/admin/devices/kiosks/{kiosk_id}/mode"): MANAGER_ONLY,

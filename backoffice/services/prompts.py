@@ -35,6 +35,9 @@ PRESENTED = {
     "card": ("Card", "card"),
 }
 TYPED = {"phone": "phone number", "personal_id": "personal ID", "email": "e-mail"}
+# the masked identifiers a card lists, by field (pages translate these labels)
+IDENTIFIER_LABELS = {"phone": "Phone", "personal_id": "Personal ID", "email": "E-mail", "birth_date": "Born"}
+PHONE_FORM = "Phone form"
 
 
 def presented_of(source: str, payload: dict) -> str:
@@ -59,27 +62,27 @@ def registration_card(db: Session, vault: Vault, registration: PendingRegistrati
     fields = view["fields"]
     presented = presented_of(registration.source, payload)
     label, icon = PRESENTED[presented]
+    typed = ""
     if presented == "enter":
-        typed = [TYPED[k] for k in ("personal_id", "phone") if fields.get(k)]
-        label = f"Enter ID: {typed[0]}" if typed else label
-    identifiers = [(name, fields[key]) for key, name in (("phone", "Phone"), ("personal_id", "Personal ID"))
-                   if fields.get(key)]
+        typed = next((TYPED[k] for k in ("personal_id", "phone") if fields.get(k)), "")
+    identifiers = [(IDENTIFIER_LABELS[key], fields[key]) for key in ("phone", "personal_id") if fields.get(key)]
     if fields.get("email"):
-        identifiers.append(("E-mail", mask_email(fields["email"])))
+        identifiers.append((IDENTIFIER_LABELS["email"], mask_email(fields["email"])))
     if fields.get("birth_date"):
-        identifiers.append(("Born", fields["birth_date"][:4]))
+        identifiers.append((IDENTIFIER_LABELS["birth_date"], fields["birth_date"][:4]))
     kiosk = db.get(Kiosk, registration.kiosk_id) if registration.kiosk_id else None
     first, last = (payload.get("first_name") or "").strip(), (payload.get("last_name") or "").strip()
     return {
         "reference": registration.reference,
         "presented": presented,
         "presented_label": label,
+        "typed": typed,  # Enter ID: what the number typed was taken for
         "icon": icon,
         "first_name": first,
         "last_initial": f"{last[0]}." if last else "",
         "needs_completion": view["needs_completion"],
         "identifiers": identifiers,
-        "kiosk_name": kiosk.name if kiosk else ("Phone form" if registration.source == "mobile" else ""),
+        "kiosk_name": kiosk.name if kiosk else (PHONE_FORM if registration.source == "mobile" else ""),
         "at_till": open_sale_id is not None and registration.sale_id == open_sale_id,
         "created_at": _iso(registration.created_at),
         "created_local": shop_time.clock(registration.created_at),

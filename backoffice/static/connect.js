@@ -14,6 +14,12 @@
   const answered = new Set();
 
   function shared() { return window.counterConsole || {}; }
+  // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
+  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
+  function t(text, values) {
+    const found = TEXTS[text] || text;
+    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
+  }
   function toast(text, kind) { if (shared().toast) shared().toast(text, kind); }
   function refreshPanel() { if (shared().refreshPanel) shared().refreshPanel(); }
   function updateEmpty() { root.classList.toggle("has-prompts", prompts.children.length > 0); }
@@ -28,7 +34,7 @@
     try { data = await response.json(); } catch (err) { data = null; }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const failure = new Error(error.message || "That did not work; try again.");
+      const failure = new Error(error.message ? t(error.message) : t("That did not work; try again."));
       failure.code = error.code || "error";
       failure.status = response.status;
       failure.detail = error;
@@ -74,13 +80,19 @@
     item.dataset.replaces = detail.current.reference;
     const icon = document.querySelector("[data-connection] .prompt-icon");
     item.innerHTML = `<div class="prompt-icon" aria-hidden="true">${icon ? icon.innerHTML : ""}</div>
-      <div class="prompt-body"><p class="prompt-text">Replace <strong class="prompt-current"></strong> with
-      <strong class="prompt-name"></strong>?</p><p class="prompt-detail"><span class="prompt-source">Chosen at the till</span></p></div>
-      <div class="prompt-actions"><button class="btn" type="button" data-connect-action="accept">Replace</button>
+      <div class="prompt-body"><p class="prompt-text"></p><p class="prompt-detail"><span class="prompt-source"></span></p></div>
+      <div class="prompt-actions"><button class="btn" type="button" data-connect-action="accept"></button>
       <button class="btn btn-secondary" type="button" data-connect-action="refuse"></button></div>`;
-    item.querySelector(".prompt-current").textContent = detail.current.name;
-    item.querySelector(".prompt-name").textContent = detail.name;
-    item.querySelector('[data-connect-action="refuse"]').textContent = `Keep ${detail.current.name}`;
+    // Names go in as text, never as markup: the catalogue's sentence is split around them.
+    const [before, middle, after] = t("Replace {current} with {name}?").split(/\{current\}|\{name\}/);
+    const text = item.querySelector(".prompt-text");
+    const current = document.createElement("strong"), chosen = document.createElement("strong");
+    current.className = "prompt-current"; current.textContent = detail.current.name;
+    chosen.className = "prompt-name"; chosen.textContent = detail.name;
+    text.append(before || "", current, middle || "", chosen, after || "");
+    item.querySelector(".prompt-source").textContent = t("Chosen at the till");
+    item.querySelector('[data-connect-action="accept"]').textContent = t("Replace");
+    item.querySelector('[data-connect-action="refuse"]').textContent = t("Keep {name}", { name: detail.current.name });
     prompts.prepend(item);
     updateEmpty();
   }
@@ -91,7 +103,7 @@
       if (action === "accept") {
         await send("PUT", `/api/v1/sales/${encodeURIComponent(item.dataset.sale)}/customer`,
           { customer: item.dataset.customer, replace: true, replaces: item.dataset.replaces });
-        toast("Customer replaced.", "ok");
+        toast(t("Customer replaced."), "ok");
         refreshPanel();
       }
       removeConnectionPrompt(reference);
@@ -102,10 +114,10 @@
     removeConnectionPrompt(reference);
     const name = done.customer ? done.customer.name : "";
     if (action === "accept") {
-      toast(done.outcome === "no_sale" ? `${name}: no sale is open.` : `Connected ${name}.`, "ok");
+      toast(done.outcome === "no_sale" ? t("{name}: no sale is open.", { name }) : t("Connected {name}.", { name }), "ok");
       refreshPanel();
     } else {
-      toast(done.current ? `Kept ${done.current.name}.` : `${name} was not connected.`, "ok");
+      toast(done.current ? t("Kept {name}.", { name: done.current.name }) : t("{name} was not connected.", { name }), "ok");
     }
   }
 

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_core.pairing import display_code, pairing_payload
 
+from .. import shop_time
 from ..auth import runtime
 from ..errors import ApiError
 from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
@@ -130,7 +131,7 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
         if pairing is None:
             raise ApiError(404, "pairing_not_found", "There is no such pairing code.")
         view = _pairing_view(pairing, utcnow())
-    view["used_at_local"] = view["used_at"].astimezone().strftime("%H:%M:%S") if view["used_at"] else ""
+    view["used_at_local"] = shop_time.shop_local(view["used_at"], "%H:%M:%S")
     for key in ("created_at", "expires_at", "used_at"):
         view[key] = view[key].isoformat() if view[key] else None
     return view

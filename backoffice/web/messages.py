@@ -29,7 +29,7 @@ REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1, "problem":
 # texts a page picks at run time: role names, refusals whose message is picked from a table
 CHOSEN_AT_RUN_TIME = ("cashier", "manager", "Another customer already has this phone number.",
                       "Another customer already has this personal ID number.")
-SCRIPTS = ("console.js", "groups.js")
+SCRIPTS = ("console.js", "connect.js", "groups.js", "pairing.js")
 ERROR_PAGE_DEFAULTS = ("That did not work", "The request was refused.")
 
 
@@ -117,9 +117,12 @@ def audit_details() -> set[str]:
 
 def other_messages() -> set[str]:
     """Texts defined outside the web layer that pages translate: the criteria's words, run-time choices."""
+    from ..services import prompts, verify
     from ..services.criteria import DESCRIBE_TEXTS
 
-    return set(DESCRIBE_TEXTS) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details()
+    prompt_texts = ({label for label, _icon in prompts.PRESENTED.values()} | set(prompts.TYPED.values())
+                    | set(prompts.IDENTIFIER_LABELS.values()) | {prompts.PHONE_FORM} | set(verify.PRESENTED_LABELS.values()))
+    return set(DESCRIBE_TEXTS) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details() | prompt_texts
 
 
 def all_messages() -> set[str]:

@@ -18,15 +18,15 @@ from .i18n import LANGUAGE_NAMES, staff_language, translator
 from .templates import templates
 
 SHOWN_MESSAGES = ("message", "notice", "error", "text", "title")
-PAGE_SCRIPTS = {"console/console.html": "console.js", "admin/group_form.html": "groups.js",
-                "admin/paired.html": "pairing.js"}
+PAGE_SCRIPTS = {"console/console.html": ("console.js", "connect.js"), "admin/group_form.html": ("groups.js",),
+                "admin/paired.html": ("pairing.js",)}
 
 
 @cache
-def page_script_texts(script: str, language: str) -> dict[str, str]:
-    """A page script's texts and the services' refusals it may show, translated (a JSON block on the page)."""
+def page_script_texts(scripts: tuple[str, ...], language: str) -> dict[str, str]:
+    """A page's scripts' texts and the services' refusals they may show, translated (a JSON block on the page)."""
     gettext = translator(language)
-    wanted = set(messages.script_messages(script)) | messages.refusal_messages()
+    wanted = {text for script in scripts for text in messages.script_messages(script)} | messages.refusal_messages()
     return {text: gettext(text) for text in sorted(wanted) if gettext(text) != text}
 
 

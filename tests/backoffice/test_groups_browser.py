@@ -126,5 +126,6 @@ def test_the_scan_log_shows_counts_and_filters_by_result(backoffice, manager_pag
     page.click("#scan-filter button[type=submit]")
     expect(table).to_have_count(1)
     expect(table.first).to_contain_text("Not in the groups")
-    expect(table.first.locator("a")).to_have_text(f"No. {outsider['customer_number']}")
+    expect(table.first.locator("a")).to_have_text(f"{outsider['first_name']} {outsider['last_name']}")
+    expect(table.first).to_contain_text(f"No. {outsider['customer_number']}")
     _shot(page, "06-scan-log-filtered")

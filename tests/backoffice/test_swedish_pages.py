@@ -42,6 +42,11 @@ NOT_WALKED = {
     "/console/{register_id}/events": "the console's event stream (JSON)",
     "/admin/customers/export.csv": "a file (tests/backoffice/test_csv_export_for_excel.py)",
     "/admin/customers/{reference}/export.json": "a file of the customer's data",
+    "/admin/devices/pairing/{pairing_id}": "the JSON the pairing page asks every two seconds",
+    "/console/{register_id}/prompts/{reference}": "a prompt card fetched into the console page (its texts: the "
+                                                  "catalogue test below; shown in test_connection_rules.py)",
+    "/console/{register_id}/prompts/registrations/{reference}": "a prompt card fetched into the console page "
+                                                                "(tests/backoffice/test_console_prompts_browser.py)",
 }
 
 

@@ -443,7 +443,7 @@ def test_the_kiosk_mode_is_set_on_the_devices_pages(backoffice, door, group):
     assert refused.status_code == 422 and "Choose at least one group" in refused.text
     saved = manager.post_form(f"/admin/devices/kiosks/{door.id}/mode",
                               {"mode": "verify", "groups": "selected", "group_id": str(members["id"])})
-    assert saved.status_code == 200 and "now is a venue scanner" in saved.text
+    assert saved.status_code == 200 and "is now a venue scanner" in saved.text
     state = door.api.get("/api/v1/kiosk/state").json()
     assert state["kiosk"]["mode"] == "verify" and [g["id"] for g in state["kiosk"]["verify_groups"]] == [members["id"]]
     assert "Venue scanner" in manager.get("/admin/devices").text
