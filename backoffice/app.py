@@ -23,7 +23,7 @@ from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
 from .runtime import Runtime, redact_logs
-from .services import group_members, lockout
+from .services import customer_list, group_members, lockout, login_lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
@@ -160,6 +160,8 @@ def housekeeping(rt: Runtime, *, retention: bool | None = None) -> None:
     with rt.sessions() as db:
         expired = registration_service.purge(db) + mobile_service.purge(db)
         lockout.prune(db, rt.settings)
+        login_lockout.prune(db)
+        customer_list.fill_phone_endings(db, rt.vault)  # customers stored before migration 0005
         db.commit()
     if expired:
         rt.notifier.notify()

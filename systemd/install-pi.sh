@@ -25,9 +25,11 @@ KIOSK_HOME=/var/lib/kiosk
 KIOSK_GROUPS=(video render input)
 SOURCE_STAMP=$VENV/.kiosk-source
 # What the kiosk loads at run time: Mesa (EGL/GLES, the V3D/VC4 DRI drivers and
-# GBM) and libdrm for SDL's KMS/DRM driver, libudev and libmtdev for input,
-# libasound2 for sounds, libzbar0 for pyzbar, fonts, v4l2-ctl to find cameras.
-PACKAGES=(python3 python3-venv libgbm1 libdrm2 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri
+# GBM) and libdrm for SDL's KMS/DRM driver, libGL.so.1 (libgl1: Kivy's GL
+# backend links it, without it Kivy finds no window provider), libudev and
+# libmtdev for input, libasound2 for sounds, libzbar0 for pyzbar, fonts,
+# v4l2-ctl to find cameras. scripts/arm64-check.sh proves this list on arm64.
+PACKAGES=(python3 python3-venv libgbm1 libdrm2 libegl1 libegl-mesa0 libgles2 libgl1 libgl1-mesa-dri
           libudev1 libmtdev1 libasound2 libzbar0 fonts-dejavu-core v4l-utils ca-certificates)
 CSI_PACKAGES=(python3-picamera2)
 # The keys kiosk/config.py reads, in the order they are written.
@@ -268,7 +270,8 @@ ensure_venv() {
     query "$VENV/bin/python" -m pip list --format=freeze 2>/dev/null | grep -i '^opencv-' | cut -d= -f1 \
       | while read -r pkg; do run "$VENV/bin/python" -m pip uninstall -y --quiet "$pkg"; done
   fi
-  run "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${CHECKOUT}[kiosk]"
+  # Wheels only: a Pi never compiles anything (every [kiosk] dependency has an aarch64 wheel).
+  run "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: "${CHECKOUT}[kiosk]"
   if [ "$DRY_RUN" = 0 ]; then printf '%s\n' "$digest" >"$SYSROOT$SOURCE_STAMP"; fi
 }
 

@@ -87,7 +87,8 @@ def get_prompt(
     register_id: RowId, reference: str, db: WriteSession, principal: Principal = Depends(staff_only),
     rt: Runtime = Depends(runtime),
 ) -> dict:
-    return connections.staff_view(db, rt.vault, connections.get(db, reference, register_id=register_id))
+    prompt = connections.get(db, reference, register_id=register_id)
+    return connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
 
 
 @router.post("/{register_id}/prompts/{reference}/accept",
@@ -99,7 +100,8 @@ def accept_prompt(
 ) -> dict:
     prompt = connections.get(db, reference, register_id=register_id)
     outcome = connections.accept(db, prompt, staff_id=principal.id, actor=principal.actor)
-    return {**connections.staff_view(db, rt.vault, prompt), "outcome": outcome.status}
+    view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
+    return {**view, "outcome": outcome.status}
 
 
 @router.post("/{register_id}/prompts/{reference}/refuse",
@@ -111,7 +113,7 @@ def refuse_prompt(
 ) -> dict:
     prompt = connections.get(db, reference, register_id=register_id)
     connections.refuse(db, prompt, staff_id=principal.id, actor=principal.actor)
-    return connections.staff_view(db, rt.vault, prompt)
+    return connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
 
 
 @router.post("/{register_id}/kiosks/{kiosk_id}/lockout/lift",

@@ -103,7 +103,8 @@ def kiosk_state(rt: Runtime, principal: Principal) -> dict:
         if kiosk.mode == "verify":
             groups = [group_badge(g) for g in selected_groups(db, kiosk)]
         return {
-            "kiosk": {"name": kiosk.name, "mode": kiosk.mode, "verify_groups": groups},
+            "kiosk": {"name": kiosk.name, "mode": kiosk.mode, "verify_groups": groups,
+                      "verify_rescan_seconds": rt.settings.verify_rescan_seconds},
             "register": {"name": kiosk.register.name},
             "shop_name": rt.settings.shop_name,
             "sale": (

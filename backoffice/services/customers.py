@@ -31,6 +31,7 @@ from .counters import next_value
 
 PERSONAL_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "birth_date")
 TEXT_FIELDS = {"street": 200, "postal_code": 20, "city": 100, "notes": 4000}
+PHONE_ENDING_DIGITS = 4
 CREATED_BY = {"kiosk", "mobile", "cashier", "import", "admin", "api"}
 
 
@@ -136,12 +137,19 @@ def apply_fields(db: Session, vault: Vault, customer: Customer, fields: dict) ->
             value = fields[name]
             setattr(customer, f"{name}_lookup", vault.lookup(name, value) if value else None)
             setattr(customer, f"{name}_enc", vault.encrypt(value) if value else None)
+    if "phone" in fields:
+        customer.phone_ending_lookup = phone_ending_key(vault, fields["phone"]) if fields["phone"] else ""
     customer.first_name, customer.last_name = customer.first_name or "", customer.last_name or ""
     customer.search_name, customer.search_last = _search_keys(customer.first_name, customer.last_name)
     if "labels" in fields:
         _set_labels(db, customer, fields["labels"])
     if "tags" in fields:
         customer.tags = [CustomerTag(tag=t) for t in fields["tags"]]
+
+
+def phone_ending_key(vault: Vault, phone: str) -> str:
+    """The lookup key of a phone number's last four digits (a cashier's "the one ending 4567")."""
+    return vault.lookup("phone_ending", re.sub(r"\D", "", phone)[-PHONE_ENDING_DIGITS:])
 
 
 def _set_labels(db: Session, customer: Customer, names: list[str]) -> None:
@@ -269,6 +277,8 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
     if not q:
         stmt = select(Customer).order_by(Customer.customer_number.desc()).limit(limit)
         return list(db.execute(stmt).scalars())
+    if is_phone_ending(q):
+        return by_number_or_phone_ending(db, vault, q, limit=limit)
     exact = _exact_identifier(q)
     if exact:
         found = find_by_identifier(db, vault, *exact)
@@ -284,13 +294,30 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
     return sorted(seen.values(), key=lambda c: (c.search_last, c.customer_number))[:limit]
 
 
+def is_phone_ending(q: str) -> bool:
+    """Four digits: the end of a phone number, as a cashier asks for it (or a short customer number)."""
+    return q.isascii() and q.isdigit() and len(q) == PHONE_ENDING_DIGITS
+
+
+def by_number_or_phone_ending(db: Session, vault: Vault, digits: str, *, limit: int = 50) -> list[Customer]:
+    """The customer with this number, then those whose phone ends with these digits (by last name)."""
+    by_number = find_by_identifier(db, vault, "customer_number", digits)
+    stmt = (select(Customer).where(Customer.phone_ending_lookup == vault.lookup("phone_ending", digits))
+            .order_by(Customer.search_last, Customer.customer_number).limit(limit))
+    endings = [c for c in db.execute(stmt).scalars() if c is not by_number]
+    return ([by_number] if by_number else []) + endings[: limit - (1 if by_number else 0)]
+
+
 def audit_identifier_search(sessions, actor: str, q: str, found: list[Customer]) -> None:
-    """A search by personal ID or phone is a look-up of a person: it goes on the audit trail (names do not)."""
-    exact = _exact_identifier(search_text(q))
-    if not exact or exact[0] not in ("personal_id", "phone"):
+    """A search by personal ID, phone or a phone's last four digits is a look-up of a person: it goes on the
+    audit trail (names do not)."""
+    text = search_text(q)
+    exact = _exact_identifier(text)
+    kind = "phone_ending" if is_phone_ending(text) else exact[0] if exact else ""
+    if kind not in ("personal_id", "phone", "phone_ending"):
         return
     with sessions() as db:
-        audit.record(db, actor, "customer_searched", found[0].id if len(found) == 1 else None, by=exact[0],
+        audit.record(db, actor, "customer_searched", found[0].id if len(found) == 1 else None, by=kind,
                      found=len(found))
         db.commit()
 

@@ -17,7 +17,7 @@ from counter_core.pairing import InvalidPairingCode, new_code, normalize_code
 
 from ..domain_errors import Conflict, Gone, Invalid, NotFound, NotSignedIn, RateLimited
 from ..models import ApiKey, Kiosk, PairingCode, RateLimitHit, Register, StaffUser, utcnow
-from ..security import hash_password, hash_token, new_token
+from ..security import hash_password, hash_token, new_token, password_problem
 from . import audit
 
 ROLES = ("cashier", "manager")
@@ -164,14 +164,16 @@ def create_api_key(db: Session, name: str, *, actor: str) -> tuple[ApiKey, str]:
 
 
 def create_staff(
-    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None
+    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None,
+    check_strength: bool = True,
 ) -> StaffUser:
     username = username.strip().lower()
     if role not in ROLES:
         raise Invalid("invalid_role", "A role is cashier or manager.")
     if not username or len(username) > 80 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise Invalid("invalid_username", "A username has letters, digits, dots, dashes or underscores.")
-    check_password_strength(password)
+    if check_strength:
+        check_password_strength(password, user_inputs=(username, display_name))
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
         raise Conflict("username_taken", f"There is already a user called {username!r}.")
     user = StaffUser(
@@ -186,11 +188,21 @@ def create_staff(
     return user
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
+def check_password_strength(password: str, *, user_inputs=()) -> None:
+    """Refuse (422) a staff password that security.password_problem finds too weak, saying why."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem == "too_short":
         raise Invalid("weak_password", "A password has at least 8 characters.")
-    if len(password) > 200:
+    if problem == "too_long":
         raise Invalid("weak_password", "A password has at most 200 characters.")
+    if problem == "common":
+        raise Invalid("weak_password",
+                       "This is one of the passwords people choose most often. Choose a less common one.")
+    if problem == "personal":
+        raise Invalid("weak_password", "A password cannot be your own name or the shop's with a few digits added.")
+    if problem:
+        raise Invalid("weak_password", "This password is too easy to guess. Use three or four words that do not "
+                                             "belong together, or a longer mix.")
 
 
 def kiosk_view(kiosk: Kiosk) -> dict:

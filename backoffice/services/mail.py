@@ -116,11 +116,13 @@ def _send_smtp(url: str, email: EmailMessage) -> None:
 
 
 def _write_outbox(directory: Path, message_id: int, email: EmailMessage) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = directory / f"{utcnow():%Y%m%dT%H%M%S}-{message_id:06d}.eml"
     partial = final.with_suffix(".part")
     try:
-        partial.write_bytes(bytes(email))
+        # 0600 whatever the umask: a message holds an address and a card's link.
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+            handle.write(bytes(email))
         os.replace(partial, final)  # a reader never sees half a message
     except OSError:
         partial.unlink(missing_ok=True)  # a full disk leaves no half message behind

@@ -219,9 +219,10 @@ def result_for_phone(db: Session, rt: Runtime, session: MobileSession, *, proof:
 
 
 def purge(db: Session) -> int:
-    """Expire overdue sessions and delete old ones (they hold no personal data themselves)."""
+    """Expire overdue sessions and delete old ones (they hold no personal data themselves); the same for the
+    connection prompts, which the phone form (and the kiosk) make."""
     now = utcnow()
-    count = 0
+    count = connections.purge(db)
     for session in db.execute(
         select(MobileSession).where(MobileSession.status.in_(EXPIRING_STATES), MobileSession.expires_at <= now)
     ).scalars():

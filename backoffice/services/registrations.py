@@ -178,8 +178,9 @@ def _create_or_connect(
     customer = evidence.customer if evidence is not None else None
     if evidence is not None and "personal_id" not in evidence.agreed and not evidence.names_agree:
         # A phone number (or e-mail) alone says nothing of who gave it: never the other customer's account.
-        raise Conflict("phone_belongs_to_other", "This phone number belongs to another customer. "
-                       "Ask the customer, and change it under Complete.", field="phone")
+        message = "This phone number belongs to another customer. Ask the customer, and change it under Complete."
+        raise Conflict("phone_belongs_to_other", message, field="phone",
+                       fields=[{"field": "phone", "code": "phone_belongs_to_other", "message": message}])
     created_by = "mobile" if registration.source == "mobile" else "kiosk"
     if customer is None:
         customer = create_customer(db, vault, fields, created_by=created_by, actor=actor)

@@ -19,7 +19,7 @@ from ..runtime import Runtime
 from ..services import audit, consent, customer_list, customer_records, customers, export, memberships, privacy
 from ..services.groups import groups_of
 from . import fields as field_messages
-from .i18n import for_request
+from .i18n import for_request, staff_language
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -83,14 +83,15 @@ def customer_list_page(
 
 @router.get("/admin/customers/export.csv")
 def export_customers(
-    marketing: bool = False, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    request: Request, marketing: bool = False, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
     rt: Runtime = Depends(runtime)
 ) -> Response:
     """The customer list as CSV, streamed; only customers who consented to marketing when asked."""
     audit.record(db, staff.actor, "customers_exported", marketing_only=marketing)
     name = f"customers{'-marketing' if marketing else ''}-{dt.date.today():%Y%m%d}.csv"
     return StreamingResponse(
-        export.csv_chunks(rt.read_sessions, rt.vault, marketing_only=marketing),
+        export.csv_chunks(rt.read_sessions, rt.vault, marketing_only=marketing, language=staff_language(request),
+                          _=for_request(request), region=rt.settings.default_region, timezone=rt.settings.shop_timezone),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -5,7 +5,7 @@ verify: the venue scanner) with the groups it verifies."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -98,8 +98,9 @@ def pair_kiosk(
     pairing, code = devices.create_pairing_code(db, target, name.strip(), actor=staff.actor)
     view = _pairing_view(pairing, utcnow())
     payload = pairing_payload(rt.settings.base_url, code)
+    only_here = urlsplit(rt.settings.base_url).hostname in ("127.0.0.1", "localhost", "::1")
     return page(request, "admin/paired.html", section="devices", pairing=view, code=display_code(code),
-                payload=payload, qr=qr(payload), base_url=rt.settings.base_url)
+                payload=payload, qr=qr(payload), base_url=rt.settings.base_url, only_here=only_here)
 
 
 def _pairing_view(pairing: PairingCode, now) -> dict:

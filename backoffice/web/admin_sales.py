@@ -67,6 +67,6 @@ def track_sale(
     """Attach a customer to a sale that has none (the receipt was not tracked at the till)."""
     sale = sales.get_sale(db, reference)
     person = customers.get_by_reference(db, customer)
-    sales.connect_customer(db, sale, person, via="back_office")
+    sales.connect_customer(db, sale, person, via="back_office", actor=staff.actor)
     audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
     return RedirectResponse(f"/admin/sales/{reference}?tracked=1", status_code=303)

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
 from ..dependencies import unit_of_work
-from ..models import utcnow
+from ..models import Customer, utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
 from ..services import connections, customers, devices, events, lockout, prompts, registrations, sales
@@ -64,7 +64,8 @@ def console_page(
         open_sale = sales.open_sale_of(db, register.id)
         pending = prompts.pending_cards(db, rt.vault, register.id, open_sale_id=open_sale.id if open_sale else None)
         lockouts = [prompts.lockout_card(lock) for lock in lockout.active_lockouts(db, register.id)]
-        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
+        connection_prompts = [connections.staff_view(db, rt.vault, p, timezone=rt.settings.shop_timezone)
+                              for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
                     lockouts=lockouts, connection_prompts=connection_prompts,
@@ -88,7 +89,28 @@ def console_prompt(
 ) -> Response:
     """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
     prompt = connections.get(db, reference, register_id=register_id)
-    view = connections.staff_view(db, rt.vault, prompt)
+    view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
+    return page(request, "console/_connection_prompt.html", prompt=view)
+
+
+@router.get("/console/{register_id}/replace/{customer}")
+def replace_prompt(
+    register_id: RowId, customer: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The question a cashier gets when choosing a customer by hand for a sale that has another one."""
+    with rt.read_sessions() as db:
+        sale = sales.open_sale_of(db, sales.get_register(db, register_id).id)
+        chosen = customers.get_by_reference(db, customer[:40])
+        current = db.get(Customer, sale.customer_id) if sale is not None and sale.customer_id else None
+        if current is None or current.id == chosen.id:
+            return Response(status_code=204)
+        view = {"reference": f"local:{sale.reference}:{chosen.reference}", "reason": "replace", "local": True,
+                "presented": "cashier", "sale": {"reference": sale.reference},
+                "customer": {"reference": chosen.reference, "name": chosen.display_name,
+                             "customer_number": chosen.customer_number},
+                "current": {"reference": current.reference, "name": current.display_name},
+                "agreed": [], "differed": []}
     return page(request, "console/_connection_prompt.html", prompt=view)
 
 
@@ -104,10 +126,13 @@ def registration_prompt(
     register = sales.get_register(db, register_id)
     registration = registrations.get(db, reference[:40], register_id=register.id)
     if registration.status != "pending":
-        return Response(status_code=204)
+        return Response(status_code=204)  # returned, not raised: the unit of work keeps an expiry the read made
     open_sale = sales.open_sale_of(db, register.id)
     card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
-    return page(request, "console/_prompt.html", card=card)
+    response = page(request, "console/_prompt.html", card=card)
+    # the page sets its countdowns' clock by this (the page's own server time can be seconds old under load)
+    response.headers["X-Server-Time"] = utcnow().isoformat(timespec="milliseconds")
+    return response
 
 
 @router.get("/console/{register_id}/search")

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from ..auth import SESSION_COOKIE, end_session, runtime, secure_cookies, start_session
 from ..dependencies import unit_of_work
-from ..domain_errors import DomainError, RateLimited
+from ..domain_errors import DomainError
 from ..errors import http_status
 from ..runtime import Runtime
 from ..security import tokens_equal
+from ..services import login_lockout
 from ..services import staff as staff_service
-from .i18n import N_, languages
+from .i18n import N_, languages, tr
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -83,11 +84,12 @@ def login(
                            message=N_("Enter your username and password."))
     try:
         user = staff_service.sign_in(db, username, password, address=_client_address(request),
-                                     per_minute=rt.settings.login_rate_per_minute)
+                                     settings=rt.settings)
     except DomainError as exc:  # returning (not raising) commits the unit of work: the counted failure is kept
-        response = _login_page(request, status=http_status(exc), username=username, next_=next, message=exc.message)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = "60"
+        response = _login_page(request, status=http_status(exc), username=username, next_=next,
+                               message=_lockout_message(request, exc) if "locked" in exc.extra else exc.message)
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(int(exc.extra["retry_after"]))
         return response
     cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -95,6 +97,17 @@ def login(
                         secure=secure_cookies(rt.settings), max_age=rt.settings.session_max_age_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _lockout_message(request: Request, exc: DomainError) -> str:
+    """The lockout's refusal in the staff language, with how long to wait."""
+    count, unit = login_lockout.duration(int(exc.extra["retry_after"]))
+    units = {"{count} seconds": N_("{count} seconds"), "{count} minutes": N_("{count} minutes"),
+             "{count} hours": N_("{count} hours")}
+    wait = tr(request, units[unit], count=count)
+    if exc.extra["locked"] == "user":
+        return tr(request, "Too many failed sign-ins for this user. Try again in {wait}.", wait=wait)
+    return tr(request, "Too many failed sign-ins from this device. Try again in {wait}.", wait=wait)
 
 
 @router.post("/logout")

@@ -60,6 +60,8 @@ def python_messages() -> set[str]:
 def script_messages(name: str) -> tuple[str, ...]:
     """The ``t("...")`` texts of one page script, in order of appearance."""
     text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments may show how t() is called
+    text = re.sub(r"(?m)^\s*//.*$", "", text)
     seen: dict[str, None] = {}
     for match in SCRIPT_CALL.finditer(text):
         seen.setdefault(match.group(2).replace('\\"', '"').replace("\\'", "'"), None)
@@ -120,13 +122,17 @@ def audit_details() -> set[str]:
 
 
 def other_messages() -> set[str]:
-    """Texts defined outside the web layer that pages translate: the criteria's words, run-time choices."""
+    """Texts defined outside the web layer that pages translate: criteria words, CSV titles, prompts, run-time
+    choices."""
     from ..services import prompts, verify
     from ..services.criteria import DESCRIBE_TEXTS
+    from ..services.customer_list import SORTS
+    from ..services.export import HEADER
 
     prompt_texts = ({label for label, _icon in prompts.PRESENTED.values()} | set(prompts.TYPED.values())
                     | set(prompts.IDENTIFIER_LABELS.values()) | {prompts.PHONE_FORM} | set(verify.PRESENTED_LABELS.values()))
-    return set(DESCRIBE_TEXTS) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details() | prompt_texts
+    return (set(DESCRIBE_TEXTS) | set(HEADER) | {sort.label for sort in SORTS.values()} | set(CHOSEN_AT_RUN_TIME)
+            | audit_actions() | audit_details() | prompt_texts)
 
 
 def all_messages() -> set[str]:

@@ -32,7 +32,9 @@ FIELD_MESSAGES = {
 
 
 def qr_svg(text: str, scale: int = 6) -> str:
-    return segno.make(text, error="m").svg_inline(scale=scale, border=2, dark="#111827")
+    """An inline SVG QR that scales with its box: a viewBox and no fixed size, so that it fills (and is
+    centred in) the card instead of sitting at its left at its drawn size."""
+    return segno.make(text, error="m").svg_inline(scale=scale, border=2, dark="#111827", omitsize=True)
 
 
 def _page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:

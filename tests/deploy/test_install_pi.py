@@ -169,7 +169,7 @@ def test_first_install_installs_only_the_missing_debian_packages(pi):
     installs = [argv for argv in pi.commands() if "install" in argv and "apt-get" in argv]
     assert len(installs) == 1
     packages = set(installs[0][installs[0].index("--no-install-recommends") + 1:])
-    assert {"libgbm1", "libegl1", "libgles2", "libgl1-mesa-dri", "libmtdev1", "libzbar0", "fonts-dejavu-core"} <= packages
+    assert {"libgbm1", "libegl1", "libgles2", "libgl1", "libgl1-mesa-dri", "libmtdev1", "libzbar0", "fonts-dejavu-core"} <= packages
     assert not packages & {"python3", "python3-venv", "libdrm2", "libudev1"}  # already there
     assert "python3-picamera2" not in packages
 
@@ -178,7 +178,7 @@ def test_first_install_installs_only_the_missing_debian_packages(pi):
 def test_first_install_puts_the_checkout_in_a_virtual_environment(pi):
     pi.install(*FIRST)
     assert ["python3", "-m", "venv", "/opt/kiosk/venv"] in pi.commands()
-    assert ["/opt/kiosk/venv/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    assert ["/opt/kiosk/venv/bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:",
             f"{REPO}[kiosk]"] in pi.commands()
     assert pi.path("/opt/kiosk/venv/bin/kiosk").exists()
 
