@@ -34,10 +34,9 @@ class Invalid(DomainError):
     """Some input is wrong; ``field`` names it, or ``fields`` lists every mistake as {field, code, message}."""
 
     @classmethod
-    def of_field(cls, field: str, code: str, message: str, *, summary: str | None = None) -> Invalid:
+    def of_field(cls, field: str, code: str, message: str) -> Invalid:
         """One wrong field, told both ways: in the message and in ``fields`` (as forms show it)."""
-        return cls(code, summary or f"Please correct: {field}: {message}",
-                   fields=[{"field": field, "code": code, "message": message}])
+        return cls(code, f"Please correct: {field}: {message}", fields=[{"field": field, "code": code, "message": message}])
 
     @property
     def field_messages(self) -> dict[str, str]:

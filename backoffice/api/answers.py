@@ -323,6 +323,7 @@ class ConsoleOutcome(Answer):
     customer: dict[str, Any] | None = None
     created: CustomerView | None = Field(None, description="A customer created at the register")
     prompt: str | None = Field(None, description="prompted: the connection prompt the cashier decides on")
+    current: dict[str, Any] | None = Field(None, description="prompted: the customer the sale has now")
     card: str | None = Field(None, description="link_card, card_linked: the card's code")
     query: str | None = Field(None, description="search: what to search for")
     prefill: dict[str, Any] | None = Field(None, description="create: the form's fields as scanned")
