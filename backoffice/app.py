@@ -17,12 +17,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from counter_core import __version__
 
 from .api import admin, console, customers, groups, kiosk, memberships, registrations, sales, verify
+from .api.answers import Health
 from .auth import secure_cookies
 from .backup import serving
 from .db import migrate
 from .errors import error_body, install_error_handlers, is_storage_full
 from .runtime import Runtime, redact_logs
-from .services import group_members, lockout
+from .services import customer_list, group_members, lockout, login_lockout
 from .services import mail as mail_service
 from .services import mobile as mobile_service
 from .services import registrations as registration_service
@@ -159,6 +160,8 @@ def housekeeping(rt: Runtime, *, retention: bool | None = None) -> None:
     with rt.sessions() as db:
         expired = registration_service.purge(db) + mobile_service.purge(db)
         lockout.prune(db, rt.settings)
+        login_lockout.prune(db)
+        customer_list.fill_phone_endings(db, rt.vault)  # customers stored before migration 0005
         db.commit()
     if expired:
         rt.notifier.notify()
@@ -259,7 +262,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check", response_model=Health,
+             response_model_exclude_unset=True)
     def healthz() -> dict:
         rt: Runtime = app.state.runtime
         with rt.read_sessions() as db:

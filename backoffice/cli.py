@@ -9,12 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
-
 from . import backup as backups
 from .db import make_engine, make_sessionmaker, migrate
-from .errors import ApiError
-from .models import Kiosk
+from .domain_errors import DomainError, NotFound
 from .security import Vault
 from .services import devices, sales
 from .settings import Settings, SettingsError, ensure_secret, load_settings
@@ -122,7 +119,7 @@ def cmd_pair_kiosk(args: argparse.Namespace, settings: Settings) -> int:
     with _session(settings) as db:
         try:
             register = sales.get_register(db, args.register)
-        except ApiError:
+        except NotFound:
             if not args.create_register:
                 raise
             register = devices.create_register(db, args.register)
@@ -136,9 +133,7 @@ def cmd_pair_kiosk(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_revoke_kiosk(args: argparse.Namespace, settings: Settings) -> int:
     with _session(settings) as db:
-        kiosk = db.execute(select(Kiosk).where(Kiosk.id == args.kiosk_id)).scalar_one_or_none()
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", f"There is no kiosk with id {args.kiosk_id}.")
+        kiosk = devices.get_kiosk(db, args.kiosk_id)
         devices.revoke_kiosk(db, kiosk, actor="cli")
         db.commit()
     print(f"Kiosk {args.kiosk_id} unpaired.")
@@ -213,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {"data_dir": args.data_dir} if args.data_dir else {}
         settings = ensure_secret(load_settings(**overrides))
         return args.func(args, settings)
-    except (SettingsError, ApiError, backups.BackupError) as exc:
+    except (SettingsError, DomainError, backups.BackupError) as exc:
         print(f"backoffice: {exc}", file=sys.stderr)
         return 2
 

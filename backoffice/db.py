@@ -15,11 +15,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from .errors import ApiError
+from .domain_errors import Invalid
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def _has_nul(value: object) -> bool:
@@ -39,7 +40,7 @@ def _refuse_nul(conn, cursor, statement, parameters, context, executemany) -> No
     it silently; no name, code or number a person types contains one.
     """
     if _has_nul(parameters):
-        raise ApiError(422, "invalid_characters", "Text cannot contain the NUL character (\\0).")
+        raise Invalid("invalid_characters", "Text cannot contain the NUL character (\\0).")
 
 
 def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine:
@@ -49,7 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Engine
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             private_sqlite_file(Path(path))
-        connect_args = {"check_same_thread": False, "timeout": 30}
+        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
         if path and path != ":memory:":
             connect_args["factory"] = _gated_connection_class(Path(path))
         # hide_parameters: an error's message (and so a logged traceback) never shows the values of a statement
@@ -105,7 +106,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
@@ -123,28 +124,34 @@ def _sqlite_begin(connection) -> None:
 
 
 class WriteGate:
-    """Queues writers to one SQLite file: a thread lock inside the process, flock across processes.
+    """Queues writers to one SQLite file: a lock inside the process, flock across processes.
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, which turns
     contention between server workers into long tail latency; a writer waiting
     on the gate instead wakes the moment the previous one commits.
+
+    The gate belongs to a transaction, not to a thread: a request's unit of
+    work begins in the thread that runs the route and may commit in another,
+    so the lock is a plain one that any thread may release.  A writer waits at
+    most as long as SQLite's busy timeout, then fails like SQLite would.
     """
 
-    def __init__(self, path: Path):
-        self._lock = threading.RLock()
-        self._depth = 0
+    def __init__(self, path: Path, timeout: float = BUSY_TIMEOUT_SECONDS):
+        self._lock = threading.Lock()
+        self._timeout = timeout
         self._fd = os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
 
     def enter(self) -> None:
-        self._lock.acquire()
-        self._depth += 1
-        if self._depth == 1:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise sqlite3.OperationalError("database is locked (waited for another writer in this process)")
+        try:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._lock.release()
+            raise
 
     def leave(self) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._lock.release()
 
 

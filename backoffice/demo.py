@@ -5,6 +5,11 @@ customer 100001 is Anna Andersson, whose card DEMO-00000001 the demo camera
 shows; card DEMO-00000002 is not linked to anybody.  Anna is a Friend (an
 active Friend membership) and a VIP (added by hand), so the door scanner
 "Entré", which verifies Friends, answers Success for her card.
+
+Groups, plans, tags and products are named in the shop's language
+(``shop_language``): a Swedish shop gets "Vänner", "Vän", "stamkund"; other
+languages get the English names.  Sales are dated so that a higher receipt
+number is always a later sale (newest first is true in every list).
 """
 
 from __future__ import annotations
@@ -79,6 +84,55 @@ GROUPS = (
     ("Staff", "#7c3aed", False, False, "Staff discount; not shown in scanners",
      {"match": "any", "rules": [{"field": "tag", "op": "has", "value": "staff"}]}),
 )
+FRIEND_PLAN = "Friend"
+TAGS = {"vip": "vip", "access": "access", "staff": "staff", "newsletter": "newsletter", "friend": "friend",
+        "student": "student", "regular": "regular"}
+CARD_BATCH_NAME = "Demo plastic cards"
+# The Swedish names of all of the above (a Swedish shop's demo), by their English name.
+SWEDISH = {
+    "Friends": "Vänner", "Access needs": "Behöver hjälp", "Staff": "Personal", "VIP": "VIP",
+    "Members of the Friends scheme: 10% off in the café": "Medlemmar i Vänprogrammet: 10 % rabatt i kaféet",
+    "Offer a free programme and a seat reservation": "Erbjud ett gratis program och en platsreservation",
+    "Offer help with doors, seating and the lift": "Erbjud hjälp med dörrar, sittplats och hiss",
+    "Staff discount; not shown in scanners": "Personalrabatt; visas inte i skannrar",
+    "Friend": "Vän", "access": "tillgänglighet", "staff": "personal", "newsletter": "nyhetsbrev", "friend": "vän",
+    "regular": "stamkund", "Demo plastic cards": "Demokort i plast", "Large": "Stor", "Medium": "Mellan",
+    "Tote bag": "Tygkasse", "Natural": "Natur",
+}
+
+
+@dataclass(frozen=True)
+class DemoNames:
+    """What the demo calls its groups, plan, tags, card batch and products, in one language."""
+
+    groups: tuple
+    plan: str
+    tags: dict
+    card_batch: str
+    products: tuple
+
+
+def demo_names(language: str) -> DemoNames:
+    """The demo's names in the shop's language: Swedish for a Swedish shop, else English."""
+    name = (lambda text: SWEDISH.get(text, text)) if language == "sv" else (lambda text: text)
+    plan = name(FRIEND_PLAN)
+    tags = {key: name(value) for key, value in TAGS.items()}
+
+    def criteria(rules: dict) -> dict:
+        out = []
+        for rule in rules["rules"]:
+            rule = dict(rule)
+            if "plan" in rule:
+                rule["plan"] = plan
+            if rule.get("field") == "tag":
+                rule["value"] = tags[rule["value"]]
+            out.append(rule)
+        return {**rules, "rules": out}
+
+    groups = tuple((name(g), colour, blink, visible, name(text), criteria(rules))
+                   for g, colour, blink, visible, text, rules in GROUPS)
+    products = tuple((name(product), brand, name(variant), price) for product, brand, variant, price in PRODUCTS)
+    return DemoNames(groups, plan, tags, name(CARD_BATCH_NAME), products)
 
 
 @dataclass
@@ -152,7 +206,9 @@ def _ensure_door(db: Session, data_dir: Path, friends: CustomerGroup) -> str:
 def _ensure_staff(db: Session, register: Register) -> None:
     for username, password, role, name in DEMO_STAFF:
         if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first() is None:
-            devices.create_staff(db, username, password, role, display_name=name, register=register)
+            # The demo's passwords are printed for anyone to use: the strength policy is for real accounts.
+            devices.create_staff(db, username, password, role, display_name=name, register=register,
+                                 check_strength=False)
 
 
 def _ensure_api_key(db: Session, data_dir: Path) -> str:
@@ -164,10 +220,10 @@ def _ensure_api_key(db: Session, data_dir: Path) -> str:
     return token
 
 
-def _ensure_groups(db: Session) -> list[CustomerGroup]:
+def _ensure_groups(db: Session, names: DemoNames) -> list[CustomerGroup]:
     """The demo groups; one without criteria (from an older demo) gets them, and is evaluated."""
     groups = []
-    for priority, (name, colour, blink, visible, description, criteria) in enumerate(GROUPS):
+    for priority, (name, colour, blink, visible, description, criteria) in enumerate(names.groups):
         group = db.execute(select(CustomerGroup).where(CustomerGroup.name == name)).scalar_one_or_none()
         if group is None:
             group = CustomerGroup(
@@ -183,7 +239,7 @@ def _ensure_groups(db: Session) -> list[CustomerGroup]:
     return groups
 
 
-def _customer_fields(rng: random.Random, index: int, today: dt.date) -> dict:
+def _customer_fields(rng: random.Random, index: int, today: dt.date, names: DemoNames) -> dict:
     if index == 0:
         first, last, birth = "Anna", "Andersson", dt.date(1985, 4, 12)
     else:
@@ -200,7 +256,7 @@ def _customer_fields(rng: random.Random, index: int, today: dt.date) -> dict:
         "postal_code": f"{postal_prefix}{rng.randrange(100, 999)}",
         "city": city,
         "country": "SE",
-        "tags": rng.sample(["newsletter", "friend", "student", "regular"], k=rng.randrange(0, 3)),
+        "tags": [names.tags[t] for t in rng.sample(["newsletter", "friend", "student", "regular"], k=rng.randrange(0, 3))],
     }
     if index % 7 == 3:
         fields.pop("personal_id")
@@ -212,7 +268,8 @@ def seed_demo(db: Session, vault: Vault, *, customers: int = 300, settings: Sett
     register, _, token = _ensure_register_and_kiosk(db, settings.data_dir)
     _ensure_staff(db, register)
     api_key = _ensure_api_key(db, settings.data_dir)
-    groups = _ensure_groups(db)
+    names = demo_names(settings.shop_language)
+    groups = _ensure_groups(db, names)
     door_token = _ensure_door(db, settings.data_dir, groups[0])
     existing = db.execute(select(func.count(Customer.id))).scalar_one()
     result = DemoResult(register.name, token, api_key, 0, door_token=door_token)
@@ -223,45 +280,45 @@ def seed_demo(db: Session, vault: Vault, *, customers: int = 300, settings: Sett
     today = dt.date.today()
     created: list[Customer] = []
     for index in range(customers):
-        fields = clean_fields(_customer_fields(rng, index, today))
+        fields = clean_fields(_customer_fields(rng, index, today, names))
         if index and any(vault.lookup("phone", fields["phone"]) == c.phone_lookup for c in created[-50:]):
             fields.pop("phone")
         customer = create_customer(db, vault, fields, created_by="import", actor="seed-demo")
         created.append(customer)
         if rng.random() < 0.4:
             consent.give(db, customer, purpose="marketing", channel="import", source="seed-demo")
-    _seed_groups_and_memberships(db, rng, created, groups, today)
-    _seed_cards(db, created)
-    _seed_sales(db, rng, register, created)
+    _seed_groups_and_memberships(db, rng, created, groups, today, names)
+    _seed_cards(db, created, names)
+    _seed_sales(db, rng, register, created, names)
     result.customers_created = len(created)
     return result
 
 
-def _seed_groups_and_memberships(db, rng, created, groups, today) -> None:
+def _seed_groups_and_memberships(db, rng, created, groups, today, names: DemoNames) -> None:
     """Friend memberships and vip/access/staff tags, which the groups' criteria pick up; Anna is a VIP by hand."""
     vip = groups[1]
     for index, customer in enumerate(created):
         tags = []
         if index == 0 or rng.random() < 0.3:
-            db.add(Membership(customer_id=customer.id, plan="Friend", starts_on=today - dt.timedelta(days=200),
+            db.add(Membership(customer_id=customer.id, plan=names.plan, starts_on=today - dt.timedelta(days=200),
                               ends_on=today + dt.timedelta(days=165)))
         if index == 0 or rng.random() < 0.05:
             if index == 0:
                 db.add(GroupMember(group_id=vip.id, customer_id=customer.id, manual=True))
             else:
-                tags.append("vip")
+                tags.append(names.tags["vip"])
         if rng.random() < 0.04:
-            tags.append("access")
+            tags.append(names.tags["access"])
         if rng.random() < 0.03:
-            tags.append("staff")
+            tags.append(names.tags["staff"])
         customer.tags.extend(CustomerTag(tag=tag) for tag in tags)
     db.flush()
     for group in groups:
         group_members.refresh_group(db, group)
 
 
-def _seed_cards(db: Session, created: list[Customer]) -> None:
-    batch = CardBatch(prefix="DEMO", size=20, name="Demo plastic cards")
+def _seed_cards(db: Session, created: list[Customer], names: DemoNames) -> None:
+    batch = CardBatch(prefix="DEMO", size=20, name=names.card_batch)
     db.add(batch)
     db.flush()
     for number in range(1, 21):
@@ -274,13 +331,19 @@ def _seed_cards(db: Session, created: list[Customer]) -> None:
     db.flush()
 
 
-def _seed_sales(db: Session, rng: random.Random, register: Register, created: list[Customer]) -> None:
-    for index in range(60):
-        customer = created[0] if index < 4 else rng.choice(created)
-        items = [dict(zip(("product", "brand", "variant", "unit_price"), rng.choice(PRODUCTS), strict=True))
+def _seed_sales(db: Session, rng: random.Random, register: Register, created: list[Customer],
+                names: DemoNames, count: int = 60) -> None:
+    """A year of sales; each later receipt is a later sale, so every "newest first" list is in date order."""
+    now = dt.datetime.now(dt.UTC)
+    # seconds back from now, oldest first, at least an hour apart: receipt n+1 is always after receipt n
+    ages = sorted({rng.randrange(3600, 365 * 86400) // 3600 * 3600 for _ in range(count * 2)}, reverse=True)[:count]
+    for index, age in enumerate(ages):
+        customer = created[0] if index >= len(ages) - 4 else rng.choice(created)  # Anna's are the latest four
+        items = [dict(zip(("product", "brand", "variant", "unit_price"), rng.choice(names.products), strict=True))
                  for _ in range(rng.randrange(1, 4))]
         sale = sales.open_sale(db, register, lines=[{**item, "quantity": Decimal(1)} for item in items])
         sales.connect_customer(db, sale, customer, via="cashier")
         sales.close_sale(db, sale)
-        sale.opened_at = sale.closed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=rng.randrange(1, 365))
+        sale.opened_at = now - dt.timedelta(seconds=age)
+        sale.closed_at = sale.opened_at + dt.timedelta(minutes=rng.randrange(1, 6))
     db.flush()

@@ -1,4 +1,9 @@
-"""Every refusal the API gives: a status, a stable reason code and a message for a person."""
+"""Every refusal the API gives: a status, a stable reason code and a message for a person.
+
+Services raise the domain errors of :mod:`backoffice.domain_errors`; the one
+handler here maps each kind to its HTTP status (:data:`HTTP_STATUS`) and
+answers ``{"error": {"code", "message", ...details}}``.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,57 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .domain_errors import (
+    Conflict,
+    DomainError,
+    Failed,
+    Forbidden,
+    Gone,
+    Invalid,
+    Locked,
+    MalformedRequest,
+    NotFound,
+    NotSignedIn,
+    RateLimited,
+)
+
 log = logging.getLogger(__name__)
 
+# Each kind of domain error and the status it is answered with (a subclass inherits its parent's).
+HTTP_STATUS: dict[type[DomainError], int] = {
+    MalformedRequest: 400,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    Invalid: 422,
+    RateLimited: 429,
+    Locked: 429,  # kiosks and the console treat a lockout like a rate limit that a person lifts
+    Failed: 500,
+}
 
-class ApiError(Exception):
-    """Raised anywhere in the backoffice to refuse a request cleanly."""
+
+class ApiError(DomainError):
+    """A refusal whose HTTP status is the point (the request layer: sign-in, CSRF, tokens).
+
+    Services raise the domain errors instead; this stays for the HTTP layer and
+    for code written before them.
+    """
 
     def __init__(self, status: int, code: str, message: str, **extra: object):
-        super().__init__(message)
+        super().__init__(code, message, **extra)
         self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+
+
+def http_status(exc: DomainError) -> int:
+    """The HTTP status a domain error is answered with."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    for kind in type(exc).__mro__:
+        if kind in HTTP_STATUS:
+            return HTTP_STATUS[kind]
+    return 400
 
 
 def error_body(code: str, message: str, **extra: object) -> dict:
@@ -78,6 +122,14 @@ def log_storage_full(request: Request, exc: BaseException) -> None:
               type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The JSON answer to a domain error: its status, ``{"error": {code, message, ...}}``, Retry-After if known."""
+    headers = {}
+    if exc.extra.get("retry_after") is not None:
+        headers["Retry-After"] = str(int(exc.extra["retry_after"]))
+    return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=http_status(exc), headers=headers)
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
@@ -87,12 +139,9 @@ def _field_errors(exc: RequestValidationError) -> list[dict]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        headers = {}
-        if "retry_after" in exc.extra:
-            headers["Retry-After"] = str(int(exc.extra["retry_after"]))
-        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status, headers=headers)
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

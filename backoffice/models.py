@@ -148,6 +148,8 @@ class Customer(Base):
     search_last: Mapped[str] = mapped_column(SearchText, default="", nullable=False)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True, index=True)
     phone_lookup: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # HMAC of the phone's last four digits, for "find by the last four" ("" without a phone, NULL: not yet computed)
+    phone_ending_lookup: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     personal_id_lookup: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     personal_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -502,3 +504,17 @@ class PairingCode(Base):
     kiosk: Mapped[Kiosk | None] = relationship()
     # ids are never reused (the audit log names codes by id, and spent codes are deleted)
     __table_args__ = {"sqlite_autoincrement": True}
+
+
+class LoginFailure(Base):
+    """Failed staff sign-ins per typed username and per client address (both hashed), for a growing lockout.
+
+    One row a bucket, counted in the database so that every server process sees
+    it; see services/login_lockout.py.
+    """
+
+    __tablename__ = "login_failures"
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -131,9 +131,10 @@ TABLE: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/{register_id}"): STAFF,
     ("GET", "/console/{register_id}/panel"): STAFF,
     ("GET", "/console/{register_id}/search"): STAFF,
-    ("GET", "/console/{register_id}/events"): STAFF,
-    ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/replace/{customer}"): STAFF,
     ("GET", "/console/{register_id}/prompts/registrations/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/prompts/{reference}"): STAFF,
+    ("GET", "/console/{register_id}/events"): STAFF,
     # The back office
     ("GET", "/admin"): MANAGER_ONLY,
     ("GET", "/admin/customers"): MANAGER_ONLY,

@@ -103,7 +103,7 @@ def _secret_path_patterns() -> list[re.Pattern]:
         tail = tail.split("}", 1)[1]
         literal = re.sub(r"\\\{[a-z_]+\\\}", "[^/?#]+", re.escape(head))
         patterns.add(f"({literal})([^/?#\\s\"']+)({re.escape(tail)})")
-    return [re.compile(p) for p in sorted(patterns)]
+    return [re.compile(p, re.IGNORECASE) for p in sorted(patterns)]  # /M/<token> reaches no route, but is a token
 
 
 _SECRET_PATHS = _secret_path_patterns()

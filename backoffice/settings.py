@@ -42,7 +42,12 @@ class Settings:
     identify_lockout_failures: int = 10
     identify_lockout_seconds: int = 300
     identify_lockout_window_seconds: int = 300  # misses counted over this long; 0 in a rate or count turns it off
-    login_rate_per_minute: int = 10
+    # Staff sign-in: this many wrong attempts per typed username (per client address: ADDRESS_FACTOR times as
+    # many) are free, then each further one locks it for twice as long as the last, from the first lock up
+    # to the longest; a day without failures forgets them (services/login_lockout.py).
+    login_free_failures: int = 5
+    login_lockout_seconds: int = 30
+    login_lockout_max_seconds: int = 3600
     verify_rescan_seconds: int = 600  # a venue scanner says "already scanned at 14:02" within this (0: never)
     mail_outbox_dir: Path | None = None
     smtp_url: str = ""

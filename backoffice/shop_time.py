@@ -19,10 +19,12 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def local_time(value: dt.datetime | None, timezone: str, fmt: str = DATE_TIME) -> str:
-    """A stored time as the shop's clock shows it (``fmt`` is strftime's, 24-hour by default)."""
-    if value is None:
+def local_time(value: dt.datetime | str | None, timezone: str, fmt: str = DATE_TIME) -> str:
+    """A stored time (or its ISO text, as views carry it) as the shop's clock shows it, 24-hour by default."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:  # stored times are UTC; a naive one is taken as UTC too
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(zone(timezone)).strftime(fmt)

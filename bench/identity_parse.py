@@ -4,7 +4,11 @@ Prints the median and the 99th percentile over ``--runs`` calls (default
 3000) per sample, after a warm-up.  Figures are printed, never asserted:
 the fuzz tests only check a generous per-call bound.
 
-    .venv/bin/python bench/identity_parse.py [--runs 3000]
+Then the real-world corpus (tests/counter_core/identity/corpus/payloads.json: phone and mail-client
+vCard exports, MECARD/BIZCARD variants, AAMVA 01-10): fields correct in %, crashes, and the slowest
+payload's milliseconds (``--corpus-runs`` calls each).
+
+    .venv/bin/python bench/identity_parse.py [--runs 3000] [--corpus-runs 50]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from counter_core.identity import MAX_PAYLOAD, classify_typed_input, parse_payload  # noqa: E402
+from tests.counter_core.identity.corpus import field_results, load  # noqa: E402
 
 RFC6350_AUTHOR = (
     "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Simon Perreault\r\nN:Perreault;Simon;;;ing. jr,M.Sc.\r\nBDAY:--0203\r\n"
@@ -98,6 +103,7 @@ def measure(call, runs: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3000)
+    parser.add_argument("--corpus-runs", type=int, default=50, help="calls per corpus payload (default 50)")
     args = parser.parse_args()
     print(f"{'payload':36s} {'kind':16s} {'median µs':>10s} {'p99 µs':>10s}")
     for name, payload, symbology in PAYLOADS:
@@ -109,6 +115,44 @@ def main() -> None:
         kind = classify_typed_input(text, complete=complete).kind
         median, p99 = measure(lambda t=text, c=complete: classify_typed_input(t, complete=c), args.runs)
         print(f"{name:36s} {kind:16s} {median:10.1f} {p99:10.1f}")
+    corpus(args.corpus_runs)
+
+
+def corpus(runs: int) -> None:
+    """Fields right on the real-world corpus, by kind, and the time of the slowest payload."""
+    entries = load()
+    right: dict[str, list[int]] = {}
+    crashes, slowest, slowest_median = 0, (0.0, ""), (0.0, "")
+    for entry in entries:
+        kind = entry["expected"].get("kind", "?")
+        try:
+            got = parse_payload(entry["payload"], symbology=entry["symbology"]).to_dict()
+        except Exception as exc:  # a crash is a result here, not the end of the run
+            crashes += 1
+            print(f"  CRASH {entry['name']}: {type(exc).__name__}: {exc}")
+            got = {}
+        results = field_results(entry["expected"], got)
+        totals = right.setdefault(kind, [0, 0])
+        totals[0] += sum(results.values())
+        totals[1] += len(results)
+        for field, ok in results.items():
+            if not ok:
+                print(f"  wrong {entry['name']}: {field}")
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            try:
+                parse_payload(entry["payload"], symbology=entry["symbology"])
+            except Exception:
+                pass
+            times.append((time.perf_counter() - start) * 1000)
+        slowest = max(slowest, (max(times), entry["name"]))
+        slowest_median = max(slowest_median, (statistics.median(times), entry["name"]))
+    ok, total = sum(r[0] for r in right.values()), sum(r[1] for r in right.values())
+    print(f"\nreal-world corpus: {len(entries)} payloads, {total} fields, {100 * ok / total:.1f} % right, {crashes} crashes")
+    for kind, (k_ok, k_total) in sorted(right.items()):
+        print(f"  {kind:10s} {k_ok:4d}/{k_total:<4d} = {100 * k_ok / k_total:5.1f} %")
+    print(f"  slowest payload: median {slowest_median[0]:.2f} ms ({slowest_median[1]}); slowest single call {slowest[0]:.2f} ms ({slowest[1]})")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class KioskInfo(_Answer):
     name: str
     mode: KioskMode = "connect"
     verify_groups: tuple[GroupBadge, ...] = Field((), description="The groups a venue scanner checks")
+    verify_rescan_seconds: int = Field(600, ge=0, description="A venue scanner's re-scan window, for its offline "
+                                       "answers too (0: never 'already scanned')")
 
 
 class RegisterInfo(_Answer):

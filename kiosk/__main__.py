@@ -97,6 +97,10 @@ def _stored_pairing_revoked(config) -> bool:
 
 
 def _restart() -> None:
+    """The same process starts afresh as the kiosk (same PID: systemd's service stays the same)."""
+    from . import systemd
+
+    systemd.notify("WATCHDOG=1", "STATUS=Paired: starting the kiosk")  # a full watchdog period for the new start
     os.execv(sys.executable, [sys.executable, "-m", "kiosk", *sys.argv[1:]])
 
 

@@ -111,6 +111,7 @@ class FlowState:
     camera_message: str = ""
     outbox: int = 0
     verify_groups: tuple[GroupBadge, ...] = ()  # the groups a venue scanner checks (empty: all)
+    verify_rescan: float | None = None  # the backoffice's re-scan window, once it said (else Timing.verify_rescan)
     visit: Visit = field(default_factory=Visit)
 
     @property
@@ -125,7 +126,7 @@ class Timing:
     welcome: float = 8.0
     result: float = 12.0
     verify_result: float = 4.0
-    verify_rescan: float = 600.0  # offline, a second pass within this says "already scanned" (the server decides online)
+    verify_rescan: float = 600.0  # offline, until the backoffice names its window: a second pass within this
 
 
 class Backoffice(Protocol):
@@ -233,6 +234,7 @@ class VisitFlow:
         changed_sale = reference != self.state.sale
         self._set(
             verify_groups=state.kiosk.verify_groups,
+            verify_rescan=float(state.kiosk.verify_rescan_seconds),
             online=True,
             paired=True,
             sale=reference,
@@ -565,7 +567,8 @@ class VisitFlow:
     def _recent_pass(self, reference: str) -> str:
         """When (shop clock) this customer passed this door within the re-scan window, or ""."""
         seen = self._passes.get(reference) if reference else None
-        if seen and self.clock() - seen[0] <= self.timing.verify_rescan:
+        window = self._rescan_window()
+        if seen and window > 0 and self.clock() - seen[0] <= window:
             return seen[1]
         return ""
 
@@ -582,9 +585,13 @@ class VisitFlow:
                  first_name=customer.first_name if customer else "", groups=customer.groups if customer else ())
         self._visit(screen_deadline=self.clock() + self.timing.verify_result)
 
+    def _rescan_window(self) -> float:
+        window = self.state.verify_rescan
+        return self.timing.verify_rescan if window is None else window
+
     def _forget_old_passes(self) -> None:
         now = self.clock()
-        for reference in [r for r, (at, _) in self._passes.items() if now - at > self.timing.verify_rescan]:
+        for reference in [r for r, (at, _) in self._passes.items() if now - at > self._rescan_window()]:
             del self._passes[reference]
 
     def _log_offline_scan(self, scan: dict) -> None:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
-from ..errors import ApiError
-from ..models import Kiosk, Register
-from ..params import MAX_ROW_ID, RowId
+from ..dependencies import PairedPathKiosk, PathKiosk, WriteSession
+from ..models import Kiosk
+from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers, devices, lockout, sales, verify
+from .answers import AuditPage, KioskList, KioskView, LockoutLifted, RegisterList, RegisterView
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
+# Declared first where a path names a kiosk: the caller is checked before the kiosk is looked up.
+Manager = Annotated[Principal, Depends(manager_or_pos)]
 
 
 class RegisterIn(BaseModel):
@@ -37,29 +39,32 @@ class KioskModeIn(BaseModel):
     )
 
 
-@router.get("/registers", summary="Registers and whether a sale is open on each")
+@router.get("/registers",
+            response_model=RegisterList, response_model_exclude_unset=True,
+            summary="Registers and whether a sale is open on each")
 def list_registers(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         out = []
-        for register in db.execute(select(Register).order_by(Register.name)).scalars():
+        for register in devices.list_registers(db):
             sale = sales.open_sale_of(db, register.id)
             out.append({"id": register.id, "name": register.name, "open_sale": sale.reference if sale else None})
         return {"registers": out}
 
 
-@router.post("/registers", status_code=201, summary="Create a register")
-def create_register(body: RegisterIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = devices.create_register(db, body.name)
-        db.commit()
-        return {"id": register.id, "name": register.name, "open_sale": None}
+@router.post("/registers",
+             response_model=RegisterView, response_model_exclude_unset=True, status_code=201,
+             summary="Create a register")
+def create_register(body: RegisterIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    register = devices.create_register(db, body.name)
+    return {"id": register.id, "name": register.name, "open_sale": None}
 
 
-@router.get("/kiosks", summary="Kiosks, their register, last contact, reported state and any lockout")
+@router.get("/kiosks",
+            response_model=KioskList, response_model_exclude_unset=True,
+            summary="Kiosks, their register, last contact, reported state and any lockout")
 def list_kiosks(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
-        kiosks = db.execute(select(Kiosk).order_by(Kiosk.id)).scalars()
-        return {"kiosks": [_with_lockout(db, k) for k in kiosks]}
+        return {"kiosks": [_with_lockout(db, k) for k in devices.list_kiosks(db)]}
 
 
 def _with_lockout(db, kiosk: Kiosk) -> dict:
@@ -67,39 +72,33 @@ def _with_lockout(db, kiosk: Kiosk) -> dict:
     return {**devices.kiosk_view(kiosk), "locked_until": until.isoformat(timespec="seconds") if until else None}
 
 
-@router.post("/kiosks", status_code=201, summary="Pair a new kiosk with a register; the token is shown only now")
-def pair_kiosk(body: PairIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, body.register_name)
-        kiosk, token = devices.pair_kiosk(db, register, body.name, actor=principal.actor)
-        db.commit()
-        return {**devices.kiosk_view(kiosk), "token": token}
+@router.post("/kiosks",
+             response_model=KioskView, response_model_exclude_unset=True, status_code=201,
+             summary="Pair a new kiosk with a register; the token is shown only now")
+def pair_kiosk(body: PairIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    register = sales.get_register(db, body.register_name)
+    kiosk, token = devices.pair_kiosk(db, register, body.name, actor=principal.actor)
+    return {**devices.kiosk_view(kiosk), "token": token}
 
 
-@router.post("/kiosks/{kiosk_id}/revoke", summary="Unpair a kiosk: its token stops working at once")
-def revoke_kiosk(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-        devices.revoke_kiosk(db, kiosk, actor=principal.actor)
-        db.commit()
-        return devices.kiosk_view(kiosk)
+@router.post("/kiosks/{kiosk_id}/revoke",
+             response_model=KioskView, response_model_exclude_unset=True,
+             summary="Unpair a kiosk: its token stops working at once")
+def revoke_kiosk(principal: Manager, kiosk: PathKiosk, db: WriteSession) -> dict:
+    devices.revoke_kiosk(db, kiosk, actor=principal.actor)
+    return devices.kiosk_view(kiosk)
 
 
-@router.delete("/kiosks/{kiosk_id}/lockout", summary="Lift a kiosk's lockout after too many misses")
-def lift_lockout(kiosk_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-        was_locked = lockout.lift(db, kiosk, actor=principal.actor)
-        db.commit()
-    rt.notifier.notify()
-    return {"kiosk": kiosk_id, "was_locked": was_locked}
+@router.delete("/kiosks/{kiosk_id}/lockout",
+               response_model=LockoutLifted, response_model_exclude_unset=True,
+               summary="Lift a kiosk's lockout after too many misses")
+def lift_lockout(principal: Manager, kiosk: PathKiosk, db: WriteSession) -> dict:
+    return {"kiosk": kiosk.id, "was_locked": lockout.lift(db, kiosk, actor=principal.actor)}
 
 
-@router.get("/audit-events", summary="The audit log, newest first: who saw or changed what (filter and page by id)")
+@router.get("/audit-events",
+            response_model=AuditPage, response_model_exclude_unset=True,
+            summary="The audit log, newest first: who saw or changed what (filter and page by id)")
 def list_audit_events(
     customer: str = Query("", max_length=40, description="Customer reference or number"),
     actor: str = Query("", max_length=80, description="Who, e.g. staff:anna or api_key:till-1"),
@@ -116,16 +115,11 @@ def list_audit_events(
     return {"events": events, "next_before": events[-1]["id"] if len(events) == limit else None}
 
 
-@router.patch("/kiosks/{kiosk_id}", summary="Set a kiosk's mode (connect or verify) and the groups it verifies")
+@router.patch("/kiosks/{kiosk_id}",
+              response_model=KioskView, response_model_exclude_unset=True,
+              summary="Set a kiosk's mode (connect or verify) and the groups it verifies")
 def configure_kiosk(
-    kiosk_id: RowId, body: KioskModeIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
+    principal: Manager, kiosk: PairedPathKiosk, body: KioskModeIn, db: WriteSession
 ) -> dict:
-    with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None or kiosk.revoked_at is not None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk (or it has been unpaired).")
-        verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
-        db.commit()
-        view = devices.kiosk_view(kiosk)
-    rt.notifier.notify()
-    return view
+    verify.configure_kiosk(db, kiosk, mode=body.mode, group_ids=body.verify_group_ids, actor=principal.actor)
+    return devices.kiosk_view(kiosk)

@@ -6,15 +6,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, manager_or_pos, runtime
-from ..errors import ApiError
-from ..models import Customer, GroupMember
+from ..dependencies import WriteSession
+from ..domain_errors import NotFound
 from ..params import RowId
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups
 from ..services.criteria import FIELDS, parse_criteria
+from .answers import CriteriaFields, GroupList, GroupMembers, GroupPreview, GroupView
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 CRITERIA_DOC = ('A tree {"match": "all"|"any", "rules": [rule | tree]}; a rule is {"field", "op", "value"} '
@@ -62,28 +62,31 @@ def _fields(body: GroupIn, *, partial: bool) -> dict:
     return groups.clean_group_fields(data, partial=partial)
 
 
-@router.get("", summary="Every group in priority order (highest first), with member counts")
+@router.get("",
+            response_model=GroupList, response_model_exclude_unset=True,
+            summary="Every group in priority order (highest first), with member counts")
 def list_groups(principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return {"groups": [groups.group_view(g) for g in groups.list_groups(db)]}
 
 
-@router.get("/criteria-fields", summary="The criteria language: each field's operators and the value each takes")
+@router.get("/criteria-fields",
+            response_model=CriteriaFields, response_model_exclude_unset=True,
+            summary="The criteria language: each field's operators and the value each takes")
 def criteria_fields(principal: Principal = Depends(manager_or_pos)) -> dict:
     return {"fields": FIELDS}
 
 
-@router.post("", status_code=201, summary="Create a group; its criteria are evaluated before the answer")
-def create_group(body: GroupIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        group = groups.create_group(db, _fields(body, partial=False))
-        db.commit()
-        view = groups.group_view(group)
-    rt.notifier.notify()
-    return view
+@router.post("",
+             response_model=GroupView, response_model_exclude_unset=True, status_code=201,
+             summary="Create a group; its criteria are evaluated before the answer")
+def create_group(body: GroupIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    return groups.group_view(groups.create_group(db, _fields(body, partial=False)))
 
 
-@router.post("/preview", summary="How many customers criteria match now, and ten of them, without saving")
+@router.post("/preview",
+             response_model=GroupPreview, response_model_exclude_unset=True,
+             summary="How many customers criteria match now, and ten of them, without saving")
 def preview(body: PreviewIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     criteria = parse_criteria(body.criteria)
     with rt.read_sessions() as db:
@@ -92,54 +95,44 @@ def preview(body: PreviewIn, principal: Principal = Depends(manager_or_pos), rt:
                                         "name": f"{r.first_name} {r.last_name}".strip()} for r in sample]}
 
 
-@router.post("/reorder", summary="Put every group in a new priority order")
-def reorder(body: ReorderIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        ordered = groups.reorder_groups(db, body.group_ids)
-        db.commit()
-        views = [groups.group_view(g) for g in ordered]
-    rt.notifier.notify()
-    return {"groups": views}
+@router.post("/reorder",
+             response_model=GroupList, response_model_exclude_unset=True,
+             summary="Put every group in a new priority order")
+def reorder(body: ReorderIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    return {"groups": [groups.group_view(g) for g in groups.reorder_groups(db, body.group_ids)]}
 
 
-@router.get("/{group_id}", summary="One group")
+@router.get("/{group_id}", response_model=GroupView, response_model_exclude_unset=True, summary="One group")
 def get_group(group_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return groups.group_view(groups.get_group(db, group_id))
 
 
-@router.patch("/{group_id}", summary="Edit a group; changed criteria are re-evaluated before the answer")
-def update_group(
-    group_id: RowId, body: GroupIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)
-) -> dict:
-    with rt.sessions() as db:
-        group = groups.update_group(db, groups.get_group(db, group_id), _fields(body, partial=True))
-        db.commit()
-        view = groups.group_view(group)
-    rt.notifier.notify()
-    return view
+@router.patch("/{group_id}",
+              response_model=GroupView, response_model_exclude_unset=True,
+              summary="Edit a group; changed criteria are re-evaluated before the answer")
+def update_group(group_id: RowId, body: GroupIn, db: WriteSession,
+                 principal: Principal = Depends(manager_or_pos)) -> dict:
+    return groups.group_view(groups.update_group(db, groups.get_group(db, group_id), _fields(body, partial=True)))
 
 
 @router.delete("/{group_id}", status_code=204, summary="Delete a group (customers stay; only the grouping goes)")
-def delete_group(group_id: RowId, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
-    with rt.sessions() as db:
-        groups.delete_group(db, groups.get_group(db, group_id))
-        db.commit()
-    rt.notifier.notify()
+def delete_group(group_id: RowId, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> Response:
+    groups.delete_group(db, groups.get_group(db, group_id))
     return Response(status_code=204)
 
 
-@router.post("/{group_id}/move", summary="Move a group one place up (shown earlier) or down")
-def move(group_id: RowId, body: MoveIn, principal: Principal = Depends(manager_or_pos), rt: Runtime = Depends(runtime)):
-    with rt.sessions() as db:
-        groups.move_group(db, groups.get_group(db, group_id), body.direction)
-        db.commit()
-        views = [groups.group_view(g) for g in groups.list_groups(db)]
-    rt.notifier.notify()
-    return {"groups": views}
+@router.post("/{group_id}/move",
+             response_model=GroupList, response_model_exclude_unset=True,
+             summary="Move a group one place up (shown earlier) or down")
+def move(group_id: RowId, body: MoveIn, db: WriteSession, principal: Principal = Depends(manager_or_pos)) -> dict:
+    groups.move_group(db, groups.get_group(db, group_id), body.direction)
+    return {"groups": [groups.group_view(g) for g in groups.list_groups(db)]}
 
 
-@router.get("/{group_id}/members", summary="The group's customers by name, 50 a page; manual: picked by hand")
+@router.get("/{group_id}/members",
+            response_model=GroupMembers, response_model_exclude_unset=True,
+            summary="The group's customers by name, 50 a page; manual: picked by hand")
 def members(
     group_id: RowId,
     after: str | None = Query(None, max_length=300, description="next from the previous page"),
@@ -153,38 +146,32 @@ def members(
         return {"members": rows, "next": next_cursor}
 
 
-@router.post("/{group_id}/members", status_code=201, summary="Add a customer by hand")
+@router.post("/{group_id}/members",
+             response_model=GroupView, response_model_exclude_unset=True, status_code=201,
+             summary="Add a customer by hand")
 def add_member(
-    group_id: RowId, body: MemberIn, response: Response, principal: Principal = Depends(manager_or_pos),
-    rt: Runtime = Depends(runtime),
+    group_id: RowId, body: MemberIn, response: Response, db: WriteSession,
+    principal: Principal = Depends(manager_or_pos),
 ) -> dict:
-    with rt.sessions() as db:
-        group = groups.get_group(db, group_id)
-        customer = customers.get_by_reference(db, body.customer)
-        added = group_members.add_by_hand(db, group, customer.id)
-        if added:
-            audit.record(db, principal.actor, "group_member_added", customer.id, group=group.name)
-        db.commit()
-        db.refresh(group)
-        view = groups.group_view(group)
+    group = groups.get_group(db, group_id)
+    customer = customers.get_by_reference(db, body.customer)
+    added = group_members.add_by_hand(db, group, customer.id)
+    if added:
+        audit.record(db, principal.actor, "group_member_added", customer.id, group=group.name)
+    db.flush()
+    db.refresh(group)
     response.status_code = 201 if added else 200
-    return view
+    return groups.group_view(group)
 
 
 @router.delete("/{group_id}/members/{reference}", status_code=204,
                summary="Remove a hand-picked customer (they stay if they meet the criteria)")
-def remove_member(group_id: RowId, reference: str, principal: Principal = Depends(manager_or_pos),
-                  rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        group = groups.get_group(db, group_id)
-        customer_id = db.execute(select(Customer.id).where(Customer.reference == reference)).scalar_one_or_none()
-        picked = customer_id is not None and db.execute(
-            select(GroupMember.customer_id).where(GroupMember.group_id == group.id,
-                                                  GroupMember.customer_id == customer_id, GroupMember.manual.is_(True))
-        ).first()
-        if not picked:
-            raise ApiError(404, "member_not_found", "This customer was not added to the group by hand.")
-        group_members.remove_by_hand(db, group, customer_id)
-        audit.record(db, principal.actor, "group_member_removed", customer_id, group=group.name)
-        db.commit()
+def remove_member(group_id: RowId, reference: str, db: WriteSession,
+                  principal: Principal = Depends(manager_or_pos)) -> Response:
+    group = groups.get_group(db, group_id)
+    customer_id = customers.id_of_reference(db, reference)
+    if customer_id is None or not groups.is_picked_by_hand(db, group.id, customer_id):
+        raise NotFound("member_not_found", "This customer was not added to the group by hand.")
+    group_members.remove_by_hand(db, group, customer_id)
+    audit.record(db, principal.actor, "group_member_removed", customer_id, group=group.name)
     return Response(status_code=204)

@@ -11,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from counter_core.kiosk_api import ErrorBody, PairingAnswer
 
 from ..auth import Principal, kiosk_only, runtime
-from ..errors import ApiError
+from ..dependencies import WriteSession, transaction
+from ..domain_errors import DomainError, Invalid
 from ..models import Kiosk, utcnow
 from ..runtime import Runtime
 from ..services import devices, events, idempotency, lockout, matching, mobile, registrations
 from ..services.groups import group_badge, selected_groups
 from ..services.sales import open_sale_of, sale_for_request
+from .answers import IdentifyAnswer, KioskRegistrationAnswer, MobileSessionAnswer, RegisterStateAnswer
 from .waiting import wait_for_change
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
@@ -90,10 +92,7 @@ class KioskStatusIn(BaseModel):
 
 
 def _kiosk(db, principal: Principal) -> Kiosk:
-    kiosk = db.get(Kiosk, principal.id)
-    if kiosk is None or kiosk.revoked_at is not None:
-        raise ApiError(401, "token_revoked", "This kiosk has been unpaired; pair it again.")
-    return kiosk
+    return devices.caller_kiosk(db, principal.id)
 
 
 def kiosk_state(rt: Runtime, principal: Principal) -> dict:
@@ -104,7 +103,8 @@ def kiosk_state(rt: Runtime, principal: Principal) -> dict:
         if kiosk.mode == "verify":
             groups = [group_badge(g) for g in selected_groups(db, kiosk)]
         return {
-            "kiosk": {"name": kiosk.name, "mode": kiosk.mode, "verify_groups": groups},
+            "kiosk": {"name": kiosk.name, "mode": kiosk.mode, "verify_groups": groups,
+                      "verify_rescan_seconds": rt.settings.verify_rescan_seconds},
             "register": {"name": kiosk.register.name},
             "shop_name": rt.settings.shop_name,
             "sale": (
@@ -117,7 +117,9 @@ def kiosk_state(rt: Runtime, principal: Principal) -> dict:
         }
 
 
-@router.get("/kiosk/state", summary="The paired register's state (long-poll with wait and after)")
+@router.get("/kiosk/state",
+            response_model=RegisterStateAnswer, response_model_exclude_unset=True,
+            summary="The paired register's state (long-poll with wait and after)")
 async def get_kiosk_state(
     wait: float = Query(0, ge=0, le=60, description="Seconds to wait for a change"),
     after: int = Query(0, ge=0, description="The version the kiosk already has"),
@@ -129,17 +131,17 @@ async def get_kiosk_state(
 
 @router.post("/kiosk/status", status_code=204, summary="The kiosk reports its screen and camera state")
 def post_kiosk_status(
-    body: KioskStatusIn, principal: Principal = Depends(kiosk_only), rt: Runtime = Depends(runtime)
+    body: KioskStatusIn, db: WriteSession, principal: Principal = Depends(kiosk_only)
 ) -> Response:
-    with rt.sessions() as db:
-        kiosk = _kiosk(db, principal)
-        kiosk.last_status = body.model_dump()
-        kiosk.last_seen_at = utcnow()
-        db.commit()
+    kiosk = _kiosk(db, principal)
+    kiosk.last_status = body.model_dump()
+    kiosk.last_seen_at = utcnow()
     return Response(status_code=204)
 
 
-@router.post("/identify", summary="Match a scanned or typed identifier; connect the customer to the open sale")
+@router.post("/identify",
+             response_model=IdentifyAnswer, response_model_exclude_unset=True,
+             summary="Match a scanned or typed identifier; connect the customer to the open sale")
 def post_identify(
     body: IdentifyIn,
     response: Response,
@@ -160,18 +162,20 @@ def post_identify(
         return 200, answer
 
     try:
-        status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work)
-    except ApiError as exc:
+        status, answer = idempotency.run_once(rt.sessions, f"identify:{principal.id}", idempotency_key, request, work,
+                                              after_commit=rt.notifier.notify)
+    except Invalid as exc:
         if matching.is_invalid_identifier(exc):  # a typed number that cannot exist is a miss too
-            lockout.record_apart(rt.sessions, rt.settings, **who, missed=True)
-            rt.notifier.notify()
+            with transaction(rt) as db:  # apart: the lookup's transaction was rolled back
+                lockout.record(db, rt.settings, **who, missed=True)
         raise
-    rt.notifier.notify()
     response.status_code = status
     return answer
 
 
-@router.post("/kiosk/registrations", status_code=201, summary="The customer asks to become a member")
+@router.post("/kiosk/registrations",
+             response_model=KioskRegistrationAnswer, response_model_exclude_unset=True, status_code=201,
+             summary="The customer asks to become a member")
 def post_registration(
     body: RegistrationIn,
     response: Response,
@@ -200,13 +204,15 @@ def post_registration(
         )
         return 201, registrations.kiosk_view(db, registration)
 
-    status, answer = idempotency.run_once(rt.sessions, f"registration:{principal.id}", idempotency_key, request, work)
-    rt.notifier.notify()
+    status, answer = idempotency.run_once(rt.sessions, f"registration:{principal.id}", idempotency_key, request, work,
+                                          after_commit=rt.notifier.notify)
     response.status_code = status
     return answer
 
 
-@router.get("/kiosk/registrations/{reference}", summary="Follow a pending registration (long-poll)")
+@router.get("/kiosk/registrations/{reference}",
+            response_model=KioskRegistrationAnswer, response_model_exclude_unset=True,
+            summary="Follow a pending registration (long-poll)")
 async def get_registration(
     reference: str,
     wait: float = Query(0, ge=0, le=60),
@@ -214,16 +220,15 @@ async def get_registration(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     def read() -> dict:
-        with rt.sessions() as db:
-            registration = registrations.get(db, reference, register_id=principal.register_id)
-            view = registrations.kiosk_view(db, registration)
-            db.commit()
-            return view
+        with transaction(rt, notify=False) as db:  # get() expires an overdue one; waking the pollers is not needed
+            return registrations.kiosk_view(db, registrations.get(db, reference, register_id=principal.register_id))
 
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != "pending")
 
 
-@router.post("/mobile-sessions", status_code=201, summary="Start a Via-mobile session: a QR URL for the phone")
+@router.post("/mobile-sessions",
+             response_model=MobileSessionAnswer, response_model_exclude_unset=True, status_code=201,
+             summary="Start a Via-mobile session: a QR URL for the phone")
 def post_mobile_session(
     response: Response,
     body: MobileSessionIn | None = None,
@@ -247,7 +252,9 @@ def post_mobile_session(
     return answer
 
 
-@router.get("/mobile-sessions/{reference}", summary="Follow a Via-mobile session (long-poll with wait and after)")
+@router.get("/mobile-sessions/{reference}",
+            response_model=MobileSessionAnswer, response_model_exclude_unset=True,
+            summary="Follow a Via-mobile session (long-poll with wait and after)")
 async def get_mobile_session(
     reference: str,
     wait: float = Query(0, ge=0, le=60),
@@ -256,10 +263,8 @@ async def get_mobile_session(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     def read() -> dict:
-        with rt.sessions() as db:
-            view = mobile.kiosk_view(db, rt, mobile.get_for_kiosk(db, reference, principal.id))
-            db.commit()
-            return view
+        with transaction(rt, notify=False) as db:
+            return mobile.kiosk_view(db, rt, mobile.get_for_kiosk(db, reference, principal.id))
 
     return await wait_for_change(rt, wait, read, lambda v: v["status"] != after)
 
@@ -267,20 +272,22 @@ async def get_mobile_session(
 @router.post(
     "/kiosk/pair",
     summary="An unpaired kiosk trades a pairing code for its device token (once; no token needed)",
-    response_model=PairingAnswer,
+    response_model=PairingAnswer, response_model_exclude_unset=True,
     response_model_by_alias=True,
     responses={status: {"model": ErrorBody} for status in (404, 409, 410, 422, 429)},
 )
 def post_pair(body: PairIn, request: Request, rt: Runtime = Depends(runtime)) -> dict:
     """Refused with ``pairing_code_invalid``, ``_unknown``, ``_expired``, ``_used`` or ``pairing_rate_limited``."""
     address = request.client.host if request.client else "unknown"
-    with rt.sessions() as db:
+    refusal = None
+    with transaction(rt, notify=False) as db:
         try:
             kiosk, token = devices.exchange_pairing_code(db, body.code, address=address)
-        except ApiError:
-            db.commit()  # the attempt counts against the limits, and its refusal stays in the audit trail
-            raise
-        db.commit()
-        answer = {"device_token": token, "kiosk": {"name": kiosk.name, "mode": kiosk.mode},
-                  "register": {"name": kiosk.register.name}, "shop_name": rt.settings.shop_name}
+        except DomainError as exc:  # the attempt counts against the limits, and its refusal stays in the audit trail
+            refusal = exc  # so it is committed, then refused
+        else:
+            answer = {"device_token": token, "kiosk": {"name": kiosk.name, "mode": kiosk.mode},
+                      "register": {"name": kiosk.register.name}, "shop_name": rt.settings.shop_name}
+    if refusal is not None:
+        raise refusal
     return answer

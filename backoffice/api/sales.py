@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from ..auth import Principal, runtime, staff_or_pos
-from ..errors import ApiError
-from ..models import Customer, Sale
+from ..dependencies import WriteSession
+from ..domain_errors import Conflict, Invalid, NotFound
+from ..models import Customer
 from ..runtime import Runtime
 from ..services import audit, connections, customers, sales
+from .answers import ConnectionHistory, SaleList, SaleView
 
 router = APIRouter(prefix="/api/v1/sales", tags=["sales"])
 
@@ -43,19 +44,16 @@ class ConnectIn(BaseModel):
                                  "saw connected; refused with 409 if the sale has another one by now")
 
 
-@router.post("", status_code=201, summary="Open a sale on a register")
-def open_sale(body: SaleIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        register = sales.get_register(db, body.register_name)
-        sale = sales.open_sale(
-            db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines]
-        )
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+@router.post("",
+             response_model=SaleView, response_model_exclude_unset=True, status_code=201,
+             summary="Open a sale on a register")
+def open_sale(body: SaleIn, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    register = sales.get_register(db, body.register_name)
+    sale = sales.open_sale(db, register, external_ref=body.external_ref, lines=[ln.model_dump() for ln in body.lines])
+    return sales.sale_view(sale)
 
 
-@router.get("", summary="List sales, newest first")
+@router.get("", response_model=SaleList, response_model_exclude_unset=True, summary="List sales, newest first")
 def list_sales(
     register: str | None = None,
     status: str | None = Query(None, pattern="^(open|closed)$"),
@@ -65,71 +63,69 @@ def list_sales(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     with rt.read_sessions() as db:
-        stmt = select(Sale).order_by(Sale.id.desc()).limit(limit)
-        if register:
-            stmt = stmt.where(Sale.register_id == sales.get_register(db, register).id)
-        if status:
-            stmt = stmt.where(Sale.status == status)
-        if without_customer:
-            stmt = stmt.where(Sale.customer_id.is_(None))
-        return {"sales": [sales.sale_view(s) for s in db.execute(stmt).scalars()]}
+        found = sales.list_sales(db, register_id=sales.get_register(db, register).id if register else None,
+                                 status=status, without_customer=without_customer, limit=limit)
+        return {"sales": [sales.sale_view(s) for s in found]}
 
 
-@router.get("/{reference}", summary="One sale with its lines")
+@router.get("/{reference}",
+            response_model=SaleView, response_model_exclude_unset=True,
+            summary="One sale with its lines")
 def get_sale(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
     with rt.read_sessions() as db:
         return sales.sale_view(sales.get_sale(db, reference))
 
 
-@router.post("/{reference}/lines", summary="Add line items as the POS rings them up")
+@router.post("/{reference}/lines",
+             response_model=SaleView, response_model_exclude_unset=True,
+             summary="Add line items as the POS rings them up")
 def add_lines(
-    reference: str, lines: list[SaleLineIn], principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, lines: list[SaleLineIn], db: WriteSession, principal: Principal = Depends(staff_or_pos)
 ) -> dict:
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        sales.add_lines(db, sale, [ln.model_dump() for ln in lines])
-        db.commit()
-        return sales.sale_view(sale)
+    sale = sales.get_sale(db, reference)
+    sales.add_lines(db, sale, [ln.model_dump() for ln in lines])
+    return sales.sale_view(sale)
 
 
-@router.put("/{reference}/customer", summary="Connect a customer to a sale (open, or closed for tracking)")
+@router.put("/{reference}/customer",
+            response_model=SaleView, response_model_exclude_unset=True,
+            summary="Connect a customer to a sale (open, or closed for tracking)")
 def connect(
-    reference: str, body: ConnectIn, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
+    reference: str, body: ConnectIn, db: WriteSession, principal: Principal = Depends(staff_or_pos),
+    rt: Runtime = Depends(runtime),
 ) -> dict:
     """The first connection stands: a sale that has another customer is refused (409 customer_already_connected,
     with the current customer) unless ``replace`` is set.  Every change is in the sale's history."""
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        customer = _customer(db, rt, body)
-        current = db.get(Customer, sale.customer_id) if sale.customer_id else None
-        if current is not None and current.id != customer.id:
-            if not body.replace:
-                raise ApiError(409, "customer_already_connected",
-                               f"{current.display_name} is connected to this sale. Replace with "
-                               f"{customer.display_name}?", current={"reference": current.reference,
-                                                                     "name": current.display_name},
-                               proposed={"reference": customer.reference, "name": customer.display_name})
-            if body.replaces and body.replaces != current.reference:
-                raise ApiError(409, "customer_changed", "The sale's customer has changed since; look again.")
-        via = "cashier" if principal.kind == "staff" else "pos"
-        connections.connect(db, sale, customer, via=via, actor=principal.actor, staff=True, replace=body.replace)
-        audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+    sale = sales.get_sale(db, reference)
+    customer = _customer(db, rt, body)
+    current = sale.customer
+    if current is not None and current.id != customer.id:
+        if not body.replace:
+            raise Conflict("customer_already_connected",
+                           f"{current.display_name} is connected to this sale. Replace with "
+                           f"{customer.display_name}?", current={"reference": current.reference,
+                                                                 "name": current.display_name},
+                           proposed={"reference": customer.reference, "name": customer.display_name})
+        if body.replaces and body.replaces != current.reference:
+            raise Conflict("customer_changed", "The sale's customer has changed since; look again.")
+    via = "cashier" if principal.kind == "staff" else "pos"
+    connections.connect(db, sale, customer, via=via, actor=principal.actor, staff=True, replace=body.replace)
+    audit.record(db, principal.actor, "sale_tracked", customer.id, sale=sale.reference)
+    return sales.sale_view(sale)
 
 
-@router.delete("/{reference}/customer", summary="Disconnect the customer from a sale")
-def disconnect(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        connections.disconnect(db, sale, actor=principal.actor)
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+@router.delete("/{reference}/customer",
+               response_model=SaleView, response_model_exclude_unset=True,
+               summary="Disconnect the customer from a sale")
+def disconnect(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    sale = sales.get_sale(db, reference)
+    connections.disconnect(db, sale, actor=principal.actor)
+    return sales.sale_view(sale)
 
 
-@router.get("/{reference}/connections", summary="The sale's history of customers: connect, replace, disconnect")
+@router.get("/{reference}/connections",
+            response_model=ConnectionHistory, response_model_exclude_unset=True,
+            summary="The sale's history of customers: connect, replace, disconnect")
 def connection_history(
     reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)
 ) -> dict:
@@ -139,13 +135,12 @@ def connection_history(
         return {"connections": [{**row, "at": row["at"].isoformat()} for row in rows]}
 
 
-@router.post("/{reference}/close", summary="Close a sale; the kiosk returns to its waiting screen")
-def close(reference: str, principal: Principal = Depends(staff_or_pos), rt: Runtime = Depends(runtime)) -> dict:
-    with rt.sessions() as db:
-        sale = sales.close_sale(db, sales.get_sale(db, reference))
-        db.commit()
-        rt.notifier.notify()
-        return sales.sale_view(sale)
+@router.post("/{reference}/close",
+             response_model=SaleView, response_model_exclude_unset=True,
+             summary="Close a sale; the kiosk returns to its waiting screen")
+def close(reference: str, db: WriteSession, principal: Principal = Depends(staff_or_pos)) -> dict:
+    sale = sales.close_sale(db, sales.get_sale(db, reference))
+    return sales.sale_view(sale)
 
 
 def _customer(db, rt: Runtime, body: ConnectIn) -> Customer:
@@ -155,5 +150,5 @@ def _customer(db, rt: Runtime, body: ConnectIn) -> Customer:
         found = customers.find_by_identifier(db, rt.vault, "customer_number", str(body.customer_number))
         if found:
             return found
-        raise ApiError(404, "customer_not_found", "No customer has this number.")
-    raise ApiError(422, "customer_required", "Give a customer reference or customer number.")
+        raise NotFound("customer_not_found", "No customer has this number.")
+    raise Invalid("customer_required", "Give a customer reference or customer number.")

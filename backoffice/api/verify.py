@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import Principal, kiosk_only, runtime
-from ..errors import ApiError
+from ..domain_errors import MalformedRequest
 from ..runtime import Runtime
 from ..services import idempotency, verify, verify_cache
+from .answers import VerifyAnswer, VerifyLogAnswer
 
 router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
@@ -48,7 +49,9 @@ class VerifyLogIn(BaseModel):
     scans: list[OfflineScanIn] = Field(..., max_length=1000)
 
 
-@router.post("/verify", summary="Verify mode: is the scanned customer in the groups this kiosk checks?")
+@router.post("/verify",
+             response_model=VerifyAnswer, response_model_exclude_unset=True,
+             summary="Verify mode: is the scanned customer in the groups this kiosk checks?")
 def post_verify(
     body: VerifyIn,
     response: Response,
@@ -73,7 +76,13 @@ def post_verify(
     return answer
 
 
-@router.get("/verify-cache", summary="Verify mode: the signed offline list of customers and their groups (ETag)")
+@router.get(
+    "/verify-cache", summary="Verify mode: the signed offline list of customers and their groups (ETag)",
+    response_class=Response,
+    responses={200: {"description": "The signed list, one JSON line per customer (counter_core.offline_list)",
+                     "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+               304: {"description": "The list the kiosk has (If-None-Match) is still current"}},
+)
 def get_verify_cache(
     request: Request,
     principal: Principal = Depends(kiosk_only),
@@ -93,7 +102,9 @@ def get_verify_cache(
     return Response(document.body, media_type="application/x-ndjson", headers=headers)
 
 
-@router.post("/verify-log", status_code=201, summary="Verify mode: scans the kiosk answered offline, stored once per key")
+@router.post("/verify-log",
+             response_model=VerifyLogAnswer, response_model_exclude_unset=True, status_code=201,
+             summary="Verify mode: scans the kiosk answered offline, stored once per key")
 def post_verify_log(
     body: VerifyLogIn,
     response: Response,
@@ -102,7 +113,7 @@ def post_verify_log(
     rt: Runtime = Depends(runtime),
 ) -> dict:
     if not idempotency_key:
-        raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key so that an upload is stored once.")
+        raise MalformedRequest("idempotency_key_required", "Send an Idempotency-Key so that an upload is stored once.")
     request = body.model_dump(mode="json")
 
     def work(db):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Failed, Invalid, NotFound
 from ..models import CardBatch, Customer, IdCard, utcnow
 from . import audit
 
@@ -30,9 +30,9 @@ def card_url(base_url: str, code: str) -> str:
 def create_batch(db: Session, prefix: str, size: int, *, name: str = "", digital: bool = False) -> CardBatch:
     prefix = prefix.strip().upper()
     if not PREFIX_RE.match(prefix):
-        raise ApiError(422, "invalid_prefix", "A card prefix has 1 to 12 letters or digits.")
+        raise Invalid("invalid_prefix", "A card prefix has 1 to 12 letters or digits.")
     if not 1 <= size <= 10000:
-        raise ApiError(422, "invalid_batch_size", "A batch has 1 to 10,000 cards.")
+        raise Invalid("invalid_batch_size", "A batch has 1 to 10,000 cards.")
     batch = CardBatch(prefix=prefix, size=size, name=name or prefix, digital=digital)
     db.add(batch)
     db.flush()
@@ -54,7 +54,7 @@ def _insert_unique_card(db: Session, batch: CardBatch, customer: Customer | None
             return card
         except IntegrityError:
             continue  # a collision in 40 bits is rare; draw again
-    raise ApiError(500, "card_code_exhausted", "Could not draw a unique card code; try again.")
+    raise Failed("card_code_exhausted", "Could not draw a unique card code; try again.")
 
 
 def digital_card_for(db: Session, customer: Customer) -> IdCard:
@@ -77,13 +77,13 @@ def digital_card_for(db: Session, customer: Customer) -> IdCard:
 def get_card(db: Session, code: str) -> IdCard:
     card = db.execute(select(IdCard).where(IdCard.code == code.strip().upper())).scalar_one_or_none()
     if card is None:
-        raise ApiError(404, "card_not_found", "No card has this code.")
+        raise NotFound("card_not_found", "No card has this code.")
     return card
 
 
 def link(db: Session, card: IdCard, customer: Customer, *, actor: str) -> None:
     if card.customer_id is not None and card.customer_id != customer.id:
-        raise ApiError(409, "card_already_linked", "This card belongs to another customer; unlink it first.")
+        raise Conflict("card_already_linked", "This card belongs to another customer; unlink it first.")
     card.customer_id = customer.id
     card.linked_at = utcnow()
     audit.record(db, actor, "card_linked", customer.id, card=card.code)
@@ -93,3 +93,48 @@ def unlink(db: Session, card: IdCard, *, actor: str) -> None:
     audit.record(db, actor, "card_unlinked", card.customer_id, card=card.code)
     card.customer_id = None
     card.linked_at = None
+
+
+def batches_with_counts(db: Session) -> list[dict]:
+    """Every batch, newest first, with how many cards it has and how many are linked."""
+    linked = func.sum(case((IdCard.customer_id.is_not(None), 1), else_=0))
+    stmt = (
+        select(CardBatch, func.count(IdCard.id), linked)
+        .outerjoin(IdCard, IdCard.batch_id == CardBatch.id)
+        .group_by(CardBatch.id)
+        .order_by(CardBatch.id.desc())
+    )
+    return [{"batch": b, "cards": n or 0, "linked": int(k or 0)} for b, n, k in db.execute(stmt)]
+
+
+def get_batch(db: Session, batch_id: int) -> CardBatch:
+    batch = db.get(CardBatch, batch_id)
+    if batch is None:
+        raise NotFound("batch_not_found", "This card batch does not exist.")
+    return batch
+
+
+def _cards_of_batch(batch_id: int, state: str):
+    stmt = select(IdCard).where(IdCard.batch_id == batch_id)
+    if state == "linked":
+        stmt = stmt.where(IdCard.customer_id.is_not(None))
+    elif state == "unlinked":
+        stmt = stmt.where(IdCard.customer_id.is_(None))
+    return stmt
+
+
+def page_of_cards(db: Session, batch_id: int, state: str, after: int, size: int, *,
+                  with_customers: bool = False) -> tuple[list[IdCard], int | None]:
+    """One keyset page of a batch's cards (id order) and the ``after`` of the next page, or None on the last."""
+    stmt = _cards_of_batch(batch_id, state).where(IdCard.id > after).order_by(IdCard.id).limit(size + 1)
+    if with_customers:
+        stmt = stmt.options(selectinload(IdCard.customer))
+    rows = list(db.execute(stmt).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].id if more else None
+
+
+def find_card(db: Session, code: str) -> IdCard | None:
+    """The card with this code (as typed or in a link: trimmed, upper-cased), or None."""
+    return db.execute(select(IdCard).where(IdCard.code == code.strip().upper()[:64])).scalar_one_or_none()

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import mask_personal_id, mask_phone
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, NotFound
 from ..models import ConnectionPrompt, Customer, MobileSession, Sale, SaleConnection, StaffUser, utcnow
 from ..security import Vault
+from ..shop_time import local_time
 from . import audit, events
 
 PROMPT_SECONDS = 600
@@ -61,11 +62,15 @@ def record(db: Session, sale_id: int, action: str, *, customer_id: int | None, p
     db.flush()
 
 
-def _write(db: Session, sale, customer_id: int | None, via: str | None) -> None:
+def _write(db: Session, sale, customer_id: int | None, via: str | None, *, expected: int | None) -> bool:
+    """Set the sale's customer if it is still ``expected`` (compare-and-set: two matches at once cannot both win)."""
     values = {"customer_id": customer_id, "connected_via": via, "connected_at": utcnow() if customer_id else None}
-    db.execute(update(Sale).where(Sale.id == sale.id).values(**values).execution_options(synchronize_session=False))
+    still = Sale.customer_id.is_(None) if expected is None else Sale.customer_id == expected
+    done = db.execute(update(Sale).where(Sale.id == sale.id, still).values(**values)
+                      .execution_options(synchronize_session=False)).rowcount == 1
     if isinstance(sale, Sale):
         db.expire(sale, ["customer_id", "connected_via", "connected_at", "customer"])
+    return done
 
 
 def _name(customer) -> str:
@@ -103,7 +108,10 @@ def connect(
         return Outcome("prompted", propose(db, sale.register_id, sale.id, customer, reason="replace", via=via,
                                            presented=presented, evidence=evidence, current_id=current_id,
                                            mobile_session_id=mobile_session_id))
-    _write(db, sale, customer.id, via[:20])
+    if not _write(db, sale, customer.id, via[:20], expected=current_id):
+        # Another match connected somebody in between: decide again against what is there now.
+        return connect(db, sale, customer, via=via, actor=actor, staff=staff, presented=presented, replace=False,
+                       evidence=evidence, mobile_session_id=mobile_session_id)
     action = "replaced" if current_id is not None else "connected"
     record(db, sale.id, action, customer_id=customer.id, previous_id=current_id, via=via, actor=actor)
     if current_id is not None:
@@ -118,7 +126,8 @@ def disconnect(db: Session, sale: Sale, *, actor: str) -> bool:
     current_id = sale.customer_id
     if current_id is None:
         return False
-    _write(db, sale, None, None)
+    if not _write(db, sale, None, None, expected=current_id):
+        return False
     record(db, sale.id, "disconnected", customer_id=None, previous_id=current_id, via="cashier", actor=actor)
     audit.record(db, actor, "customer_disconnected", current_id, sale=sale.reference)
     events.publish(db, sale.register_id, "customer_disconnected", sale=sale.reference)
@@ -138,7 +147,12 @@ def propose(
     current_id: int | None = None,
     mobile_session_id: int | None = None,
 ) -> ConnectionPrompt:
-    """Ask the register's cashier; the same pending question is asked once."""
+    """Ask the register's cashier; the same pending question is asked once.
+
+    ``current_id`` defaults to the sale's customer now: accepting replaces them.
+    """
+    if current_id is None and sale_id is not None:
+        current_id = _sale_state(db, sale_id)[0]
     existing = db.execute(
         select(ConnectionPrompt).where(
             ConnectionPrompt.register_id == register_id,
@@ -174,7 +188,7 @@ def get(db: Session, reference: str, *, register_id: int | None = None) -> Conne
         stmt = stmt.where(ConnectionPrompt.register_id == register_id)
     prompt = db.execute(stmt).scalar_one_or_none()
     if prompt is None:
-        raise ApiError(404, "prompt_not_found", "This prompt does not exist or has been removed.")
+        raise NotFound("prompt_not_found", "This prompt does not exist or has been removed.")
     if prompt.status == "pending" and prompt.expires_at <= utcnow():
         _finish(db, prompt, "expired", None)
     return prompt
@@ -194,7 +208,7 @@ def _require_pending(db: Session, prompt: ConnectionPrompt) -> None:
     if prompt.status == "pending" and prompt.expires_at <= utcnow():
         _finish(db, prompt, "expired", None)
     if prompt.status != "pending":
-        raise ApiError(409, f"prompt_{prompt.status}", f"This prompt is already {prompt.status}.")
+        raise Conflict(f"prompt_{prompt.status}", f"This prompt is already {prompt.status}.")
 
 
 def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor: str) -> Outcome:
@@ -214,7 +228,7 @@ def accept(db: Session, prompt: ConnectionPrompt, *, staff_id: int | None, actor
     outcome = Outcome("no_sale")
     if sale is not None:
         if sale.customer_id not in (None, prompt.customer_id, prompt.current_customer_id):
-            raise ApiError(409, "prompt_outdated", "The sale's customer has changed since; this prompt is outdated.")
+            raise Conflict("prompt_outdated", "The sale's customer has changed since; this prompt is outdated.")
         outcome = connect(db, sale, customer, via=prompt.via, actor=actor, staff=True, replace=True)
     session = db.get(MobileSession, prompt.mobile_session_id) if prompt.mobile_session_id else None
     if session is not None and session.status == "checking":
@@ -253,7 +267,7 @@ def _finish(db: Session, prompt: ConnectionPrompt, status: str, staff_id: int | 
     events.publish(db, prompt.register_id, "connection_prompt_resolved", prompt=prompt.reference, status=status)
 
 
-def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
+def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt, *, timezone: str = "UTC") -> dict:
     """What the cashier sees: who would be connected, who is now, what was presented and what agreed."""
     customer = db.get(Customer, prompt.customer_id)
     current = db.get(Customer, prompt.current_customer_id) if prompt.current_customer_id else None
@@ -281,7 +295,8 @@ def staff_view(db: Session, vault: Vault, prompt: ConnectionPrompt) -> dict:
         "differed": list(evidence.get("differed", [])),
         "created_at": prompt.created_at.isoformat(),
         "expires_at": prompt.expires_at.isoformat(),
-        "expires_time": prompt.expires_at.astimezone().strftime("%H:%M"),  # the shop's clock, as pages show times
+        "created_time": local_time(prompt.created_at, timezone, "%H:%M"),  # the shop's clock (settings.shop_timezone)
+        "expires_time": local_time(prompt.expires_at, timezone, "%H:%M"),
     }
 
 
@@ -315,5 +330,22 @@ def _actor_name(db: Session, actor: str) -> str:
         if member is not None:
             return member.display_name or member.username
     if kind == "mobile":
-        return "phone form"
+        return ""  # the phone form: the history's "how" says so
     return ident or actor
+
+
+def purge(db: Session) -> int:
+    """Expire overdue prompts (the console drops them) and delete answered ones after a day.
+
+    What was decided stays in the sale's history and the audit trail.
+    """
+    now = utcnow()
+    overdue = list(db.execute(select(ConnectionPrompt).where(ConnectionPrompt.status == "pending",
+                                                             ConnectionPrompt.expires_at <= now)).scalars())
+    for prompt in overdue:
+        _finish(db, prompt, "expired", None)
+    old = select(ConnectionPrompt).where(ConnectionPrompt.status != "pending",
+                                         ConnectionPrompt.resolved_at < now - dt.timedelta(days=1))
+    for prompt in db.execute(old).scalars():
+        db.delete(prompt)
+    return len(overdue)

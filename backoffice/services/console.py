@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity import parse_payload
 
-from ..errors import ApiError
+from ..domain_errors import Invalid
 from ..models import Customer, IdCard, Register, Sale, SaleLine
 from ..runtime import Runtime
 from . import audit, cards, connections, consent, customers
@@ -101,6 +101,7 @@ def _connect(db: Session, register: Register, customer: Customer, *, via: str, a
     if outcome.status == "prompted":
         current = db.get(Customer, outcome.prompt.current_customer_id) if outcome.prompt.current_customer_id else None
         return {"outcome": "prompted", "customer": summary, "prompt": outcome.prompt.reference,
+                "current": {"reference": current.reference, "name": current.display_name} if current else None,
                 "message": f"{current.display_name if current else 'Another customer'} is connected to this sale. "
                            f"Replace with {customer.display_name}? Answer the prompt."}
     if outcome.status == "already":
@@ -113,7 +114,7 @@ def scan(db: Session, rt: Runtime, register: Register, text: str, *, actor: str)
     """Act on what a scanner typed (or the cashier entered and sent with Enter)."""
     text = text.strip()
     if not text:
-        raise ApiError(422, "empty_scan", "Type a name or number, or scan a code.")
+        raise Invalid("empty_scan", "Type a name or number, or scan a code.")
     identity = parse_payload(text)
     if identity.kind == "card_code":
         card = db.execute(select(IdCard).where(IdCard.code == identity.to_dict()["card_code"])).scalar_one_or_none()
@@ -146,7 +147,7 @@ def _card_scanned(db: Session, rt: Runtime, register: Register, card: IdCard, *,
 def _contact_scanned(db: Session, rt: Runtime, register: Register, parsed: dict, *, actor: str) -> dict:
     try:
         fields = card_fields(parsed)
-    except ApiError:
+    except Invalid:
         fields = {}  # a field the card got wrong: the cashier corrects it in the form
     evidence = weigh(db, rt.vault, fields)
     if evidence is not None:
@@ -160,8 +161,8 @@ def _contact_scanned(db: Session, rt: Runtime, register: Register, parsed: dict,
         prompt = connections.propose(db, register.id, sale.id if sale else None, customer, reason="verify",
                                      via="cashier_scan", presented=kind, evidence=evidence.as_dict(),
                                      current_id=sale.customer_id if sale else None)
-        return {"outcome": "prompted", "prompt": prompt.reference,
-                "message": "This card partly matches a customer. Check the prompt before connecting anyone."}
+        return {"outcome": "prompted", "prompt": prompt.reference, "current": None,
+                "message": "This code only partly matches a customer. Check the prompt before connecting anyone."}
     prefill = {k: str(fields.get(k) or parsed.get(k) or "") for k in PREFILL_FIELDS}
     address = parsed.get("address") or {}
     for key in ("street", "postal_code", "city", "country"):
@@ -187,7 +188,8 @@ def link_card(db: Session, rt: Runtime, register: Register, code: str, customer:
     cards.link(db, card, customer, actor=actor)
     outcome = _connect(db, register, customer, via="cashier_card", actor=actor)
     outcome["card"] = card.code
-    outcome["message"] = f"Card {card.code} is now linked to {customer.display_name}." + (
-        "" if outcome["outcome"] == "connected" else " No sale is open."
+    tail = {"connected": "", "prompted": " Another customer is on the sale: answer the prompt to replace them."}
+    outcome["message"] = f"Card {card.code} is now linked to {customer.display_name}." + tail.get(
+        outcome["outcome"], " No sale is open."
     )
     return outcome

@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
-from ..errors import ApiError
+from ..domain_errors import Invalid
 
 MAX_DEPTH = 3
 MAX_RULES_PER_GROUP = 20
@@ -341,7 +341,7 @@ def _problem(error: dict, prefix: str) -> dict:
 def parse_criteria(raw: Any, *, prefix: str = "criteria") -> Criteria | None:
     """Validate a criteria document; ``None`` (no criteria) means a group of hand-picked customers only.
 
-    Raises ApiError 422 ``invalid_criteria`` listing each mistake with its path.
+    Raises Invalid ``invalid_criteria`` listing each mistake with its path.
     """
     if raw is None:
         return None
@@ -352,7 +352,7 @@ def parse_criteria(raw: Any, *, prefix: str = "criteria") -> Criteria | None:
     except ValidationError as exc:
         problems = [_problem(e, prefix) for e in exc.errors(include_url=False)]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-        raise ApiError(422, "invalid_criteria", f"The criteria have mistakes ({summary}).", fields=problems) from None
+        raise Invalid("invalid_criteria", f"The criteria have mistakes ({summary}).", fields=problems) from None
 
 
 # ---------------------------------------------------------------- in words, for the manager's pages

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Customer
 from ..security import Vault
-from .customers import _exact_identifier, find_by_identifier, search_text
+from .customers import (
+    _exact_identifier,
+    by_number_or_phone_ending,
+    find_by_identifier,
+    is_phone_ending,
+    phone_ending_key,
+    search_text,
+)
 
 PAGE_SIZE = 50
 COUNT_TTL_SECONDS = 60.0
@@ -160,6 +167,8 @@ def list_page(
 ) -> Page:
     """One page of the customer list: by identifier, by name prefix, or the whole list sorted."""
     q = search_text(q)
+    if q and is_phone_ending(q):
+        return Page(by_number_or_phone_ending(db, vault, q, limit=size), None, None, exact=True)
     if q:
         exact = _exact_identifier(q)
         if exact:
@@ -173,6 +182,19 @@ def list_page(
     if before:
         return _page(db, streams, before, False, size)
     return _page(db, streams, after, True, size)
+
+
+def fill_phone_endings(db: Session, vault: Vault, *, batch: int = 500) -> int:
+    """Compute the phone-ending lookup of customers stored before it existed; returns how many were filled.
+
+    The housekeeping round calls this until nothing is left: once every row has
+    a value ("" without a phone) the query is one look-up in the index.
+    """
+    rows = list(db.execute(select(Customer).where(Customer.phone_ending_lookup.is_(None)).limit(batch)).scalars())
+    for customer in rows:
+        phone = vault.decrypt(customer.phone_enc) if customer.phone_enc else ""
+        customer.phone_ending_lookup = phone_ending_key(vault, phone) if phone else ""
+    return len(rows)
 
 
 class _CountCache:

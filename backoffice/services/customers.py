@@ -22,15 +22,16 @@ from counter_core.identity.normalize import (
     personal_id_birth_date,
 )
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import Customer, CustomerLabel, CustomerTag, IdCard, Label
-from ..params import is_number
+from ..numbers import is_number
 from ..security import Vault
 from . import audit, group_members
 from .counters import next_value
 
 PERSONAL_FIELDS = ("first_name", "last_name", "phone", "email", "personal_id", "birth_date")
 TEXT_FIELDS = {"street": 200, "postal_code": 20, "city": 100, "notes": 4000}
+PHONE_ENDING_DIGITS = 4
 CREATED_BY = {"kiosk", "mobile", "cashier", "import", "admin", "api"}
 
 
@@ -42,7 +43,7 @@ class FieldProblem:
 
 
 def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> dict:
-    """Normalise and validate customer fields; raise one ApiError listing every bad field.
+    """Normalise and validate customer fields; raise one Invalid listing every bad field.
 
     ``partial`` (editing) leaves absent fields alone; an empty string clears a field.
     """
@@ -88,8 +89,7 @@ def clean_fields(data: dict, *, region: str = "SE", partial: bool = False) -> di
     if not partial and not (out.get("first_name") or out.get("last_name")):
         problems.append(FieldProblem("first_name", "name_required", "Enter at least a first or last name."))
     if problems:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_fields",
             "Please correct: " + "; ".join(f"{p.field}: {p.message}" for p in problems),
             fields=[p.__dict__ for p in problems],
@@ -120,7 +120,7 @@ def _check_unique(db: Session, vault: Vault, fields: dict, exclude_id: int | Non
         column = Customer.phone_lookup if name == "phone" else Customer.personal_id_lookup
         existing = db.execute(select(Customer.id, Customer.reference).where(column == vault.lookup(name, value))).first()
         if existing and existing.id != exclude_id:
-            raise ApiError(409, code, message, customer=existing.reference)
+            raise Conflict(code, message, customer=existing.reference)
 
 
 def apply_fields(db: Session, vault: Vault, customer: Customer, fields: dict) -> None:
@@ -137,12 +137,19 @@ def apply_fields(db: Session, vault: Vault, customer: Customer, fields: dict) ->
             value = fields[name]
             setattr(customer, f"{name}_lookup", vault.lookup(name, value) if value else None)
             setattr(customer, f"{name}_enc", vault.encrypt(value) if value else None)
+    if "phone" in fields:
+        customer.phone_ending_lookup = phone_ending_key(vault, fields["phone"]) if fields["phone"] else ""
     customer.first_name, customer.last_name = customer.first_name or "", customer.last_name or ""
     customer.search_name, customer.search_last = _search_keys(customer.first_name, customer.last_name)
     if "labels" in fields:
         _set_labels(db, customer, fields["labels"])
     if "tags" in fields:
         customer.tags = [CustomerTag(tag=t) for t in fields["tags"]]
+
+
+def phone_ending_key(vault: Vault, phone: str) -> str:
+    """The lookup key of a phone number's last four digits (a cashier's "the one ending 4567")."""
+    return vault.lookup("phone_ending", re.sub(r"\D", "", phone)[-PHONE_ENDING_DIGITS:])
 
 
 def _set_labels(db: Session, customer: Customer, names: list[str]) -> None:
@@ -186,7 +193,7 @@ def update_customer(db: Session, vault: Vault, customer: Customer, fields: dict,
 def get_by_reference(db: Session, reference: str) -> Customer:
     customer = db.execute(select(Customer).where(Customer.reference == reference)).scalar_one_or_none()
     if customer is None:
-        raise ApiError(404, "customer_not_found", "No customer has this reference.")
+        raise NotFound("customer_not_found", "No customer has this reference.")
     return customer
 
 
@@ -198,7 +205,7 @@ def customer_id_for_filter(db: Session, reference_or_number: str) -> int:
     else:
         found = db.execute(select(Customer.id).where(Customer.reference == text)).scalar_one_or_none()
     if found is None:
-        raise ApiError(404, "customer_not_found", "No customer has this reference or number.")
+        raise NotFound("customer_not_found", "No customer has this reference or number.")
     return found
 
 
@@ -270,6 +277,8 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
     if not q:
         stmt = select(Customer).order_by(Customer.customer_number.desc()).limit(limit)
         return list(db.execute(stmt).scalars())
+    if is_phone_ending(q):
+        return by_number_or_phone_ending(db, vault, q, limit=limit)
     exact = _exact_identifier(q)
     if exact:
         found = find_by_identifier(db, vault, *exact)
@@ -285,13 +294,30 @@ def search(db: Session, vault: Vault, q: str, *, limit: int = 50) -> list[Custom
     return sorted(seen.values(), key=lambda c: (c.search_last, c.customer_number))[:limit]
 
 
+def is_phone_ending(q: str) -> bool:
+    """Four digits: the end of a phone number, as a cashier asks for it (or a short customer number)."""
+    return q.isascii() and q.isdigit() and len(q) == PHONE_ENDING_DIGITS
+
+
+def by_number_or_phone_ending(db: Session, vault: Vault, digits: str, *, limit: int = 50) -> list[Customer]:
+    """The customer with this number, then those whose phone ends with these digits (by last name)."""
+    by_number = find_by_identifier(db, vault, "customer_number", digits)
+    stmt = (select(Customer).where(Customer.phone_ending_lookup == vault.lookup("phone_ending", digits))
+            .order_by(Customer.search_last, Customer.customer_number).limit(limit))
+    endings = [c for c in db.execute(stmt).scalars() if c is not by_number]
+    return ([by_number] if by_number else []) + endings[: limit - (1 if by_number else 0)]
+
+
 def audit_identifier_search(sessions, actor: str, q: str, found: list[Customer]) -> None:
-    """A search by personal ID or phone is a look-up of a person: it goes on the audit trail (names do not)."""
-    exact = _exact_identifier(search_text(q))
-    if not exact or exact[0] not in ("personal_id", "phone"):
+    """A search by personal ID, phone or a phone's last four digits is a look-up of a person: it goes on the
+    audit trail (names do not)."""
+    text = search_text(q)
+    exact = _exact_identifier(text)
+    kind = "phone_ending" if is_phone_ending(text) else exact[0] if exact else ""
+    if kind not in ("personal_id", "phone", "phone_ending"):
         return
     with sessions() as db:
-        audit.record(db, actor, "customer_searched", found[0].id if len(found) == 1 else None, by=exact[0],
+        audit.record(db, actor, "customer_searched", found[0].id if len(found) == 1 else None, by=kind,
                      found=len(found))
         db.commit()
 
@@ -349,3 +375,15 @@ def full_identifiers(customer: Customer, vault: Vault) -> dict:
         "phone": vault.decrypt(customer.phone_enc) if customer.phone_enc else "",
         "personal_id": vault.decrypt(customer.personal_id_enc) if customer.personal_id_enc else "",
     }
+
+
+def numbers_of(db: Session, references: set[str]) -> dict[str, int]:
+    """{reference: customer number} for the customers that still exist among ``references``."""
+    if not references:
+        return {}
+    stmt = select(Customer.reference, Customer.customer_number).where(Customer.reference.in_(references))
+    return {reference: number for reference, number in db.execute(stmt)}
+
+
+def id_of_reference(db: Session, reference: str) -> int | None:
+    return db.execute(select(Customer.id).where(Customer.reference == reference)).scalar_one_or_none()

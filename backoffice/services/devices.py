@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from counter_core.pairing import InvalidPairingCode, new_code, normalize_code
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Gone, Invalid, NotFound, NotSignedIn, RateLimited
 from ..models import ApiKey, Kiosk, PairingCode, RateLimitHit, Register, StaffUser, utcnow
-from ..security import hash_password, hash_token, new_token
+from ..security import hash_password, hash_token, new_token, password_problem
 from . import audit
 
 ROLES = ("cashier", "manager")
@@ -27,13 +27,23 @@ KIOSK_NAME_LENGTH = Kiosk.__table__.c.name.type.length
 def create_register(db: Session, name: str) -> Register:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise ApiError(422, "invalid_register_name", "A register name has 1 to 80 characters.")
+        raise Invalid("invalid_register_name", "A register name has 1 to 80 characters.")
     if db.execute(select(Register.id).where(Register.name == name)).first():
-        raise ApiError(409, "register_exists", f"A register called {name!r} already exists.")
+        raise Conflict("register_exists", f"A register called {name!r} already exists.")
     register = Register(name=name)
     db.add(register)
     db.flush()
     return register
+
+
+def get_kiosk(db: Session, kiosk_id: int, *, paired: bool = False) -> Kiosk:
+    """The kiosk with this id (``paired``: only while it is still paired), else NotFound ``kiosk_not_found``."""
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        raise NotFound("kiosk_not_found", "There is no such kiosk.")
+    if paired and kiosk.revoked_at is not None:
+        raise NotFound("kiosk_not_found", "There is no such kiosk (or it has been unpaired).")
+    return kiosk
 
 
 def pair_kiosk(db: Session, register: Register, name: str, *, actor: str, **detail: object) -> tuple[Kiosk, str]:
@@ -88,7 +98,7 @@ def _pairing_throttle(db: Session, address: str) -> None:
         .group_by(RateLimitHit.bucket)
     ).all())
     if tries.get(mine, 0) >= PAIRING_TRIES_PER_ADDRESS or tries.get("pair:all", 0) >= PAIRING_TRIES_IN_ALL:
-        raise ApiError(429, "pairing_rate_limited", "Too many pairing attempts. Wait a minute and try again.",
+        raise RateLimited("pairing_rate_limited", "Too many pairing attempts. Wait a minute and try again.",
                        retry_after=60)
     db.add_all([RateLimitHit(bucket=mine, at=now, failed=True), RateLimitHit(bucket="pair:all", at=now, failed=True)])
 
@@ -105,7 +115,7 @@ def exchange_pairing_code(db: Session, code: str, *, address: str) -> tuple[Kios
         canonical = normalize_code(code)
     except InvalidPairingCode:
         audit.record(db, f"address:{address}"[:80], "pairing_refused", reason="invalid")
-        raise ApiError(422, "pairing_code_invalid", "This is not a pairing code: it has 10 letters and digits.",
+        raise Invalid("pairing_code_invalid", "This is not a pairing code: it has 10 letters and digits.",
                        field="code") from None
     # FOR UPDATE: two kiosks with the same code (a photo of the screen) cannot both get a token
     pairing = db.execute(
@@ -113,15 +123,15 @@ def exchange_pairing_code(db: Session, code: str, *, address: str) -> tuple[Kios
     ).scalar_one_or_none()
     if pairing is None:
         audit.record(db, f"address:{address}"[:80], "pairing_refused", reason="unknown")
-        raise ApiError(404, "pairing_code_unknown", "This pairing code is not known. Make a new one in the back office.")
+        raise NotFound("pairing_code_unknown", "This pairing code is not known. Make a new one in the back office.")
     status = pairing_status(pairing)
     if status == "used":
         audit.record(db, f"address:{address}"[:80], "pairing_refused", reason="used", pairing=pairing.id)
-        raise ApiError(409, "pairing_code_used", "This pairing code has been used already. Make a new one in the "
+        raise Conflict("pairing_code_used", "This pairing code has been used already. Make a new one in the "
                        "back office.")
     if status == "expired":
         audit.record(db, f"address:{address}"[:80], "pairing_refused", reason="expired", pairing=pairing.id)
-        raise ApiError(410, "pairing_code_expired", "This pairing code has expired. Make a new one in the back office.")
+        raise Gone("pairing_code_expired", "This pairing code has expired. Make a new one in the back office.")
     kiosk, token = pair_kiosk(db, pairing.register, pairing.kiosk_name, actor=pairing.created_by, via="pairing_code",
                               pairing=pairing.id, address=address)
     pairing.used_at = utcnow()
@@ -154,16 +164,18 @@ def create_api_key(db: Session, name: str, *, actor: str) -> tuple[ApiKey, str]:
 
 
 def create_staff(
-    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None
+    db: Session, username: str, password: str, role: str, *, display_name: str = "", register: Register | None = None,
+    check_strength: bool = True,
 ) -> StaffUser:
     username = username.strip().lower()
     if role not in ROLES:
-        raise ApiError(422, "invalid_role", "A role is cashier or manager.")
+        raise Invalid("invalid_role", "A role is cashier or manager.")
     if not username or len(username) > 80 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise ApiError(422, "invalid_username", "A username has letters, digits, dots, dashes or underscores.")
-    check_password_strength(password)
+        raise Invalid("invalid_username", "A username has letters, digits, dots, dashes or underscores.")
+    if check_strength:
+        check_password_strength(password, user_inputs=(username, display_name))
     if db.execute(select(StaffUser.id).where(StaffUser.username == username)).first():
-        raise ApiError(409, "username_taken", f"There is already a user called {username!r}.")
+        raise Conflict("username_taken", f"There is already a user called {username!r}.")
     user = StaffUser(
         username=username,
         display_name=display_name or username,
@@ -176,11 +188,21 @@ def create_staff(
     return user
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise ApiError(422, "weak_password", "A password has at least 8 characters.")
-    if len(password) > 200:
-        raise ApiError(422, "weak_password", "A password has at most 200 characters.")
+def check_password_strength(password: str, *, user_inputs=()) -> None:
+    """Refuse (422) a staff password that security.password_problem finds too weak, saying why."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem == "too_short":
+        raise Invalid("weak_password", "A password has at least 8 characters.")
+    if problem == "too_long":
+        raise Invalid("weak_password", "A password has at most 200 characters.")
+    if problem == "common":
+        raise Invalid("weak_password",
+                       "This is one of the passwords people choose most often. Choose a less common one.")
+    if problem == "personal":
+        raise Invalid("weak_password", "A password cannot be your own name or the shop's with a few digits added.")
+    if problem:
+        raise Invalid("weak_password", "This password is too easy to guess. Use three or four words that do not "
+                                             "belong together, or a longer mix.")
 
 
 def kiosk_view(kiosk: Kiosk) -> dict:
@@ -195,3 +217,39 @@ def kiosk_view(kiosk: Kiosk) -> dict:
         "last_seen_at": kiosk.last_seen_at.isoformat() if kiosk.last_seen_at else None,
         "last_status": kiosk.last_status,
     }
+
+
+def list_registers(db: Session) -> list[Register]:
+    return list(db.execute(select(Register).order_by(Register.name)).scalars())
+
+
+def find_register(db: Session, register_id: int | None) -> Register | None:
+    return db.get(Register, register_id) if register_id else None
+
+
+def list_kiosks(db: Session, *, register_id: int | None = None) -> list[Kiosk]:
+    """Kiosks in id order, all of them or one register's."""
+    stmt = select(Kiosk).order_by(Kiosk.id)
+    if register_id is not None:
+        stmt = stmt.where(Kiosk.register_id == register_id)
+    return list(db.execute(stmt).scalars())
+
+
+def kiosk_names(db: Session) -> list:
+    """(id, name, mode, revoked_at) of every kiosk by name, for filters."""
+    return list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
+
+
+def caller_kiosk(db: Session, kiosk_id: int) -> Kiosk:
+    """The calling kiosk's own row; one unpaired since its token was checked is told to pair again."""
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise NotSignedIn("token_revoked", "This kiosk has been unpaired; pair it again.")
+    return kiosk
+
+
+def get_pairing_code(db: Session, pairing_id: int) -> PairingCode:
+    pairing = db.get(PairingCode, pairing_id)
+    if pairing is None:
+        raise NotFound("pairing_not_found", "There is no such pairing code.")
+    return pairing

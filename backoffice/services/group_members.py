@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Customer, CustomerGroup, GroupMember, utcnow
-from ..params import row_id
+from ..numbers import row_id
 from .counters import next_value
 from .criteria import Criteria, parse_criteria
 from .criteria_sql import condition, matching

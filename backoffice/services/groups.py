@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
-from ..errors import ApiError
-from ..models import CustomerGroup, GroupMember, Kiosk
+from ..domain_errors import Conflict, Invalid, NotFound
+from ..models import CustomerGroup, CustomerTag, GroupMember, Kiosk, Label
 from . import events, group_members
 from .criteria import describe, parse_criteria
 
@@ -51,6 +51,25 @@ def selected_groups(db: Session, kiosk) -> list[CustomerGroup]:
     return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
 
 
+def scanner_groups(db: Session) -> list[CustomerGroup]:
+    """Every group shown by scanners, in priority order."""
+    stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
+    return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
+
+
+def is_picked_by_hand(db: Session, group_id: int, customer_id: int) -> bool:
+    stmt = select(GroupMember.customer_id).where(GroupMember.group_id == group_id,
+                                                 GroupMember.customer_id == customer_id, GroupMember.manual.is_(True))
+    return db.execute(stmt).first() is not None
+
+
+def criteria_vocabulary(db: Session, limit: int = 200) -> tuple[list[str], list[str]]:
+    """The tags and labels in use (up to ``limit`` each), for the criteria editor's suggestions."""
+    tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit)).scalars()
+    labels = db.execute(select(Label.name).order_by(Label.name).limit(limit)).scalars()
+    return list(tags), list(labels)
+
+
 # ---------------------------------------------------------------- managing groups
 
 
@@ -61,7 +80,7 @@ def list_groups(db: Session) -> list[CustomerGroup]:
 def get_group(db: Session, group_id: int) -> CustomerGroup:
     group = db.get(CustomerGroup, group_id)
     if group is None:
-        raise ApiError(404, "group_not_found", "There is no such customer group.")
+        raise NotFound("group_not_found", "There is no such customer group.")
     return group
 
 
@@ -84,7 +103,7 @@ def group_view(group: CustomerGroup) -> dict:
 
 
 def clean_group_fields(data: dict, *, partial: bool = False) -> dict:
-    """Validate a group's fields; raise one ApiError 422 ``invalid_group`` listing every mistake by field."""
+    """Validate a group's fields; raise one Invalid ``invalid_group`` listing every mistake by field."""
     problems: list[dict] = []
     out: dict = {}
 
@@ -118,18 +137,18 @@ def clean_group_fields(data: dict, *, partial: bool = False) -> dict:
         try:
             criteria = parse_criteria(data["criteria"])
             out["criteria"] = criteria.to_json() if criteria else None
-        except ApiError as exc:
+        except Invalid as exc:
             problems.extend(exc.extra["fields"])
     if problems:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-        raise ApiError(422, "invalid_group", f"Please correct: {summary}", fields=problems)
+        raise Invalid("invalid_group", f"Please correct: {summary}", fields=problems)
     return out
 
 
 def _check_name_free(db: Session, name: str, group_id: int | None = None) -> None:
     existing = db.execute(select(CustomerGroup.id).where(CustomerGroup.name == name)).scalar_one_or_none()
     if existing is not None and existing != group_id:
-        raise ApiError(409, "group_name_taken", f"There is already a group called {name!r}.",
+        raise Conflict("group_name_taken", f"There is already a group called {name!r}.",
                        fields=[{"field": "name", "code": "group_name_taken", "message": "This name is taken."}])
 
 
@@ -168,7 +187,7 @@ def delete_group(db: Session, group: CustomerGroup) -> None:
     kiosks = [k for k in db.execute(select(Kiosk)).scalars() if k.verify_group_ids and group.id in k.verify_group_ids]
     only_this = [k.name for k in kiosks if k.mode == "verify" and k.revoked_at is None and k.verify_group_ids == [group.id]]
     if only_this:
-        raise ApiError(409, "group_verified_by_kiosk",
+        raise Conflict("group_verified_by_kiosk",
                        f"{', '.join(only_this)} verifies only this group; choose other groups for it first.")
     for kiosk in kiosks:
         kiosk.verify_group_ids = [i for i in kiosk.verify_group_ids if i != group.id]
@@ -201,7 +220,7 @@ def reorder_groups(db: Session, group_ids: list[int]) -> list[CustomerGroup]:
     """Put every group in the given order (it must name each group exactly once)."""
     groups = {g.id: g for g in list_groups(db)}
     if sorted(group_ids) != sorted(groups):
-        raise ApiError(422, "invalid_order", "List every group's id exactly once, highest priority first.",
+        raise Invalid("invalid_order", "List every group's id exactly once, highest priority first.",
                        fields=[{"field": "group_ids", "code": "invalid_order", "message": "List every group once."}])
     ordered = [groups[i] for i in group_ids]
     _renumber(db, ordered)

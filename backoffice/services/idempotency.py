@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, MalformedRequest
 from ..models import IdempotencyRecord, utcnow
 
 MAX_KEY_LENGTH = 100
@@ -34,8 +34,8 @@ def _stored(db: Session, scope: str, key: str):
 
 def _replay(record, print_: str) -> tuple[int, dict]:
     if record.fingerprint != print_:
-        raise ApiError(
-            422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request."
+        raise Invalid(
+            "idempotency_key_reused", "This Idempotency-Key was already used for a different request."
         )
     return record.status_code, record.response
 
@@ -46,16 +46,19 @@ def run_once(
     key: str | None,
     body: object,
     work: Callable[[Session], tuple[int, dict]],
+    *,
+    after_commit: Callable[[], None] | None = None,
 ) -> tuple[int, dict]:
     """Run ``work`` in a new transaction and store its answer under (scope, key).
 
     A request with a key that was already answered returns the stored answer.
     Two concurrent requests with the same key race on a unique constraint: the
     loser's transaction (including everything its work wrote) is rolled back,
-    and it returns the winner's answer.  Refusals (ApiError) are not stored.
+    and it returns the winner's answer.  Refusals (domain errors) are not stored.
+    ``after_commit`` runs once the work's transaction has committed (not for a replayed answer).
     """
     if key is not None and (not key or len(key) > MAX_KEY_LENGTH or not key.isprintable()):
-        raise ApiError(400, "invalid_idempotency_key", f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters.")
+        raise MalformedRequest("invalid_idempotency_key", f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters.")
     print_ = fingerprint(body)
     for attempt in range(3):
         with sessions() as db:
@@ -70,6 +73,8 @@ def run_once(
                               "response": response, "created_at": utcnow()}
                     db.connection().execute(_STORE, values)
                 db.commit()
+                if after_commit is not None:
+                    after_commit()
                 return status, response
             except IntegrityError:
                 db.rollback()
@@ -80,4 +85,4 @@ def run_once(
         record = _stored(db, scope, key)
         if record is not None:
             return _replay(record, print_)
-    raise ApiError(409, "request_in_progress", "The same request is still being processed; try again shortly.")
+    raise Conflict("request_in_progress", "The same request is still being processed; try again shortly.")

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, te
 from sqlalchemy.orm import Session
 
 from .. import shop_time
-from ..errors import ApiError
+from ..domain_errors import Locked, NotFound, RateLimited
 from ..models import Kiosk, RateLimitHit, utcnow
 from ..settings import Settings
 from . import audit, events
@@ -140,8 +140,8 @@ def admit(db: Session, settings: Settings, *, kiosk_id: int, register_id: int) -
     locked = [s.locked_until for s in standings.values() if s.locked_until]
     if locked:
         until = max(locked)
-        raise ApiError(
-            429, "locked_out",
+        raise Locked(
+            "locked_out",
             "There have been too many attempts at this kiosk. Ask the cashier to lift the lock.",
             retry_after=_seconds_until(until), until=until.isoformat(timespec="seconds"),
         )
@@ -151,8 +151,8 @@ def admit(db: Session, settings: Settings, *, kiosk_id: int, register_id: int) -
     for standing in standings.values():
         if standing.calls_last_minute >= limit:
             retry = _seconds_until(standing.oldest_call + MINUTE) if standing.oldest_call else 60
-            raise ApiError(
-                429, "rate_limited", "Too many look-ups at this kiosk; wait a moment and try again.", retry_after=retry
+            raise RateLimited(
+                "rate_limited", "Too many look-ups at this kiosk; wait a moment and try again.", retry_after=retry
             )
 
 
@@ -185,13 +185,6 @@ def record(
     return until
 
 
-def record_apart(sessions, settings: Settings, **kwargs) -> None:
-    """``record`` in a transaction of its own (the lookup's transaction was rolled back)."""
-    with sessions() as db:
-        record(db, settings, **kwargs)
-        db.commit()
-
-
 def locked_until(db: Session, kiosk: Kiosk) -> dt.datetime | None:
     """When this kiosk's lock (its own or its register's) ends, or None."""
     locks = [_lock_bucket(_kiosk_bucket(kiosk.id)), _lock_bucket(_register_bucket(kiosk.register_id))]
@@ -218,7 +211,7 @@ def lift_at_register(db: Session, register_id: int, kiosk_id: int, *, actor: str
     """The cashier at a register lifts the lock on one of that register's kiosks (404 for any other)."""
     kiosk = db.get(Kiosk, kiosk_id)
     if kiosk is None or kiosk.register_id != register_id or kiosk.revoked_at is not None:
-        raise ApiError(404, "kiosk_not_found", "This kiosk is not paired with this register.")
+        raise NotFound("kiosk_not_found", "This kiosk is not paired with this register.")
     return lift(db, kiosk, actor=actor, via="console")
 
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import MailMessage, utcnow
 from ..settings import Settings
 from . import audit
@@ -50,7 +50,7 @@ def queue(
     """Add a message to the outgoing queue (in the caller's transaction)."""
     to = to.strip()
     if not to or "@" not in to or any(c in to for c in "\r\n,;<>"):
-        raise ApiError(422, "invalid_email", "Enter one e-mail address, such as anna@example.se.")
+        raise Invalid("invalid_email", "Enter one e-mail address, such as anna@example.se.")
     message = MailMessage(to_address=to[:254], subject=subject[:200], body=body, customer_id=customer_id)
     db.add(message)
     db.flush()
@@ -116,11 +116,13 @@ def _send_smtp(url: str, email: EmailMessage) -> None:
 
 
 def _write_outbox(directory: Path, message_id: int, email: EmailMessage) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = directory / f"{utcnow():%Y%m%dT%H%M%S}-{message_id:06d}.eml"
     partial = final.with_suffix(".part")
     try:
-        partial.write_bytes(bytes(email))
+        # 0600 whatever the umask: a message holds an address and a card's link.
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+            handle.write(bytes(email))
         os.replace(partial, final)  # a reader never sees half a message
     except OSError:
         partial.unlink(missing_ok=True)  # a full disk leaves no half message behind
@@ -210,7 +212,7 @@ def _failed(message: MailMessage, exc: Exception) -> None:
 def retry(db: Session, message: MailMessage, *, actor: str) -> None:
     """Send a failed message again now (a manager fixed the address or the mail server)."""
     if message.status == "sent":
-        raise ApiError(409, "mail_already_sent", "This message has already been sent.")
+        raise Conflict("mail_already_sent", "This message has already been sent.")
     message.status = "queued"
     message.next_attempt_at = None
     message.attempts = 0
@@ -219,3 +221,10 @@ def retry(db: Session, message: MailMessage, *, actor: str) -> None:
 
 def recent(db: Session, limit: int = 100) -> list[MailMessage]:
     return list(db.execute(select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)).scalars())
+
+
+def get_message(db: Session, message_id: int) -> MailMessage:
+    message = db.get(MailMessage, message_id)
+    if message is None:
+        raise NotFound("not_found", "There is no such message.")
+    return message

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import InvalidIdentifier, normalize_personal_id, normalize_phone
 
-from ..errors import ApiError
+from ..domain_errors import Invalid
 from ..models import IdCard
-from ..params import is_number
+from ..numbers import is_number
 from ..runtime import Runtime
 from . import connections, events, registrations
 from .customers import clean_fields, find_summary_by_identifier
@@ -29,7 +29,7 @@ ADDRESS_FIELDS = {"street": "street", "postal_code": "postal_code", "city": "cit
 
 
 def canonical_identifier(kind: str, raw: object, region: str) -> str:
-    """Validate one identifier; raise ApiError 422 with the normaliser's reason code."""
+    """Validate one identifier; raise Invalid with the normaliser's reason code."""
     text = str(raw or "").strip()
     try:
         if kind == "customer_number":
@@ -46,13 +46,13 @@ def canonical_identifier(kind: str, raw: object, region: str) -> str:
         if kind == "phone":
             return normalize_phone(text, region)
     except InvalidIdentifier as exc:
-        raise ApiError(422, exc.code, exc.message, field=kind) from None
-    raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
+        raise Invalid(exc.code, exc.message, field=kind) from None
+    raise Invalid("invalid_kind", f"Unknown identifier kind {kind!r}.")
 
 
-def is_invalid_identifier(exc: ApiError) -> bool:
+def is_invalid_identifier(exc: Exception) -> bool:
     """Whether a refusal is ``canonical_identifier``'s: a number or code that cannot exist."""
-    return exc.status == 422 and exc.extra.get("field") in IDENTIFIER_KINDS
+    return isinstance(exc, Invalid) and exc.extra.get("field") in IDENTIFIER_KINDS
 
 
 def card_fields(request: dict) -> dict:
@@ -128,7 +128,7 @@ def identify(db: Session, rt: Runtime, *, kiosk_id: int, register_id: int, reque
                                     presented=presented, evidence=evidence.as_dict())
             return dict(ASK_CASHIER)
     else:
-        raise ApiError(422, "invalid_kind", f"Unknown identifier kind {kind!r}.")
+        raise Invalid("invalid_kind", f"Unknown identifier kind {kind!r}.")
     connected = False
     if sale is not None:
         outcome = connections.connect(db, sale, customer, via=via, actor=actor, staff=False, presented=presented,

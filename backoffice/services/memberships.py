@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import InvalidIdentifier, normalize_name
 
-from ..errors import ApiError
+from ..domain_errors import Invalid, NotFound
 from ..models import Customer, Membership
 from . import audit, group_members
 
@@ -34,9 +34,9 @@ def membership_view(membership: Membership, on: dt.date | None = None) -> dict:
     }
 
 
-def _problem(field: str, code: str, message: str) -> ApiError:
-    return ApiError(422, "invalid_membership", f"Please correct: {field}: {message}",
-                    fields=[{"field": field, "code": code, "message": message}])
+def _problem(field: str, code: str, message: str) -> Invalid:
+    return Invalid("invalid_membership", f"Please correct: {field}: {message}",
+                   fields=[{"field": field, "code": code, "message": message}])
 
 
 def add_membership(db: Session, customer: Customer, *, plan: str, starts_on: dt.date, ends_on: dt.date | None,
@@ -61,7 +61,7 @@ def add_membership(db: Session, customer: Customer, *, plan: str, starts_on: dt.
 def remove_membership(db: Session, customer: Customer, membership_id: int, *, actor: str) -> None:
     membership = db.get(Membership, membership_id)
     if membership is None or membership.customer_id != customer.id:
-        raise ApiError(404, "membership_not_found", "This customer has no such membership.")
+        raise NotFound("membership_not_found", "This customer has no such membership.")
     audit.record(db, actor, "membership_removed", customer.id, plan=membership.plan)
     db.delete(membership)
     db.flush()

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import ApiError
+from ..domain_errors import Gone, Invalid, NotFound
 from ..models import Customer, Kiosk, MobileSession, PendingRegistration, utcnow
 from ..runtime import Runtime
 from ..security import hash_token, new_token, tokens_equal
@@ -57,7 +57,7 @@ def get_for_kiosk(db: Session, reference: str, kiosk_id: int) -> MobileSession:
         select(MobileSession).where(MobileSession.reference == reference, MobileSession.kiosk_id == kiosk_id)
     ).scalar_one_or_none()
     if session is None:
-        raise ApiError(404, "mobile_session_not_found", "This mobile session does not exist.")
+        raise NotFound("mobile_session_not_found", "This mobile session does not exist.")
     _expire_if_due(db, session)
     return session
 
@@ -107,10 +107,10 @@ def submit(db: Session, rt: Runtime, session: MobileSession, form: dict, *, brow
     greeting, no connection, no first name, no consent.  Anything in between
     goes to the cashier as a prompt saying what agreed (status "checking").
     Returns the name proof (see ``name_proof``) for a proven match, else "".
-    Raises ApiError(422) with field errors; the caller shows them on the form.
+    Raises Invalid with field errors; the caller shows them on the form.
     """
     if session.status not in OPEN_STATES:
-        raise ApiError(410, f"mobile_session_{session.status}", "This code has already been used or has expired.")
+        raise Gone(f"mobile_session_{session.status}", "This code has already been used or has expired.")
     fields = clean_form(form, rt.settings.default_region)
     kiosk = db.get(Kiosk, session.kiosk_id) if session.kiosk_id else None
     if kiosk is not None:  # a phone form is a lookup at that kiosk, and counts as one
@@ -177,14 +177,14 @@ def clean_form(form: dict, region: str) -> dict:
     fields: dict = {}
     try:
         fields = clean_fields(given, region=region, partial=True)
-    except ApiError as exc:
+    except Invalid as exc:
         problems = list(exc.extra.get("fields", []))
     bad = {p["field"] for p in problems}
     for name in ("first_name", "last_name", "phone"):
         if name not in bad and not str(given.get(name) or "").strip():
             problems.append({"field": name, "code": "required", "message": "Required."})
     if problems:
-        raise ApiError(422, "invalid_fields", "Please correct the marked fields.", fields=problems)
+        raise Invalid("invalid_fields", "Please correct the marked fields.", fields=problems)
     return fields
 
 
@@ -219,9 +219,10 @@ def result_for_phone(db: Session, rt: Runtime, session: MobileSession, *, proof:
 
 
 def purge(db: Session) -> int:
-    """Expire overdue sessions and delete old ones (they hold no personal data themselves)."""
+    """Expire overdue sessions and delete old ones (they hold no personal data themselves); the same for the
+    connection prompts, which the phone form (and the kiosk) make."""
     now = utcnow()
-    count = 0
+    count = connections.purge(db)
     for session in db.execute(
         select(MobileSession).where(MobileSession.status.in_(EXPIRING_STATES), MobileSession.expires_at <= now)
     ).scalars():

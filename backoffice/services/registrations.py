@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from counter_core.identity.normalize import mask_personal_id, mask_phone
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotFound
 from ..models import Customer, PendingRegistration, Sale, utcnow
 from ..security import Vault
 from . import audit, connections, consent, events
@@ -48,7 +48,7 @@ def create(
     """Store what the customer gave (encrypted) and prompt the register's cashier."""
     payload = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items() if v}
     if not any(payload.get(k) for k in ("first_name", "last_name", "phone", "personal_id", "email")):
-        raise ApiError(422, "nothing_to_register", "Give at least a name, phone, e-mail or personal ID number.")
+        raise Invalid("nothing_to_register", "Give at least a name, phone, e-mail or personal ID number.")
     payload["marketing_consent"] = bool(marketing_consent)
     payload["language"] = language
     registration = PendingRegistration(
@@ -83,7 +83,7 @@ def get(db: Session, reference: str, *, register_id: int | None = None) -> Pendi
         stmt = stmt.where(PendingRegistration.register_id == register_id)
     registration = db.execute(stmt).scalar_one_or_none()
     if registration is None:
-        raise ApiError(404, "registration_not_found", "This registration does not exist or has been removed.")
+        raise NotFound("registration_not_found", "This registration does not exist or has been removed.")
     if registration.status == "pending" and registration.expires_at <= utcnow():
         _finish(db, registration, "expired", None)
     return registration
@@ -145,8 +145,8 @@ def _require_pending(db: Session, registration: PendingRegistration) -> None:
     if registration.status == "pending" and registration.expires_at <= utcnow():
         _finish(db, registration, "expired", None)
     if registration.status != "pending":
-        raise ApiError(
-            409, f"registration_{registration.status}", f"This registration is already {registration.status}."
+        raise Conflict(
+            f"registration_{registration.status}", f"This registration is already {registration.status}."
         )
 
 
@@ -155,7 +155,7 @@ def confirm(db: Session, vault: Vault, registration: PendingRegistration, *, sta
     _require_pending(db, registration)
     payload = vault.decrypt_json(registration.payload_enc)
     if not (payload.get("first_name") or payload.get("last_name")):
-        raise ApiError(409, "needs_completion", "Add the customer's name first: press Complete.")
+        raise Conflict("needs_completion", "Add the customer's name first: press Complete.")
     return _create_or_connect(db, vault, registration, payload, {}, staff_id=staff_id, actor=actor)
 
 
@@ -178,8 +178,9 @@ def _create_or_connect(
     customer = evidence.customer if evidence is not None else None
     if evidence is not None and "personal_id" not in evidence.agreed and not evidence.names_agree:
         # A phone number (or e-mail) alone says nothing of who gave it: never the other customer's account.
-        raise ApiError(409, "phone_belongs_to_other", "This phone number belongs to another customer. "
-                       "Ask the customer, and change it under Complete.", field="phone")
+        message = "This phone number belongs to another customer. Ask the customer, and change it under Complete."
+        raise Conflict("phone_belongs_to_other", message, field="phone",
+                       fields=[{"field": "phone", "code": "phone_belongs_to_other", "message": message}])
     created_by = "mobile" if registration.source == "mobile" else "kiosk"
     if customer is None:
         customer = create_customer(db, vault, fields, created_by=created_by, actor=actor)

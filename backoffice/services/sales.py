@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from ..errors import ApiError
+from ..domain_errors import Conflict, NotFound
 from ..models import Register, Sale, SaleLine
-from ..params import fits_row_id, is_number
+from ..numbers import fits_row_id, is_number
 from . import connections, events
 from .counters import next_value
 
@@ -23,7 +23,7 @@ def get_register(db: Session, name_or_id: str | int) -> Register:
         stmt = stmt.where(Register.name == str(name_or_id))
     register = db.execute(stmt).scalars().first()
     if register is None:
-        raise ApiError(404, "register_not_found", f"There is no register called {name_or_id!r}.")
+        raise NotFound("register_not_found", f"There is no register called {name_or_id!r}.")
     return register
 
 
@@ -66,14 +66,14 @@ def sale_for_request(db: Session, register_id: int, reference: str | None):
 def get_sale(db: Session, reference: str) -> Sale:
     sale = db.execute(select(Sale).where(Sale.reference == reference)).scalar_one_or_none()
     if sale is None:
-        raise ApiError(404, "sale_not_found", "No sale has this reference.")
+        raise NotFound("sale_not_found", "No sale has this reference.")
     return sale
 
 
 def open_sale(db: Session, register: Register, *, external_ref: str | None = None, lines: list[dict] = ()) -> Sale:
     """Open a sale; a register has at most one open sale at a time."""
     if open_sale_of(db, register.id) is not None:
-        raise ApiError(409, "sale_already_open", f"Register {register.name} already has an open sale; close it first.")
+        raise Conflict("sale_already_open", f"Register {register.name} already has an open sale; close it first.")
     sale = Sale(register_id=register.id, external_ref=external_ref)
     db.add(sale)
     db.flush()
@@ -85,7 +85,7 @@ def open_sale(db: Session, register: Register, *, external_ref: str | None = Non
 
 def add_lines(db: Session, sale: Sale, lines: list[dict]) -> None:
     if sale.status != "open":
-        raise ApiError(409, "sale_closed", "This sale is closed; its lines cannot change.")
+        raise Conflict("sale_closed", "This sale is closed; its lines cannot change.")
     position = len(sale.lines)
     for line in lines:
         position += 1
@@ -120,7 +120,7 @@ def disconnect_customer(db: Session, sale: Sale, *, actor: str = "system") -> No
 
 def close_sale(db: Session, sale: Sale) -> Sale:
     if sale.status != "open":
-        raise ApiError(409, "sale_closed", "This sale is already closed.")
+        raise Conflict("sale_closed", "This sale is already closed.")
     sale.status = "closed"
     sale.closed_at = dt.datetime.now(dt.UTC)
     sale.receipt_number = next_value(db, "receipt_number")
@@ -158,3 +158,39 @@ def sale_view(sale: Sale) -> dict:
             for ln in sale.lines
         ],
     }
+
+
+def list_sales(db: Session, *, register_id: int | None = None, status: str | None = None,
+               without_customer: bool = False, customer_id: int | None = None, limit: int = 50) -> list[Sale]:
+    """Sales newest first, narrowed by register, status, customer or the lack of one."""
+    stmt = select(Sale).order_by(Sale.id.desc()).limit(limit)
+    if register_id is not None:
+        stmt = stmt.where(Sale.register_id == register_id)
+    if status:
+        stmt = stmt.where(Sale.status == status)
+    if without_customer:
+        stmt = stmt.where(Sale.customer_id.is_(None))
+    if customer_id is not None:
+        stmt = stmt.where(Sale.customer_id == customer_id)
+    return list(db.execute(stmt).scalars())
+
+
+def sales_page(db: Session, *, register_id: int | None, untracked: bool, before: int | None,
+               size: int) -> tuple[list[Sale], int | None]:
+    """One keyset page of sales for the back office (lines, customer and register loaded) and the next ``before``."""
+    stmt = (
+        select(Sale)
+        .options(selectinload(Sale.lines), selectinload(Sale.customer), selectinload(Sale.register))
+        .order_by(Sale.id.desc())
+        .limit(size + 1)
+    )
+    if register_id:
+        stmt = stmt.where(Sale.register_id == register_id)
+    if untracked:
+        stmt = stmt.where(Sale.customer_id.is_(None), Sale.status == "closed")
+    if before:
+        stmt = stmt.where(Sale.id < before)
+    rows = list(db.execute(stmt).scalars())
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].id if more and rows else None

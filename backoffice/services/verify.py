@@ -28,7 +28,7 @@ from counter_core.identity.cards import is_url, parse_card_url
 from counter_core.identity.model import KINDS as PRESENTED_KINDS
 
 from .. import shop_time
-from ..errors import ApiError
+from ..domain_errors import Conflict, Invalid, NotSignedIn
 from ..models import Customer, CustomerGroup, Kiosk, VerifyScan, utcnow
 from ..security import Vault
 from . import audit, events
@@ -77,9 +77,9 @@ def verify_kiosk(db: Session, kiosk_id: int, *, require_verify_mode: bool = True
     """The calling kiosk, refused when unpaired (401) or, unless told otherwise, not in verify mode (409)."""
     row = db.connection().execute(_KIOSK, {"kiosk": kiosk_id}).first()
     if row is None or row.revoked_at is not None:
-        raise ApiError(401, "token_revoked", "This kiosk has been unpaired; pair it again.")
+        raise NotSignedIn("token_revoked", "This kiosk has been unpaired; pair it again.")
     if require_verify_mode and row.mode != "verify":
-        raise ApiError(409, "not_in_verify_mode", "This kiosk is not set up as a venue scanner (verify mode).")
+        raise Conflict("not_in_verify_mode", "This kiosk is not set up as a venue scanner (verify mode).")
     selection = tuple(int(i) for i in row.verify_group_ids) if row.verify_group_ids is not None else None
     return VerifyKiosk(row.id, selection, row.token_hash)
 
@@ -94,7 +94,7 @@ def scanned_identifier(kind: str, raw: object, region: str) -> tuple[str, str]:
     if kind == "card_code" and is_url(text):
         identity = parse_card_url(text)
         if identity.kind not in ("card_code", "customer_number"):
-            raise ApiError(422, "invalid_card_code", "This link carries no card code or customer number.",
+            raise Invalid("invalid_card_code", "This link carries no card code or customer number.",
                            field="card_code")
         kind, text = identity.kind, identity.card_code or identity.customer_number or ""
     return kind, canonical_identifier(kind, text, region)
@@ -175,7 +175,7 @@ def log_offline_scans(db: Session, kiosk_id: int, scans: list[dict]) -> int:
 def configure_kiosk(db: Session, kiosk: Kiosk, *, mode: str, group_ids: list[int] | None, actor: str) -> None:
     """Set a kiosk's mode and the groups it verifies; its long-polled state answers at once."""
     if mode not in MODES:
-        raise ApiError(422, "invalid_mode", "A kiosk's mode is connect or verify.",
+        raise Invalid("invalid_mode", "A kiosk's mode is connect or verify.",
                        fields=[{"field": "mode", "code": "invalid_mode", "message": "Use connect or verify."}])
     if group_ids is not None:
         wanted = list(dict.fromkeys(int(i) for i in group_ids))
@@ -185,7 +185,7 @@ def configure_kiosk(db: Session, kiosk: Kiosk, *, mode: str, group_ids: list[int
         if unknown or not wanted:
             message = ("Choose at least one group, or All." if not wanted
                        else "Only groups visible in scanners can be verified.")
-            raise ApiError(422, "invalid_verify_groups", message,
+            raise Invalid("invalid_verify_groups", message,
                            fields=[{"field": "verify_group_ids", "code": "invalid_verify_groups", "message": message}])
         group_ids = sorted(wanted, key=lambda i: (visible[i], i))
     kiosk.mode = mode

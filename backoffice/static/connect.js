@@ -14,15 +14,13 @@
   const answered = new Set();
 
   function shared() { return window.counterConsole || {}; }
-  // The page's language: the texts below are msgids, translated from the catalogue the page embeds.
-  const TEXTS = JSON.parse((document.getElementById("script-texts") || {}).textContent || "{}");
-  function t(text, values) {
-    const found = TEXTS[text] || text;
-    return values ? found.replace(/\{(\w+)\}/g, (all, key) => (key in values ? values[key] : all)) : found;
-  }
   function toast(text, kind) { if (shared().toast) shared().toast(text, kind); }
+  function translated(text) { return shared().t ? shared().t(text) : text; }  // the services' refusals
   function refreshPanel() { if (shared().refreshPanel) shared().refreshPanel(); }
   function updateEmpty() { root.classList.toggle("has-prompts", prompts.children.length > 0); }
+
+  // No texts of its own: what it shows comes rendered from the server, or is a refusal the page translates.
+  function item500() { return translated("Something went wrong on the server; try again."); }
 
   async function send(method, path, body) {
     const response = await fetch(path, {
@@ -34,7 +32,7 @@
     try { data = await response.json(); } catch (err) { data = null; }
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const failure = new Error(error.message ? t(error.message) : t("That did not work; try again."));
+      const failure = new Error(translated(error.message || "") || item500());
       failure.code = error.code || "error";
       failure.status = response.status;
       failure.detail = error;
@@ -68,31 +66,19 @@
     updateEmpty();
   }
 
-  /* A replace the cashier asked for by hand (search, then Connect, on a sale that has a customer). */
-  function askReplace(detail) {
+  /* A replace the cashier asked for by hand (search, then Connect, on a sale that has a customer):
+   * the server renders the question like any other prompt, in the page's language. */
+  async function askReplace(detail) {
     const key = `local:${detail.sale}:${detail.customer}`;
     if (findPrompt(key)) return;
-    const item = document.createElement("li");
-    item.className = "prompt prompt-connection prompt-replace prompt-new";
-    item.dataset.connection = key;
-    item.dataset.sale = detail.sale;
-    item.dataset.customer = detail.customer;
-    item.dataset.replaces = detail.current.reference;
-    const icon = document.querySelector("[data-connection] .prompt-icon");
-    item.innerHTML = `<div class="prompt-icon" aria-hidden="true">${icon ? icon.innerHTML : ""}</div>
-      <div class="prompt-body"><p class="prompt-text"></p><p class="prompt-detail"><span class="prompt-source"></span></p></div>
-      <div class="prompt-actions"><button class="btn" type="button" data-connect-action="accept"></button>
-      <button class="btn btn-secondary" type="button" data-connect-action="refuse"></button></div>`;
-    // Names go in as text, never as markup: the catalogue's sentence is split around them.
-    const [before, middle, after] = t("Replace {current} with {name}?").split(/\{current\}|\{name\}/);
-    const text = item.querySelector(".prompt-text");
-    const current = document.createElement("strong"), chosen = document.createElement("strong");
-    current.className = "prompt-current"; current.textContent = detail.current.name;
-    chosen.className = "prompt-name"; chosen.textContent = detail.name;
-    text.append(before || "", current, middle || "", chosen, after || "");
-    item.querySelector(".prompt-source").textContent = t("Chosen at the till");
-    item.querySelector('[data-connect-action="accept"]').textContent = t("Replace");
-    item.querySelector('[data-connect-action="refuse"]').textContent = t("Keep {name}", { name: detail.current.name });
+    const response = await fetch(`/console/${registerId}/replace/${encodeURIComponent(detail.customer)}`,
+      { credentials: "same-origin", headers: { "X-Fragment": "1" } });
+    if (response.status !== 200 || findPrompt(key)) return;
+    const holder = document.createElement("template");
+    holder.innerHTML = (await response.text()).trim();
+    const item = holder.content.querySelector("[data-connection]");
+    if (!item) return;
+    item.classList.add("prompt-new");
     prompts.prepend(item);
     updateEmpty();
   }
@@ -103,8 +89,10 @@
       if (action === "accept") {
         await send("PUT", `/api/v1/sales/${encodeURIComponent(item.dataset.sale)}/customer`,
           { customer: item.dataset.customer, replace: true, replaces: item.dataset.replaces });
-        toast(t("Customer replaced."), "ok");
+        toast(item.dataset.acceptedText, "ok");
         refreshPanel();
+      } else {
+        toast(item.dataset.refusedText, "ok");
       }
       removeConnectionPrompt(reference);
       return;
@@ -112,12 +100,11 @@
     const done = await send("POST",
       `/api/v1/console/${registerId}/prompts/${encodeURIComponent(reference)}/${action}`);
     removeConnectionPrompt(reference);
-    const name = done.customer ? done.customer.name : "";
     if (action === "accept") {
-      toast(done.outcome === "no_sale" ? t("{name}: no sale is open.", { name }) : t("Connected {name}.", { name }), "ok");
+      toast(done.outcome === "no_sale" ? item.dataset.noSaleText : item.dataset.acceptedText, "ok");
       refreshPanel();
     } else {
-      toast(done.current ? t("Kept {name}.", { name: done.current.name }) : t("{name} was not connected.", { name }), "ok");
+      toast(item.dataset.refusedText, "ok");
     }
   }
 
@@ -161,7 +148,7 @@
     if (event.detail.type === "connection_prompt") addConnectionPrompt(data.prompt).catch(() => {});
     else if (event.detail.type === "connection_prompt_resolved") removeConnectionPrompt(data.prompt);
   });
-  document.addEventListener("console:replace", (event) => askReplace(event.detail));
+  document.addEventListener("console:replace", (event) => { askReplace(event.detail).catch(() => {}); });
   new MutationObserver(dropStaleConnected).observe(document.getElementById("panel-wrap"), { childList: true });
   setInterval(dropExpired, 5000);
 })();

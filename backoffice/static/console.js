@@ -23,7 +23,10 @@
   const LIVE_SEARCH_MS = 300;
   const INFO_SECONDS = 20;
   const UNDO_MS = 6000;       // an abort can be taken back this long
-  const serverOffset = (Date.parse(root.dataset.serverNow || "") - Date.now()) || 0;
+  // The server's clock: its time when it rendered the page, against when the response began to arrive here.
+  const navigation = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || null;
+  const arrived = navigation ? performance.timeOrigin + navigation.responseStart : Date.now();
+  let serverOffset = (Date.parse(root.dataset.serverNow || "") - arrived) || 0;
   const serverNow = () => Date.now() + serverOffset;
   const pendingAborts = new Map();  // registration reference -> { timer, item, box }
 
@@ -68,6 +71,10 @@
       case "link_card": return t("Card {card} is not linked yet. Find the customer and press Link card.",
         { card: outcome.card });
       case "create": return t("Not a customer yet. Check the details and press Create customer.");
+      case "prompted": return outcome.current
+        ? t("{current} is connected to this sale. Replace with {name}? Answer the prompt.",
+          { current: outcome.current.name, name })
+        : t("This code only partly matches a customer. Check the prompt before connecting anyone.");
       default: return t(outcome.message || "");
     }
   }
@@ -109,7 +116,10 @@
   }
 
   async function fragment(path) {
+    const sent = Date.now();
     const response = await fetch(path, { credentials: "same-origin", headers: { "X-Fragment": "1" } });
+    const stamped = Date.parse(response.headers.get("X-Server-Time") || "");
+    if (!isNaN(stamped)) serverOffset = stamped - (sent + Date.now()) / 2;  // a fresher reading of the server's clock
     if (response.status === 401) { sessionEnded(); throw new Refusal(MESSAGES[401], "session_expired", 401); }
     if (!response.ok) throw new Refusal(t(await response.text()) || MESSAGES[500], "error", response.status);
     return response.text();
@@ -152,8 +162,8 @@
     const shown = Array.from(prompts.children).filter((el) => !el.hidden);
     root.classList.toggle("has-prompts", shown.length > 0);
     // The newest prompt about a person is most likely the customer at the till: highlight it.
-    const people = shown.filter((el) => el.matches(".prompt-registration, .prompt-card, .prompt-person"));
-    people.forEach((el, index) => el.classList.toggle("prompt-current", index === 0 && people.length > 1));
+    const people = shown.filter((el) => el.matches(".prompt-registration, .prompt-card, .prompt-connection"));
+    people.forEach((el, index) => el.classList.toggle("prompt-newest", index === 0 && people.length > 1));
   }
 
   /* ---------- ages and countdowns, every second ---------- */
@@ -240,9 +250,19 @@
     const item = holder.firstElementChild;
     if (!item) return;
     item.classList.add("prompt-new");
-    prompts.prepend(item);
+    placeByArrival(item);
     tickTimes();
     updateEmpty();
+  }
+
+  // Newest first by when the server took the request: cards fetched at once can come back in any order.
+  function placeByArrival(item) {
+    const at = Date.parse(item.dataset.created || "");
+    const dated = Array.from(prompts.children).filter((el) => !isNaN(Date.parse(el.dataset.created || "")));
+    const older = isNaN(at) ? null : dated.find((el) => Date.parse(el.dataset.created) < at);
+    if (older) prompts.insertBefore(item, older);
+    else if (!isNaN(at) && dated.length) dated[dated.length - 1].after(item);
+    else prompts.prepend(item);
   }
 
   function removeRegistrationPrompt(reference) {
@@ -507,7 +527,7 @@
       case "prompted":  // another customer is on the sale, or the card only partly matched: see the prompt
         scan.value = "";
         results.innerHTML = "";
-        scanMessage(outcome.message, "info");
+        scanMessage(outcomeText(outcome), "info");
         break;
       case "link_card":
         scan.value = "";
@@ -806,9 +826,11 @@
     }
   });
 
-  window.counterConsole = { toast, refreshPanel };  // for connect.js
+  window.counterConsole = { toast, refreshPanel, t };  // for connect.js
   updateEmpty();
   tickTimes();
   setInterval(tickTimes, 1000);
+  // Prompts other scripts add (connection prompts) take part in "newest" and the empty state too.
+  new MutationObserver(() => { updateEmpty(); tickTimes(); }).observe(prompts, { childList: true });
   listen();
 })();

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ..auth import runtime
-from ..errors import ApiError
+from ..domain_errors import NotFound
 from ..params import MAX_ROW_ID
 from ..runtime import Runtime
 from ..services import audit, customers
@@ -30,7 +30,7 @@ def audit_log(
     with rt.read_sessions() as db:
         try:
             customer_id = customers.customer_id_for_filter(db, customer) if customer.strip() else None
-        except ApiError as exc:
+        except NotFound as exc:
             customer_id, message = -1, exc.message  # nobody matches: an empty page that says why
         rows = audit.entries(db, customer_id=customer_id, actor=actor.strip(), action=action.strip(), before=before)
     more = len(rows) == audit.PAGE_SIZE

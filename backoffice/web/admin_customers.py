@@ -8,18 +8,18 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
-from ..models import AuditEvent, CustomerGroup, GroupMember, IdCard, Label, MailMessage, Sale
+from ..dependencies import unit_of_work
+from ..domain_errors import DomainError, Invalid
+from ..errors import http_status
 from ..runtime import Runtime
-from ..services import audit, consent, customer_list, customers, export, memberships, privacy
+from ..services import audit, consent, customer_list, customer_records, customers, export, memberships, privacy
 from ..services.groups import groups_of
 from . import fields as field_messages
-from .i18n import for_request
+from .i18n import for_request, staff_language
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -33,15 +33,11 @@ HISTORY_LIMIT = 50
 AUDIT_LIMIT = 100
 
 
-def _label_names(db) -> list[str]:
-    return list(db.execute(select(Label.name).order_by(Label.name)).scalars())
-
-
-def _field_errors(request: Request, exc: ApiError) -> dict[str, str]:
+def _field_errors(request: Request, exc: DomainError) -> dict[str, str]:
     return field_messages.field_errors(exc, for_request(request))
 
 
-def _summary(request: Request, exc: ApiError) -> str:
+def _summary(request: Request, exc: DomainError) -> str:
     return field_messages.summary(exc, for_request(request))
 
 
@@ -87,15 +83,15 @@ def customer_list_page(
 
 @router.get("/admin/customers/export.csv")
 def export_customers(
-    marketing: bool = False, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    request: Request, marketing: bool = False, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """The customer list as CSV, streamed; only customers who consented to marketing when asked."""
-    with rt.sessions() as db:
-        audit.record(db, staff.actor, "customers_exported", marketing_only=marketing)
-        db.commit()
+    audit.record(db, staff.actor, "customers_exported", marketing_only=marketing)
     name = f"customers{'-marketing' if marketing else ''}-{dt.date.today():%Y%m%d}.csv"
     return StreamingResponse(
-        export.csv_chunks(rt.read_sessions, rt.vault, marketing_only=marketing),
+        export.csv_chunks(rt.read_sessions, rt.vault, marketing_only=marketing, language=staff_language(request),
+                          _=for_request(request), region=rt.settings.default_region, timezone=rt.settings.shop_timezone),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
@@ -104,34 +100,33 @@ def export_customers(
 @router.get("/admin/customers/new")
 def new_customer_form(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
     with rt.read_sessions() as db:
-        labels = _label_names(db)
+        labels = customer_records.label_names(db)
     return page(request, "admin/customer_form.html", section="customers", customer=None, values={}, errors={},
                 labels=labels)
 
 
 @router.post("/admin/customers/new")
-async def create_customer(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+async def create_customer(request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                          rt: Runtime = Depends(runtime)):
     form = await request.form()
     data = _form_data(form, editing=False)
     marketing = bool(form.get("marketing_consent"))
 
     def work():
-        with rt.sessions() as db:
-            try:
-                fields = customers.clean_fields(data, region=rt.settings.default_region)
-                customer = customers.create_customer(db, rt.vault, fields, created_by="admin", actor=staff.actor)
-                if marketing:
-                    consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
-            except ApiError as exc:
-                db.rollback()
-                return None, exc, _label_names(db)
-            db.commit()
-            return customer.reference, None, []
+        try:
+            fields = customers.clean_fields(data, region=rt.settings.default_region)
+            customer = customers.create_customer(db, rt.vault, fields, created_by="admin", actor=staff.actor)
+            if marketing:
+                consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+        except DomainError as exc:
+            db.rollback()
+            return None, exc, customer_records.label_names(db)
+        return customer.reference, None, []
 
     reference, error, labels = await run_in_threadpool(work)
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS}, "marketing_consent": marketing}
-        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=None,
+        return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=None,
                     values=values, errors=_field_errors(request, error), message=_summary(request, error),
                     labels=labels)
     customer_list.count_cache.forget()
@@ -145,7 +140,8 @@ def table_mode(request: Request, staff: Staff = Depends(current_manager)):
 
 
 @router.post("/admin/customers/table")
-async def table_mode_save(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
+async def table_mode_save(request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                          rt: Runtime = Depends(runtime)):
     """Create every filled-in row; rows with mistakes stay on the page with their messages."""
     form = await request.form()
     submitted = []
@@ -157,21 +153,19 @@ async def table_mode_save(request: Request, staff: Staff = Depends(current_manag
 
     def work():
         created, failed = [], []
-        with rt.sessions() as db:
-            for values in submitted:
-                data = {k: v for k, v in values.items() if k != "marketing_consent"}
-                try:
-                    with db.begin_nested():
-                        fields = customers.clean_fields(data, region=rt.settings.default_region)
-                        customer = customers.create_customer(db, rt.vault, fields, created_by="admin",
-                                                             actor=staff.actor)
-                        if values["marketing_consent"]:
-                            consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
-                    created.append(customers.staff_view(customer, rt.vault))
-                except ApiError as exc:
-                    failed.append({"values": values,
-                                   "errors": _field_errors(request, exc) or {"first_name": _summary(request, exc)}})
-            db.commit()
+        for values in submitted:
+            data = {k: v for k, v in values.items() if k != "marketing_consent"}
+            try:
+                with db.begin_nested():
+                    fields = customers.clean_fields(data, region=rt.settings.default_region)
+                    customer = customers.create_customer(db, rt.vault, fields, created_by="admin",
+                                                         actor=staff.actor)
+                    if values["marketing_consent"]:
+                        consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+                created.append(customers.staff_view(customer, rt.vault))
+            except DomainError as exc:
+                failed.append({"values": values,
+                               "errors": _field_errors(request, exc) or {"first_name": _summary(request, exc)}})
         return created, failed
 
     created, failed = await run_in_threadpool(work)
@@ -187,91 +181,48 @@ def _detail(db, rt: Runtime, reference: str) -> dict:
     customer = customers.get_by_reference(db, reference)
     view = customers.staff_view(customer, rt.vault)
     view["groups"] = groups_of(db, customer.id, scanner_only=False)
-    history = list(
-        db.execute(
-            select(Sale)
-            .options(selectinload(Sale.lines), selectinload(Sale.register))
-            .where(Sale.customer_id == customer.id)
-            .order_by(Sale.id.desc())
-            .limit(HISTORY_LIMIT)
-        ).scalars()
-    )
-    cards = list(db.execute(select(IdCard).where(IdCard.customer_id == customer.id).order_by(IdCard.id)).scalars())
-    trail = list(
-        db.execute(
-            select(AuditEvent).where(AuditEvent.customer_id == customer.id).order_by(AuditEvent.id.desc())
-            .limit(AUDIT_LIMIT)
-        ).scalars()
-    )
-    mails = list(
-        db.execute(select(MailMessage).where(MailMessage.customer_id == customer.id).order_by(MailMessage.id.desc()))
-        .scalars()
-    )
     return {
-        **_groups_and_memberships(db, customer.id),
+        **customer_records.groups_and_memberships(db, customer.id),
+        **customer_records.records_of(db, customer.id, sales=HISTORY_LIMIT, audit_events=AUDIT_LIMIT),
         "customer": view,
         "customer_row": customer,
-        "history": history,
-        "cards": cards,
         "consents": consent.records_of(db, customer.id),
         "marketing": consent.active(db, customer.id, "marketing") is not None,
-        "trail": trail,
-        "mails": mails,
-    }
-
-
-def _groups_and_memberships(db, customer_id: int) -> dict:
-    """Every group with whether the customer is in it (by criteria, by hand), and their memberships."""
-    rows = db.execute(select(GroupMember.group_id, GroupMember.manual).where(GroupMember.customer_id == customer_id))
-    how: dict[int, set[bool]] = {}
-    for group_id, manual in rows:
-        how.setdefault(group_id, set()).add(bool(manual))
-    all_groups = db.execute(select(CustomerGroup).order_by(CustomerGroup.priority, CustomerGroup.id)).scalars()
-    group_rows = [{"group": g, "member": g.id in how, "manual": True in how.get(g.id, ()),
-                   "by_criteria": False in how.get(g.id, ())} for g in all_groups]
-    return {
-        "group_rows": group_rows,
-        "memberships": [memberships.membership_view(m) for m in memberships.memberships_of(db, customer_id)],
-        "plans": memberships.plan_names(db),
-        "today": dt.date.today().isoformat(),
     }
 
 
 @router.get("/admin/customers/{reference}")
 def customer_detail(
-    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        # Seeing someone's details is itself on their audit trail.
-        audit.record(db, staff.actor, "customer_viewed", customer.id, page="detail")
-        db.commit()
-        context = _detail(db, rt, reference)
-        return page(request, "admin/customer_detail.html", section="customers", **context)
+    customer = customers.get_by_reference(db, reference)
+    # Seeing someone's details is itself on their audit trail.
+    audit.record(db, staff.actor, "customer_viewed", customer.id, page="detail")
+    context = _detail(db, rt, reference)
+    return page(request, "admin/customer_detail.html", section="customers", **context)
 
 
 @router.post("/admin/customers/{reference}/reveal")
 def reveal_identifiers(
-    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """The detail page with phone and personal ID in full (checking a person's identity); audited."""
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        audit.record(db, staff.actor, "identifiers_unmasked", customer.id, page="detail")
-        db.commit()
-        context = _detail(db, rt, reference)
-        context["customer"].update(customers.full_identifiers(customer, rt.vault))
-        return page(request, "admin/customer_detail.html", section="customers", revealed=True, **context)
+    customer = customers.get_by_reference(db, reference)
+    audit.record(db, staff.actor, "identifiers_unmasked", customer.id, page="detail")
+    context = _detail(db, rt, reference)
+    context["customer"].update(customers.full_identifiers(customer, rt.vault))
+    return page(request, "admin/customer_detail.html", section="customers", revealed=True, **context)
 
 
 @router.get("/admin/customers/{reference}/export.json")
-def export_customer(reference: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)) -> Response:
+def export_customer(reference: str, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                    rt: Runtime = Depends(runtime)) -> Response:
     """Everything stored about the customer as a JSON download (GDPR access request); audited."""
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        data = privacy.export_customer(db, rt.vault, customer, actor=staff.actor)
-        db.commit()
-        number = customer.customer_number
+    customer = customers.get_by_reference(db, reference)
+    data = privacy.export_customer(db, rt.vault, customer, actor=staff.actor)
+    number = customer.customer_number
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
         body, media_type="application/json; charset=utf-8",
@@ -287,7 +238,7 @@ def edit_customer_form(
     with rt.read_sessions() as db:
         customer = customers.staff_view(customers.get_by_reference(db, reference), rt.vault)
         marketing = consent.active(db, customers.get_by_reference(db, reference).id, "marketing") is not None
-        labels = _label_names(db)
+        labels = customer_records.label_names(db)
     values = {k: customer.get(k, "") for k in FORM_FIELDS if k not in ("phone", "personal_id")}
     values["labels"] = ", ".join(customer["labels"])
     values["marketing_consent"] = marketing
@@ -297,37 +248,36 @@ def edit_customer_form(
 
 @router.post("/admin/customers/{reference}/edit")
 async def edit_customer(
-    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     form = await request.form()
     data = _form_data(form, editing=True)
     marketing = bool(form.get("marketing_consent"))
 
     def work():
-        with rt.sessions() as db:
-            customer = customers.get_by_reference(db, reference)
-            try:
-                fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
-                if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
-                    raise ApiError(422, "invalid_fields", "Enter at least a first or last name.",
-                                   fields=[{"field": "first_name", "code": "name_required",
-                                            "message": "Enter at least a first or last name."}])
-                customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
-                if marketing:
-                    consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
-                else:
-                    consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
-            except ApiError as exc:
-                db.rollback()
-                return None, exc, customers.staff_view(customer, rt.vault), _label_names(db)
-            db.commit()
-            return customer.reference, None, None, None
+        customer = customers.get_by_reference(db, reference)
+        try:
+            fields = customers.clean_fields(data, region=rt.settings.default_region, partial=True)
+            if not (fields.get("first_name", customer.first_name) or fields.get("last_name", customer.last_name)):
+                raise Invalid("invalid_fields", "Enter at least a first or last name.",
+                               fields=[{"field": "first_name", "code": "name_required",
+                                        "message": "Enter at least a first or last name."}])
+            customers.update_customer(db, rt.vault, customer, fields, actor=staff.actor)
+            if marketing:
+                consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+            else:
+                consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
+        except DomainError as exc:
+            db.rollback()
+            return None, exc, customers.staff_view(customer, rt.vault), customer_records.label_names(db)
+        return customer.reference, None, None, None
 
     done, error, view, labels = await run_in_threadpool(work)
     if error is not None:
         values = {**{k: str(form.get(k, "")) for k in FORM_FIELDS if k not in ("phone", "personal_id")},
                   "marketing_consent": marketing}
-        return page(request, "admin/customer_form.html", status=error.status, section="customers", customer=view,
+        return page(request, "admin/customer_form.html", status=http_status(error), section="customers", customer=view,
                     values=values, errors=_field_errors(request, error), message=_summary(request, error),
                     labels=labels)
     return RedirectResponse(f"/admin/customers/{done}?saved=1", status_code=303)
@@ -344,32 +294,28 @@ def delete_confirm(
 
 @router.post("/admin/customers/{reference}/delete")
 def delete_customer(
-    reference: str, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, staff: Staff = Depends(current_manager), db: Session = unit_of_work, rt: Runtime = Depends(runtime)
 ) -> Response:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        number = customer.customer_number
-        privacy.erase_customer(db, rt.vault, customer, actor=staff.actor)
-        db.commit()
-    rt.notifier.notify()
+    customer = customers.get_by_reference(db, reference)
+    number = customer.customer_number
+    privacy.erase_customer(db, rt.vault, customer, actor=staff.actor)
     customer_list.count_cache.forget()
     return RedirectResponse(f"/admin/customers?deleted={number}", status_code=303)
 
 
 @router.post("/admin/customers/{reference}/consent")
 async def change_consent(
-    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     give = (await request.form()).get("action") == "give"
 
     def work():
-        with rt.sessions() as db:
-            customer = customers.get_by_reference(db, reference)
-            if give:
-                consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
-            else:
-                consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
-            db.commit()
+        customer = customers.get_by_reference(db, reference)
+        if give:
+            consent.give(db, customer, purpose="marketing", channel="back_office", source=staff.actor)
+        else:
+            consent.withdraw(db, customer, purpose="marketing", source=staff.actor)
 
     await run_in_threadpool(work)
     return RedirectResponse(f"/admin/customers/{reference}#consents", status_code=303)
@@ -377,28 +323,27 @@ async def change_consent(
 
 @router.post("/admin/customers/{reference}/memberships")
 async def add_membership(
-    reference: str, request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
     """Record a membership (plan, start, optional end); the customer's groups follow at once."""
     form = await request.form()
 
     def work():
-        with rt.sessions() as db:
-            customer = customers.get_by_reference(db, reference)
-            try:
-                starts = dt.date.fromisoformat(str(form.get("starts_on", "")).strip())
-                ends_text = str(form.get("ends_on", "")).strip()
-                ends = dt.date.fromisoformat(ends_text) if ends_text else None
-            except ValueError:
-                return "Use dates such as 2026-01-31."
-            try:
-                memberships.add_membership(db, customer, plan=str(form.get("plan", ""))[:200], starts_on=starts,
-                                           ends_on=ends, actor=staff.actor)
-            except ApiError as exc:
-                db.rollback()
-                return exc.message
-            db.commit()
-            return None
+        customer = customers.get_by_reference(db, reference)
+        try:
+            starts = dt.date.fromisoformat(str(form.get("starts_on", "")).strip())
+            ends_text = str(form.get("ends_on", "")).strip()
+            ends = dt.date.fromisoformat(ends_text) if ends_text else None
+        except ValueError:
+            return "Use dates such as 2026-01-31."
+        try:
+            memberships.add_membership(db, customer, plan=str(form.get("plan", ""))[:200], starts_on=starts,
+                                       ends_on=ends, actor=staff.actor)
+        except DomainError as exc:
+            db.rollback()
+            return exc.message
+        return None
 
     problem = await run_in_threadpool(work)
     query = f"?membership_error={quote(problem)}" if problem else "?membership_added=1"
@@ -407,10 +352,9 @@ async def add_membership(
 
 @router.post("/admin/customers/{reference}/memberships/{membership_id}/remove")
 def remove_membership(
-    reference: str, membership_id: int, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)
+    reference: str, membership_id: int, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+    rt: Runtime = Depends(runtime)
 ) -> Response:
-    with rt.sessions() as db:
-        customer = customers.get_by_reference(db, reference)
-        memberships.remove_membership(db, customer, membership_id, actor=staff.actor)
-        db.commit()
+    customer = customers.get_by_reference(db, reference)
+    memberships.remove_membership(db, customer, membership_id, actor=staff.actor)
     return RedirectResponse(f"/admin/customers/{reference}#memberships", status_code=303)

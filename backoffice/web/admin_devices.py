@@ -5,22 +5,24 @@ verify: the venue scanner) with the groups it verifies."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from counter_core.pairing import display_code, pairing_payload
 
 from .. import shop_time
 from ..auth import runtime
-from ..errors import ApiError
-from ..models import CustomerGroup, Kiosk, PairingCode, Register, utcnow
+from ..dependencies import unit_of_work
+from ..domain_errors import DomainError
+from ..errors import http_status
+from ..models import PairingCode, utcnow
 from ..params import RowId, row_id
 from ..runtime import Runtime
-from ..services import devices, lockout, sales, verify
+from ..services import devices, groups, lockout, sales, verify
 from .i18n import for_request, tr
 from .render import page, qr
 from .staff_auth import Staff, current_manager
@@ -32,8 +34,8 @@ STALE_SECONDS = 120  # a kiosk polls its state far more often than this
 def _overview(db) -> list[dict]:
     now = utcnow()
     out = []
-    for register in db.execute(select(Register).order_by(Register.name)).scalars():
-        kiosks = list(db.execute(select(Kiosk).where(Kiosk.register_id == register.id).order_by(Kiosk.id)).scalars())
+    for register in devices.list_registers(db):
+        kiosks = devices.list_kiosks(db, register_id=register.id)
         out.append(
             {
                 "register": register,
@@ -53,15 +55,10 @@ def _overview(db) -> list[dict]:
     return out
 
 
-def _visible_groups(db) -> list[CustomerGroup]:
-    stmt = select(CustomerGroup).where(CustomerGroup.visible_in_scanners.is_(True))
-    return list(db.execute(stmt.order_by(CustomerGroup.priority, CustomerGroup.id)).scalars())
-
-
 def _devices_page(request: Request, rt: Runtime, *, status: int = 200, **context) -> Response:
     with rt.read_sessions() as db:
         overview = _overview(db)
-        context["groups"] = _visible_groups(db)
+        context["groups"] = groups.scanner_groups(db)
     context.setdefault("message", "")
     context.setdefault("notice", request.query_params.get("notice", ""))
     return page(request, "admin/devices.html", status=status, section="devices", overview=overview, **context)
@@ -77,15 +74,13 @@ def create_register(
     request: Request,
     name: Annotated[str, Form(max_length=200)] = "",
     staff: Staff = Depends(current_manager),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        try:
-            register = devices.create_register(db, name)
-        except ApiError as exc:
-            db.rollback()
-            return _devices_page(request, rt, status=exc.status, message=exc.message)
-        db.commit()
+    try:
+        register = devices.create_register(db, name)
+    except DomainError as exc:
+        db.rollback()
+        return _devices_page(request, rt, status=http_status(exc), message=exc.message)
     text = tr(request, "Register {name} created.", name=register.name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
@@ -96,17 +91,16 @@ def pair_kiosk(
     register_id: Annotated[int, Form(alias="register")],
     name: Annotated[str, Form(max_length=80)] = "",
     staff: Staff = Depends(current_manager),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """A pairing code for the register: this answer is the only time the code is shown (QR and text)."""
-    with rt.sessions() as db:
-        target = sales.get_register(db, register_id)
-        pairing, code = devices.create_pairing_code(db, target, name.strip(), actor=staff.actor)
-        db.commit()
-        view = _pairing_view(pairing, utcnow())
+    target = sales.get_register(db, register_id)
+    pairing, code = devices.create_pairing_code(db, target, name.strip(), actor=staff.actor)
+    view = _pairing_view(pairing, utcnow())
     payload = pairing_payload(rt.settings.base_url, code)
+    only_here = urlsplit(rt.settings.base_url).hostname in ("127.0.0.1", "localhost", "::1")
     return page(request, "admin/paired.html", section="devices", pairing=view, code=display_code(code),
-                payload=payload, qr=qr(payload), base_url=rt.settings.base_url)
+                payload=payload, qr=qr(payload), base_url=rt.settings.base_url, only_here=only_here)
 
 
 def _pairing_view(pairing: PairingCode, now) -> dict:
@@ -127,9 +121,7 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
                   rt: Runtime = Depends(runtime)) -> dict:
     """Whether the pairing code has been used (the pairing page asks every few seconds)."""
     with rt.read_sessions() as db:
-        pairing = db.get(PairingCode, pairing_id)
-        if pairing is None:
-            raise ApiError(404, "pairing_not_found", "There is no such pairing code.")
+        pairing = devices.get_pairing_code(db, pairing_id)
         view = _pairing_view(pairing, utcnow())
     view["used_at_local"] = shop_time.shop_local(view["used_at"], "%H:%M:%S")
     for key in ("created_at", "expires_at", "used_at"):
@@ -139,46 +131,30 @@ def pairing_state(pairing_id: RowId, staff: Staff = Depends(current_manager),
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/revoke")
 def revoke_kiosk(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                 rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-        devices.revoke_kiosk(db, kiosk, actor=staff.actor)
-        db.commit()
-        name = kiosk.name
+                 db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
+    kiosk = devices.get_kiosk(db, kiosk_id)
+    devices.revoke_kiosk(db, kiosk, actor=staff.actor)
+    name = kiosk.name
     text = tr(request, "{name} has been unpaired.", name=name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/unlock")
 def lift_lockout(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                 rt: Runtime = Depends(runtime)) -> Response:
+                 db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     """Lift a kiosk's lockout after too many misses (the cashier has checked what was going on)."""
-    with rt.sessions() as db:
-        kiosk = db.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-        lockout.lift(db, kiosk, actor=staff.actor)
-        db.commit()
-        name = kiosk.name
-    rt.notifier.notify()
+    kiosk = devices.get_kiosk(db, kiosk_id)
+    lockout.lift(db, kiosk, actor=staff.actor)
+    name = kiosk.name
     text = tr(request, "{name} can be used again.", name=name)
     return RedirectResponse(f"/admin/devices?notice={quote_plus(text)}", status_code=303)
-
-
-def _paired_kiosk(db, kiosk_id: int) -> Kiosk:
-    kiosk = db.get(Kiosk, kiosk_id)
-    if kiosk is None or kiosk.revoked_at is not None:
-        raise ApiError(404, "kiosk_not_found", "There is no such kiosk.")
-    return kiosk
 
 
 def _mode_page(request: Request, rt: Runtime, kiosk_id: int, *, mode: str | None = None,
                selection: list[int] | None | str = "stored", message: str = "", status: int = 200) -> Response:
     with rt.read_sessions() as db:
-        kiosk = _paired_kiosk(db, kiosk_id)
-        context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": _visible_groups(db),
+        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
+        context = {"kiosk": kiosk, "register_name": kiosk.register.name, "groups": groups.scanner_groups(db),
                    "mode": mode or kiosk.mode,
                    "selection": kiosk.verify_group_ids if selection == "stored" else selection}
     return page(request, "admin/kiosk_mode.html", status=status, section="devices", message=message, **context)
@@ -192,7 +168,7 @@ def kiosk_mode_form(kiosk_id: RowId, request: Request, staff: Staff = Depends(cu
 
 @router.post("/admin/devices/kiosks/{kiosk_id}/mode")
 async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                         rt: Runtime = Depends(runtime)) -> Response:
+                         db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     """Connect (the counter) or verify (a door): which groups, or All; the kiosk follows at once."""
     form = await request.form()
     mode = str(form.get("mode", "connect"))
@@ -200,21 +176,18 @@ async def set_kiosk_mode(kiosk_id: RowId, request: Request, staff: Staff = Depen
     group_ids = None if form.get("groups", "all") == "all" else selected
 
     def work():
-        with rt.sessions() as db:
-            kiosk = _paired_kiosk(db, kiosk_id)
-            try:
-                verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
-            except ApiError as exc:
-                db.rollback()
-                return None, exc.message
-            db.commit()
-            return kiosk.name, None
+        kiosk = devices.get_kiosk(db, kiosk_id, paired=True)
+        try:
+            verify.configure_kiosk(db, kiosk, mode=mode, group_ids=group_ids, actor=staff.actor)
+        except DomainError as exc:
+            db.rollback()
+            return None, exc.message
+        return kiosk.name, None
 
     name, problem = await run_in_threadpool(work)
     if problem:
         return _mode_page(request, rt, kiosk_id, mode=mode, selection=group_ids, message=problem,
                           status=422)
-    rt.notifier.notify()
     _ = for_request(request)
     text = _("{name} now connects customers to sales.", name=name) if mode == "connect" else \
         _("{name} is now a venue scanner.", name=name)

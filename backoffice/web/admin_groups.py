@@ -8,12 +8,13 @@ from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
-from ..models import CustomerTag, Label
+from ..dependencies import unit_of_work
+from ..domain_errors import DomainError, Invalid, NotFound
+from ..errors import http_status
 from ..params import RowId, row_id
 from ..runtime import Runtime
 from ..services import audit, customers, group_members, groups, memberships
@@ -46,15 +47,14 @@ OP_LABELS = {
 
 def _editor_config(db, _: Gettext) -> dict:
     """What the criteria editor needs: fields, operators, value kinds and suggestions from the data."""
-    tags = db.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(200)).scalars()
-    labels = db.execute(select(Label.name).order_by(Label.name).limit(200)).scalars()
+    tags, labels = groups.criteria_vocabulary(db)
     # lists where order matters: the template's tojson sorts object keys
     return {
         "fields": FIELDS, "field_order": list(FIELD_LABELS), "op_order": {f: list(ops) for f, ops in FIELDS.items()},
         "field_labels": {k: _(v) for k, v in FIELD_LABELS.items()},
         "op_labels": {k: _(v) for k, v in OP_LABELS.items()}, "kinds": VALUE_KINDS,
         "max_depth": MAX_DEPTH, "origins": list(CREATED_BY),
-        "suggestions": {"tag": list(tags), "label": list(labels), "plan": memberships.plan_names(db)},
+        "suggestions": {"tag": tags, "label": labels, "plan": memberships.plan_names(db)},
     }
 
 
@@ -65,7 +65,7 @@ def _group_view(group, _: Gettext) -> dict:
     return view
 
 
-def _problems(exc: ApiError, _: Gettext) -> tuple[dict[str, str], dict[str, str]]:
+def _problems(exc: DomainError, _: Gettext) -> tuple[dict[str, str], dict[str, str]]:
     """(form field -> message, criteria path -> message) from a refusal, in the page's language."""
     fields, criteria = {}, {}
     for problem in exc.extra.get("fields") or []:
@@ -91,7 +91,7 @@ def _fields_from(values: dict) -> dict:
     try:
         criteria = json.loads(text) if text else None
     except ValueError:
-        raise ApiError(422, "invalid_group", "The criteria are not valid JSON.",
+        raise Invalid("invalid_group", "The criteria are not valid JSON.",
                        fields=[{"field": "criteria", "code": "malformed_json",
                                 "message": "The criteria are not valid JSON."}]) from None
     data = {k: values[k] for k in ("name", "description", "colour", "blink", "visible_in_scanners")}
@@ -133,7 +133,7 @@ def new_group_form(request: Request, staff: Staff = Depends(current_manager), rt
     return _form_page(request, rt, values=values)
 
 
-async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | None) -> Response:
+async def _save(request: Request, db: Session, staff: Staff, rt: Runtime, group_id: int | None) -> Response:
     form = await request.form()
     values = _form_values(form)
 
@@ -141,26 +141,24 @@ async def _save(request: Request, staff: Staff, rt: Runtime, group_id: int | Non
         if form.get("action") == "preview":  # read only: no write lock while counting
             return _group_or_none(rt, group_id), _preview(rt, values)
         fields = _fields_from(values)
-        with rt.sessions() as db:
-            if group_id is None:
-                group = groups.create_group(db, fields)
-            else:
-                group = groups.update_group(db, groups.get_group(db, group_id), fields)
-            db.commit()
-            return group, None
+        if group_id is None:
+            group = groups.create_group(db, fields)
+        else:
+            group = groups.update_group(db, groups.get_group(db, group_id), fields)
+        return group, None
 
     try:
         group, preview = await run_in_threadpool(work)
-    except ApiError as exc:
-        if exc.status == 404:
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
             raise
+        db.rollback()
         existing = await run_in_threadpool(_group_or_none, rt, group_id)
         errors, criteria_errors = _problems(exc, for_request(request))
-        return _form_page(request, rt, group=existing, values=values, status=exc.status, message=exc.message,
+        return _form_page(request, rt, group=existing, values=values, status=http_status(exc), message=exc.message,
                           errors=errors, criteria_errors=criteria_errors)
     if preview is not None:
         return _form_page(request, rt, group=group, values=values, preview=preview)
-    rt.notifier.notify()
     _ = for_request(request)
     text = _("Group created.") if group_id is None else _("Group saved.")
     return RedirectResponse(f"/admin/groups/{group.id}?notice={quote_plus(text)}", status_code=303)
@@ -174,8 +172,9 @@ def _group_or_none(rt: Runtime, group_id: int | None):
 
 
 @router.post("/admin/groups/new")
-async def create_group(request: Request, staff: Staff = Depends(current_manager), rt: Runtime = Depends(runtime)):
-    return await _save(request, staff, rt, None)
+async def create_group(request: Request, staff: Staff = Depends(current_manager), db: Session = unit_of_work,
+                       rt: Runtime = Depends(runtime)):
+    return await _save(request, db, staff, rt, None)
 
 
 @router.get("/admin/groups/{group_id}")
@@ -208,8 +207,8 @@ def edit_group_form(group_id: RowId, request: Request, staff: Staff = Depends(cu
 
 @router.post("/admin/groups/{group_id}/edit")
 async def edit_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                     rt: Runtime = Depends(runtime)) -> Response:
-    return await _save(request, staff, rt, group_id)
+                     db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
+    return await _save(request, db, staff, rt, group_id)
 
 
 @router.get("/admin/groups/{group_id}/delete")
@@ -222,35 +221,29 @@ def delete_confirm(group_id: RowId, request: Request, staff: Staff = Depends(cur
 
 @router.post("/admin/groups/{group_id}/delete")
 def delete_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                 rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        group = groups.get_group(db, group_id)
-        name = group.name
-        try:
-            groups.delete_group(db, group)
-        except ApiError as exc:
-            db.rollback()
-            view = _group_view(groups.get_group(db, group_id), for_request(request))
-            return page(request, "admin/group_delete.html", status=exc.status, section="groups", group=view,
-                        message=exc.message)
-        db.commit()
-    rt.notifier.notify()
+                 db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
+    group = groups.get_group(db, group_id)
+    name = group.name
+    try:
+        groups.delete_group(db, group)
+    except DomainError as exc:
+        db.rollback()
+        view = _group_view(groups.get_group(db, group_id), for_request(request))
+        return page(request, "admin/group_delete.html", status=http_status(exc), section="groups", group=view,
+                    message=exc.message)
     text = tr(request, "Group {name} deleted.", name=name)
     return RedirectResponse(f"/admin/groups?notice={quote_plus(text)}", status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/move")
 async def move_group(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                     rt: Runtime = Depends(runtime)) -> Response:
+                     db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     direction = "up" if (await request.form()).get("direction") == "up" else "down"
 
     def work():
-        with rt.sessions() as db:
-            groups.move_group(db, groups.get_group(db, group_id), direction)
-            db.commit()
+        groups.move_group(db, groups.get_group(db, group_id), direction)
 
     await run_in_threadpool(work)
-    rt.notifier.notify()
     return RedirectResponse(f"/admin/groups#group-{group_id}", status_code=303)
 
 
@@ -262,46 +255,43 @@ def _back(form, group_id: int) -> str:
 
 @router.post("/admin/groups/{group_id}/members")
 async def add_by_hand(group_id: RowId, request: Request, staff: Staff = Depends(current_manager),
-                      rt: Runtime = Depends(runtime)) -> Response:
+                      db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     """Add a customer by hand (customer number, e-mail, phone or reference)."""
     form = await request.form()
     who = str(form.get("customer", ""))[:200]
     back = _back(form, group_id)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = _find_customer(db, rt, who)
-            added = group_members.add_by_hand(db, group, customer.id)
-            if added:
-                audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
-            db.commit()
-            name = f"{customer.first_name} {customer.last_name}".strip()
-            return f"{name} added to {group.name}." if added else f"{name} was already added by hand."
+        group = groups.get_group(db, group_id)
+        customer = _find_customer(db, rt, who)
+        added = group_members.add_by_hand(db, group, customer.id)
+        if added:
+            audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
+        name = f"{customer.first_name} {customer.last_name}".strip()
+        return f"{name} added to {group.name}." if added else f"{name} was already added by hand."
 
     try:
         notice = await run_in_threadpool(work)
-    except ApiError as exc:
+    except DomainError as exc:
         if exc.code == "group_not_found":
             raise
+        db.rollback()
         return RedirectResponse(_with(back, **_message_keys(back, exc.message, error=True)), status_code=303)
     return RedirectResponse(_with(back, **_message_keys(back, notice)), status_code=303)
 
 
 @router.post("/admin/groups/{group_id}/members/{reference}/remove")
 async def remove_by_hand(group_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_manager),
-                         rt: Runtime = Depends(runtime)) -> Response:
+                         db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     back = _back(await request.form(), group_id)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = customers.get_by_reference(db, reference)
-            removed = group_members.remove_by_hand(db, group, customer.id)
-            if removed:
-                audit.record(db, staff.actor, "group_member_removed", customer.id, group=group.name)
-            db.commit()
-            return f"{customer.first_name} {customer.last_name}".strip(), group.name, removed
+        group = groups.get_group(db, group_id)
+        customer = customers.get_by_reference(db, reference)
+        removed = group_members.remove_by_hand(db, group, customer.id)
+        if removed:
+            audit.record(db, staff.actor, "group_member_removed", customer.id, group=group.name)
+        return f"{customer.first_name} {customer.last_name}".strip(), group.name, removed
 
     name, group_name, removed = await run_in_threadpool(work)
     notice = f"{name} is no longer in {group_name} by hand." if removed else f"{name} was not added by hand."
@@ -322,7 +312,7 @@ def _with(path: str, **query: str) -> str:
 
 @router.post("/admin/customers/{reference}/groups")
 async def add_customer_to_group(reference: str, request: Request, staff: Staff = Depends(current_manager),
-                                rt: Runtime = Depends(runtime)) -> Response:
+                                db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
     """From the customer's page: add them by hand to the chosen group."""
     group_id = row_id(str((await request.form()).get("group_id", "")))
     back = f"/admin/customers/{reference}"
@@ -330,13 +320,11 @@ async def add_customer_to_group(reference: str, request: Request, staff: Staff =
         return RedirectResponse(_with(back, group_message=tr(request, "Choose a group.")), status_code=303)
 
     def work():
-        with rt.sessions() as db:
-            group = groups.get_group(db, group_id)
-            customer = customers.get_by_reference(db, reference)
-            if group_members.add_by_hand(db, group, customer.id):
-                audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
-            db.commit()
-            return group.name
+        group = groups.get_group(db, group_id)
+        customer = customers.get_by_reference(db, reference)
+        if group_members.add_by_hand(db, group, customer.id):
+            audit.record(db, staff.actor, "group_member_added", customer.id, group=group.name)
+        return group.name
 
     name = await run_in_threadpool(work)
     text = tr(request, "Added to {group} by hand.", group=name)

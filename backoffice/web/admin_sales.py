@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session
 
 from ..auth import runtime
-from ..models import Register, Sale
+from ..dependencies import unit_of_work
 from ..params import MAX_ROW_ID
 from ..runtime import Runtime
-from ..services import audit, customers, sales
+from ..services import audit, customers, devices, sales
 from .render import page
 from .staff_auth import Staff, current_manager
 
@@ -31,25 +30,11 @@ def sales_list(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     with rt.read_sessions() as db:
-        stmt = (
-            select(Sale)
-            .options(selectinload(Sale.lines), selectinload(Sale.customer), selectinload(Sale.register))
-            .order_by(Sale.id.desc())
-            .limit(PAGE_SIZE + 1)
-        )
-        if register:
-            stmt = stmt.where(Sale.register_id == register)
-        if untracked:
-            stmt = stmt.where(Sale.customer_id.is_(None), Sale.status == "closed")
-        if before:
-            stmt = stmt.where(Sale.id < before)
-        rows = list(db.execute(stmt).scalars())
-        more = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        registers = list(db.execute(select(Register).order_by(Register.name)).scalars())
+        rows, next_before = sales.sales_page(db, register_id=register, untracked=untracked, before=before,
+                                             size=PAGE_SIZE)
+        registers = devices.list_registers(db)
         return page(request, "admin/sales.html", section="sales", rows=rows, registers=registers, register=register,
-                    untracked=untracked, next_before=rows[-1].id if more and rows else None,
-                    first_page=before is None)
+                    untracked=untracked, next_before=next_before, first_page=before is None)
 
 
 @router.get("/admin/sales/{reference}")
@@ -76,14 +61,12 @@ def track_sale(
     reference: str,
     customer: Annotated[str, Form(max_length=40)],
     staff: Staff = Depends(current_manager),
+    db: Session = unit_of_work,
     rt: Runtime = Depends(runtime),
 ) -> Response:
     """Attach a customer to a sale that has none (the receipt was not tracked at the till)."""
-    with rt.sessions() as db:
-        sale = sales.get_sale(db, reference)
-        person = customers.get_by_reference(db, customer)
-        sales.connect_customer(db, sale, person, via="back_office")
-        audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
-        db.commit()
-    rt.notifier.notify()
+    sale = sales.get_sale(db, reference)
+    person = customers.get_by_reference(db, customer)
+    sales.connect_customer(db, sale, person, via="back_office", actor=staff.actor)
+    audit.record(db, staff.actor, "sale_tracked", person.id, sale=sale.reference)
     return RedirectResponse(f"/admin/sales/{reference}?tracked=1", status_code=303)

@@ -6,13 +6,11 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from ..auth import runtime
-from ..models import Kiosk
 from ..params import MAX_ROW_ID, row_id
 from ..runtime import Runtime
-from ..services import verify
+from ..services import devices, verify
 from ..services.group_members import last_midnight
 from .render import page
 from .staff_auth import Staff, current_manager
@@ -39,7 +37,7 @@ def scan_log(
         per_kiosk = verify.scan_counts_per_kiosk(db, today - dt.timedelta(days=6))
         rows, next_before = verify.scan_page(db, kiosk_id=kiosk_id, result=result or None, before=before,
                                              limit=PAGE_SIZE)
-        kiosks = list(db.execute(select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.revoked_at).order_by(Kiosk.name)))
+        kiosks = devices.kiosk_names(db)
     return page(request, "admin/scans.html", section="scans", counts=counts, per_kiosk=per_kiosk, rows=rows,
                 presented=verify.PRESENTED_LABELS, kiosks=kiosks, kiosk_id=kiosk_id, result=result, before=before,
                 next_before=next_before, results=verify.RESULTS)

@@ -18,14 +18,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import SESSION_COOKIE, runtime, staff_from_cookie
-from ..models import Register, utcnow
+from ..dependencies import unit_of_work
+from ..models import Customer, utcnow
 from ..params import MAX_ROW_ID, RowId, row_id
 from ..runtime import Runtime
-from ..services import connections, customers, events, lockout, prompts, registrations, sales
+from ..services import connections, customers, devices, events, lockout, prompts, registrations, sales
 from ..services import console as console_service
 from .render import page
 from .staff_auth import Staff, current_staff
@@ -44,7 +45,7 @@ SEARCH_LIMIT = 12
 @router.get("/console")
 def choose_register(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
     with rt.read_sessions() as db:
-        registers = list(db.execute(select(Register).order_by(Register.name)).scalars())
+        registers = devices.list_registers(db)
         if staff.principal.register_id and any(r.id == staff.principal.register_id for r in registers):
             if not request.query_params.get("choose"):
                 return RedirectResponse(f"/console/{staff.principal.register_id}", status_code=303)
@@ -63,7 +64,8 @@ def console_page(
         open_sale = sales.open_sale_of(db, register.id)
         pending = prompts.pending_cards(db, rt.vault, register.id, open_sale_id=open_sale.id if open_sale else None)
         lockouts = [prompts.lockout_card(lock) for lock in lockout.active_lockouts(db, register.id)]
-        connection_prompts = [connections.staff_view(db, rt.vault, p) for p in connections.list_pending(db, register.id)]
+        connection_prompts = [connections.staff_view(db, rt.vault, p, timezone=rt.settings.shop_timezone)
+                              for p in connections.list_pending(db, register.id)]
         snapshot = console_service.snapshot(db, rt, register)
         return page(request, "console/console.html", section="console", after=after, pending=pending,
                     lockouts=lockouts, connection_prompts=connection_prompts,
@@ -83,13 +85,32 @@ def console_panel(
 @router.get("/console/{register_id}/prompts/{reference}")
 def console_prompt(
     register_id: RowId, reference: str, request: Request, staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """One connection prompt as the prompt list shows it, fetched by the page when the stream announces it."""
-    with rt.sessions() as db:
-        prompt = connections.get(db, reference, register_id=register_id)
-        view = connections.staff_view(db, rt.vault, prompt)
-        db.commit()
+    prompt = connections.get(db, reference, register_id=register_id)
+    view = connections.staff_view(db, rt.vault, prompt, timezone=rt.settings.shop_timezone)
+    return page(request, "console/_connection_prompt.html", prompt=view)
+
+
+@router.get("/console/{register_id}/replace/{customer}")
+def replace_prompt(
+    register_id: RowId, customer: str, request: Request, staff: Staff = Depends(current_staff),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """The question a cashier gets when choosing a customer by hand for a sale that has another one."""
+    with rt.read_sessions() as db:
+        sale = sales.open_sale_of(db, sales.get_register(db, register_id).id)
+        chosen = customers.get_by_reference(db, customer[:40])
+        current = db.get(Customer, sale.customer_id) if sale is not None and sale.customer_id else None
+        if current is None or current.id == chosen.id:
+            return Response(status_code=204)
+        view = {"reference": f"local:{sale.reference}:{chosen.reference}", "reason": "replace", "local": True,
+                "presented": "cashier", "sale": {"reference": sale.reference},
+                "customer": {"reference": chosen.reference, "name": chosen.display_name,
+                             "customer_number": chosen.customer_number},
+                "current": {"reference": current.reference, "name": current.display_name},
+                "agreed": [], "differed": []}
     return page(request, "console/_connection_prompt.html", prompt=view)
 
 
@@ -99,18 +120,19 @@ def registration_prompt(
     reference: str,
     request: Request,
     staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """One pending registration's prompt card, as the page renders it (fetched when a live event announces it)."""
-    with rt.sessions() as db:  # reading it may expire it
-        register = sales.get_register(db, register_id)
-        registration = registrations.get(db, reference[:40], register_id=register.id)
-        db.commit()
-        if registration.status != "pending":
-            return Response(status_code=204)
-        open_sale = sales.open_sale_of(db, register.id)
-        card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
-        return page(request, "console/_prompt.html", card=card)
+    register = sales.get_register(db, register_id)
+    registration = registrations.get(db, reference[:40], register_id=register.id)
+    if registration.status != "pending":
+        return Response(status_code=204)  # returned, not raised: the unit of work keeps an expiry the read made
+    open_sale = sales.open_sale_of(db, register.id)
+    card = prompts.registration_card(db, rt.vault, registration, open_sale_id=open_sale.id if open_sale else None)
+    response = page(request, "console/_prompt.html", card=card)
+    # the page sets its countdowns' clock by this (the page's own server time can be seconds old under load)
+    response.headers["X-Server-Time"] = utcnow().isoformat(timespec="milliseconds")
+    return response
 
 
 @router.get("/console/{register_id}/search")

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import STORAGE_FULL_STATUS, ApiError, is_storage_full, log_storage_full
+from ..domain_errors import DomainError
+from ..errors import STORAGE_FULL_STATUS, http_status, is_storage_full, log_storage_full
 from .render import page
 from .staff_auth import SignInRequired
 
@@ -90,12 +91,13 @@ def install(app: FastAPI) -> None:
     async def sign_in(request: Request, exc: SignInRequired) -> Response:
         return sign_in_redirect(request, exc.expired)
 
-    async def api_error(request: Request, exc: ApiError) -> Response:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
         if not is_page_request(request):
-            return await json_handlers[ApiError](request, exc)
-        if exc.status == 401:
+            return await json_handlers[DomainError](request, exc)
+        status = http_status(exc)
+        if status == 401:
             return sign_in_redirect(request, exc.code == "session_expired")
-        return error_page(request, exc.status, exc.code, exc.message)
+        return error_page(request, status, exc.code, exc.message)
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if not is_page_request(request):
@@ -121,7 +123,7 @@ def install(app: FastAPI) -> None:
             return HTMLResponse("<h1>Something went wrong</h1><p>It has been logged. Try again.</p>", status_code=500)
 
     app.add_exception_handler(SignInRequired, sign_in)
-    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected)

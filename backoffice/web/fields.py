@@ -1,6 +1,6 @@
 """Refused fields as people read them: "Förnamn: ange ett förnamn eller efternamn", never ``first_name:``.
 
-The services refuse a form with one ApiError listing each bad field (its name,
+The services refuse a form with one Invalid listing each bad field (its name,
 a code and an English message).  Pages mark each field (``aria-invalid`` and
 the message next to it) and sum up at the top with the fields' own labels,
 both in the staff member's language.  A duplicate phone number or personal ID
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ApiError
+from ..domain_errors import DomainError
 from .i18n import Gettext
 
 # msgids of the labels the forms show (see the templates' field lists)
@@ -48,7 +48,7 @@ def message(text: str, _: Gettext) -> str:
     return _(text)
 
 
-def field_errors(exc: ApiError, _: Gettext) -> dict[str, str]:
+def field_errors(exc: DomainError, _: Gettext) -> dict[str, str]:
     """Each refused field and its message, translated, for marking the field on the form."""
     if exc.code in DUPLICATE_FIELDS:
         return {DUPLICATE_FIELDS[exc.code]: message(exc.message, _)}
@@ -62,7 +62,7 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
-def summary(exc: ApiError, _: Gettext) -> str:
+def summary(exc: DomainError, _: Gettext) -> str:
     """One line for the top of the form: each field by its label, then what to do."""
     errors = field_errors(exc, _)
     if not errors:

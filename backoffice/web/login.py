@@ -12,14 +12,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from ..auth import SESSION_COOKIE, end_session, runtime, secure_cookies, start_session
-from ..errors import ApiError
-from ..models import StaffUser
+from ..dependencies import unit_of_work
+from ..domain_errors import DomainError
+from ..errors import http_status
 from ..runtime import Runtime
 from ..security import tokens_equal
+from ..services import login_lockout
 from ..services import staff as staff_service
-from .i18n import N_, languages
+from .i18n import N_, languages, tr
 from .render import page
 from .staff_auth import Staff, current_staff
 
@@ -70,7 +73,7 @@ def login(
     password: Annotated[str, Form(max_length=400)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
     next: Annotated[str, Form(max_length=500)] = "/console",  # noqa: A002
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not csrf or not tokens_equal(csrf, expected):
@@ -79,18 +82,16 @@ def login(
     if not username.strip() or not password:
         return _login_page(request, status=422, username=username, next_=next,
                            message=N_("Enter your username and password."))
-    with rt.sessions() as db:
-        try:
-            user = staff_service.sign_in(db, username, password, address=_client_address(request),
-                                         per_minute=rt.settings.login_rate_per_minute)
-        except ApiError as exc:
-            db.commit()  # keep the counted failure
-            response = _login_page(request, status=exc.status, username=username, next_=next, message=exc.message)
-            if exc.status == 429:
-                response.headers["Retry-After"] = "60"
-            return response
-        cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
-        db.commit()
+    try:
+        user = staff_service.sign_in(db, username, password, address=_client_address(request),
+                                     settings=rt.settings)
+    except DomainError as exc:  # returning (not raising) commits the unit of work: the counted failure is kept
+        response = _login_page(request, status=http_status(exc), username=username, next_=next,
+                               message=_lockout_message(request, exc) if "locked" in exc.extra else exc.message)
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(int(exc.extra["retry_after"]))
+        return response
+    cookie, _ = start_session(db, user, rt.settings.session_max_age_seconds)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", path="/",
                         secure=secure_cookies(rt.settings), max_age=rt.settings.session_max_age_seconds)
@@ -98,11 +99,21 @@ def login(
     return response
 
 
+def _lockout_message(request: Request, exc: DomainError) -> str:
+    """The lockout's refusal in the staff language, with how long to wait."""
+    count, unit = login_lockout.duration(int(exc.extra["retry_after"]))
+    units = {"{count} seconds": N_("{count} seconds"), "{count} minutes": N_("{count} minutes"),
+             "{count} hours": N_("{count} hours")}
+    wait = tr(request, units[unit], count=count)
+    if exc.extra["locked"] == "user":
+        return tr(request, "Too many failed sign-ins for this user. Try again in {wait}.", wait=wait)
+    return tr(request, "Too many failed sign-ins from this device. Try again in {wait}.", wait=wait)
+
+
 @router.post("/logout")
-def logout(request: Request, staff: Staff = Depends(current_staff), rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        end_session(db, request.cookies.get(SESSION_COOKIE, ""))
-        db.commit()
+def logout(request: Request, staff: Staff = Depends(current_staff), db: Session = unit_of_work,
+           rt: Runtime = Depends(runtime)) -> Response:
+    end_session(db, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login?bye=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure_cookies(rt.settings), httponly=True,
                            samesite="lax")
@@ -119,17 +130,16 @@ def choose_language(
     request: Request,
     language: Annotated[str, Form(max_length=8)] = "",
     staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
     """The signed-in staff member's own page language (empty: the shop's)."""
-    with rt.sessions() as db:
-        user = db.get(StaffUser, staff.principal.id)
-        try:
-            staff_service.set_language(db, user, language, actor=staff.actor)
-        except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
-                        languages=languages())
-        db.commit()
+    user = staff_service.get_user(db, staff.principal.id)
+    try:
+        staff_service.set_language(db, user, language, actor=staff.actor)
+    except DomainError as exc:
+        db.rollback()
+        return page(request, "account_password.html", status=http_status(exc), section="account", message=exc.message,
+                    languages=languages())
     return RedirectResponse("/account/password?language=1", status_code=303)
 
 
@@ -140,14 +150,13 @@ def change_password(
     new: Annotated[str, Form(max_length=400)] = "",
     repeat: Annotated[str, Form(max_length=400)] = "",
     staff: Staff = Depends(current_staff),
-    rt: Runtime = Depends(runtime),
+    db: Session = unit_of_work, rt: Runtime = Depends(runtime),
 ) -> Response:
-    with rt.sessions() as db:
-        user = db.get(StaffUser, staff.principal.id)
-        try:
-            staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
-        except ApiError as exc:
-            return page(request, "account_password.html", status=exc.status, section="account", message=exc.message,
-                        languages=languages())
-        db.commit()
+    user = staff_service.get_user(db, staff.principal.id)
+    try:
+        staff_service.change_password(db, user, current, new, repeat, keep_session=staff.session_id)
+    except DomainError as exc:
+        db.rollback()
+        return page(request, "account_password.html", status=http_status(exc), section="account", message=exc.message,
+                    languages=languages())
     return RedirectResponse("/account/password?changed=1", status_code=303)

@@ -3,7 +3,7 @@
 Sources: ``_()`` (and ``tr(request, ...)``) in the templates, in ``backoffice/web`` and in the e-mails (``services/mail.py``), ``N_()`` marks in
 ``backoffice/web`` (tables of texts translated when shown), ``t()`` in the
 pages' scripts, and the English messages of the services' refusals
-(``ApiError``, field problems), which pages translate at the edge.
+(the domain errors of ``backoffice.domain_errors``, field problems), which pages translate at the edge.
 
 ``python -m backoffice.web.messages`` lists the texts a catalogue lacks, as
 .po entries to append and translate.
@@ -24,8 +24,12 @@ from .i18n import _catalogue, languages
 
 KEYWORDS = {"_": None, "N_": None, "tr": (2,)}
 SCRIPT_CALL = re.compile(r"""\bt\(\s*(["'`])((?:\\.|(?!\1).)+)\1""")
-# the refusals whose English message reaches a page: ApiError(status, code, message), problems (field, code, message)
-REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1, "problem": 2}
+# the refusals whose English message reaches a page: ApiError(status, code, message), a domain error
+# (code, message), Invalid.of_field(field, code, message), problems (field, code, message)
+DOMAIN_ERRORS = ("NotFound", "Conflict", "Invalid", "MalformedRequest", "NotSignedIn", "Forbidden", "RateLimited",
+                 "Locked", "Gone", "Failed", "DomainError")
+REFUSALS = {"ApiError": 2, "FieldProblem": 2, "InvalidIdentifier": 1, "problem": 2, "of_field": 2,
+            **dict.fromkeys(DOMAIN_ERRORS, 1)}
 # texts a page picks at run time: role names, refusals whose message is picked from a table
 CHOSEN_AT_RUN_TIME = ("cashier", "manager", "Another customer already has this phone number.",
                       "Another customer already has this personal ID number.")
@@ -56,6 +60,8 @@ def python_messages() -> set[str]:
 def script_messages(name: str) -> tuple[str, ...]:
     """The ``t("...")`` texts of one page script, in order of appearance."""
     text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments may show how t() is called
+    text = re.sub(r"(?m)^\s*//.*$", "", text)
     seen: dict[str, None] = {}
     for match in SCRIPT_CALL.finditer(text):
         seen.setdefault(match.group(2).replace('\\"', '"').replace("\\'", "'"), None)
@@ -116,13 +122,17 @@ def audit_details() -> set[str]:
 
 
 def other_messages() -> set[str]:
-    """Texts defined outside the web layer that pages translate: the criteria's words, run-time choices."""
+    """Texts defined outside the web layer that pages translate: criteria words, CSV titles, prompts, run-time
+    choices."""
     from ..services import prompts, verify
     from ..services.criteria import DESCRIBE_TEXTS
+    from ..services.customer_list import SORTS
+    from ..services.export import HEADER
 
     prompt_texts = ({label for label, _icon in prompts.PRESENTED.values()} | set(prompts.TYPED.values())
                     | set(prompts.IDENTIFIER_LABELS.values()) | {prompts.PHONE_FORM} | set(verify.PRESENTED_LABELS.values()))
-    return set(DESCRIBE_TEXTS) | set(CHOSEN_AT_RUN_TIME) | audit_actions() | audit_details() | prompt_texts
+    return (set(DESCRIBE_TEXTS) | set(HEADER) | {sort.label for sort in SORTS.values()} | set(CHOSEN_AT_RUN_TIME)
+            | audit_actions() | audit_details() | prompt_texts)
 
 
 def all_messages() -> set[str]:

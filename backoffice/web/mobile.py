@@ -7,15 +7,15 @@ import secrets
 import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import runtime
-from ..errors import ApiError
-from ..models import IdCard
+from ..dependencies import unit_of_work
+from ..domain_errors import DomainError, Invalid, RateLimited
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
-from ..services import mobile
+from ..services import cards, mobile
 from .i18n import pick_language, translator
 from .templates import templates
 
@@ -32,7 +32,9 @@ FIELD_MESSAGES = {
 
 
 def qr_svg(text: str, scale: int = 6) -> str:
-    return segno.make(text, error="m").svg_inline(scale=scale, border=2, dark="#111827")
+    """An inline SVG QR that scales with its box: a viewBox and no fixed size, so that it fills (and is
+    centred in) the card instead of sitting at its left at its drawn size."""
+    return segno.make(text, error="m").svg_inline(scale=scale, border=2, dark="#111827", omitsize=True)
 
 
 def _page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
@@ -54,28 +56,21 @@ def _language(request: Request, session) -> str:
 
 
 @router.get("/m/{token}", response_class=HTMLResponse)
-def phone_form(token: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
-    with rt.sessions() as db:
-        session = mobile.get_by_token(db, token)
-        if session is None:
-            db.commit()
-            return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
-        lang = _language(request, session)
-        browser = request.cookies.get(BROWSER_COOKIE, "")
-        if session.status in ("matched", "pending", "checking") or (session.status == "expired" and session.submitted_at):
-            if browser and session.browser_hash and tokens_equal(session.browser_hash, hash_token(browser)):
-                proof = request.cookies.get(CARD_COOKIE, "")
-                result = mobile.result_for_phone(db, rt, session, proof=proof)
-                db.commit()
-                return _result_page(request, lang, result)
-            db.commit()
-            return _message(request, 410, "This code has been used", "Press Via mobile on the screen to get a new code.", lang)
-        if session.status == "expired":
-            db.commit()
-            return _message(request, 410, "This code has expired", "Press Via mobile on the screen to get a new code.", lang)
-        mobile.mark_opened(db, session)
-        db.commit()
-    rt.notifier.notify()
+def phone_form(token: str, request: Request, db: Session = unit_of_work, rt: Runtime = Depends(runtime)) -> Response:
+    session = mobile.get_by_token(db, token)
+    if session is None:
+        return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
+    lang = _language(request, session)
+    browser = request.cookies.get(BROWSER_COOKIE, "")
+    if session.status in ("matched", "pending", "checking") or (session.status == "expired" and session.submitted_at):
+        if browser and session.browser_hash and tokens_equal(session.browser_hash, hash_token(browser)):
+            proof = request.cookies.get(CARD_COOKIE, "")
+            result = mobile.result_for_phone(db, rt, session, proof=proof)
+            return _result_page(request, lang, result)
+        return _message(request, 410, "This code has been used", "Press Via mobile on the screen to get a new code.", lang)
+    if session.status == "expired":
+        return _message(request, 410, "This code has expired", "Press Via mobile on the screen to get a new code.", lang)
+    mobile.mark_opened(db, session)
     response = _page(request, "mobile/form.html", lang=lang, token=token, values={}, errors={})
     if not browser:
         response.set_cookie(BROWSER_COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="lax", path="/m")
@@ -83,29 +78,26 @@ def phone_form(token: str, request: Request, rt: Runtime = Depends(runtime)) -> 
 
 
 @router.post("/m/{token}", response_class=HTMLResponse)
-async def submit_phone_form(token: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
+async def submit_phone_form(token: str, request: Request, db: Session = unit_of_work,
+                            rt: Runtime = Depends(runtime)) -> Response:
     form = {k: str(v)[:300] for k, v in (await request.form()).items()}
     browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
 
     def work():
-        with rt.sessions() as db:
-            session = mobile.get_by_token(db, token)
-            if session is None:
-                db.commit()
-                return "invalid", None, None
-            lang = pick_language(form.get("lang") or session.language)
-            try:
-                proof = mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
-            except ApiError as exc:
-                db.rollback()
-                if exc.status == 429:
-                    return "limited", lang, exc
-                return ("errors", lang, exc) if exc.status == 422 else ("gone", lang, exc)
-            db.commit()
-            return "done", lang, proof
+        session = mobile.get_by_token(db, token)
+        if session is None:
+            return "invalid", None, None
+        lang = pick_language(form.get("lang") or session.language)
+        try:
+            proof = mobile.submit(db, rt, session, form, browser_hash=hash_token(browser))
+        except DomainError as exc:
+            db.rollback()
+            if isinstance(exc, RateLimited):
+                return "limited", lang, exc
+            return ("errors", lang, exc) if isinstance(exc, Invalid) else ("gone", lang, exc)
+        return "done", lang, proof
 
     outcome, lang, detail = await run_in_threadpool(work)
-    rt.notifier.notify()
     if outcome == "invalid":
         return _message(request, 404, "This code is not valid", "Scan the QR code on the screen at the counter again.")
     if outcome == "limited":
@@ -137,9 +129,8 @@ def _result_page(request: Request, lang: str, result: dict) -> HTMLResponse:
 @router.get("/c/{code}", response_class=HTMLResponse)
 def card_page(code: str, request: Request, rt: Runtime = Depends(runtime)) -> Response:
     """The page a card's QR and an e-mailed card link open: the code to show at the kiosk."""
-    normalised = code.strip().upper()[:64]
     with rt.read_sessions() as db:
-        card = db.execute(select(IdCard).where(IdCard.code == normalised)).scalar_one_or_none()
+        card = cards.find_card(db, code)
     if card is None:
         return _message(request, 404, "Unknown card", "This card is not known here. Ask at the counter.")
     url = f"{rt.settings.base_url}/c/{card.code}"

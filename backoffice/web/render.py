@@ -26,7 +26,8 @@ PAGE_SCRIPTS = {"console/console.html": ("console.js", "connect.js"), "admin/gro
 def page_script_texts(scripts: tuple[str, ...], language: str) -> dict[str, str]:
     """A page's scripts' texts and the services' refusals they may show, translated (a JSON block on the page)."""
     gettext = translator(language)
-    wanted = {text for script in scripts for text in messages.script_messages(script)} | messages.refusal_messages()
+    wanted = ({text for script in scripts for text in messages.script_messages(script)} | messages.refusal_messages()
+              | set(messages.CHOSEN_AT_RUN_TIME))
     return {text: gettext(text) for text in sorted(wanted) if gettext(text) != text}
 
 
@@ -47,10 +48,18 @@ def qr(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=1, border=2, dark="#0f172a", omitsize=True)
 
 
-def _money(value: Decimal | int | float | None, currency: str = "SEK") -> str:
+DECIMAL_COMMA = ("sv", "fr")  # 1 199,00 SEK, as Swedish and French write it
+
+
+@pass_context
+def _money(context, value: Decimal | int | float | None, currency: str = "SEK") -> str:
     if value is None:
         return ""
-    amount = f"{Decimal(value):,.2f}".replace(",", "\u202f")
+    amount = f"{Decimal(value):,.2f}"
+    if context.get("lang") in DECIMAL_COMMA:
+        amount = amount.replace(".", "!").replace(",", "\u202f").replace("!", ",")
+    else:
+        amount = amount.replace(",", "\u202f")
     return f"{amount} {currency}"
 
 

@@ -14,10 +14,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Principal, check_permission, runtime, staff_from_cookie
-from ..errors import ApiError
-from ..models import StaffUser
+from ..domain_errors import Forbidden
 from ..runtime import Runtime
 from ..security import hash_token, tokens_equal
+from ..services import staff as staff_service
 
 CSRF_FIELD = "csrf"
 
@@ -54,9 +54,9 @@ def _refuse_machines(request: Request) -> None:
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
     if token.startswith("kd_"):
-        raise ApiError(403, "kiosk_not_allowed", "A kiosk token may only use the kiosk endpoints.")
+        raise Forbidden("kiosk_not_allowed", "A kiosk token may only use the kiosk endpoints.")
     if token:
-        raise ApiError(403, "staff_only", "Staff pages need a staff sign-in, not an API key.")
+        raise Forbidden("staff_only", "Staff pages need a staff sign-in, not an API key.")
 
 
 def _load(rt: Runtime, cookie: str) -> Staff | None:
@@ -64,7 +64,7 @@ def _load(rt: Runtime, cookie: str) -> Staff | None:
     if principal is None:
         return None
     with rt.read_sessions() as db:
-        user = db.get(StaffUser, principal.id)
+        user = staff_service.find_user(db, principal.id)
         name = (user.display_name if user else "") or principal.name
         language = user.language if user else ""
     return Staff(principal, name, hash_token(cookie), language)
@@ -79,7 +79,7 @@ async def _check_csrf(request: Request, staff: Staff) -> None:
     ):
         sent = str((await request.form()).get(CSRF_FIELD, ""))
     if not sent or not tokens_equal(sent, staff.csrf):
-        raise ApiError(403, "csrf_failed", "The form is out of date; reload the page and try again.")
+        raise Forbidden("csrf_failed", "The form is out of date; reload the page and try again.")
 
 
 async def current_staff(request: Request, rt: Runtime = Depends(runtime)) -> Staff:
@@ -98,5 +98,5 @@ async def current_staff(request: Request, rt: Runtime = Depends(runtime)) -> Sta
 async def current_manager(staff: Staff = Depends(current_staff)) -> Staff:
     """A signed-in manager; a cashier gets the 403 page."""
     if not staff.is_manager:
-        raise ApiError(403, "manager_only", "Only a manager may open the back office.")
+        raise Forbidden("manager_only", "Only a manager may open the back office.")
     return staff

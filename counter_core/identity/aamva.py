@@ -89,7 +89,10 @@ def _read_names(raw: RawFields, el: dict[str, str]) -> None:
     if not (first or last) and _name(el.get("DAA")):
         full = el["DAA"].replace("$", ",")
         if "," in full:
-            last, first = (part.strip() or None for part in (full.split(",") + [""])[:2])
+            parts = [part.strip() for part in full.split(",")]
+            last, first = parts[0] or None, (parts + [""])[1] or None
+            if first and len(parts) == 2 and " " in first:
+                first = first.split()[0]  # "LAST, FIRST MIDDLE": the middle name came without its comma
         else:
             # "FIRST MIDDLE LAST": the middle names are not part of the first name
             words = full.split()

@@ -217,8 +217,10 @@ def _read_line(line: str) -> Property | None:
     if not colon:
         return None
     name, *raw_params = _split_all_unquoted(head, ";")
-    group, _, name = name.strip().rpartition(".")  # "item1.TEL" (Apple's groups)
-    group = group.strip().lower() or None
+    group = None
+    if "." in name:  # "item1.TEL" (Apple's groups)
+        group, _, name = name.rpartition(".")
+        group = group.strip().lower() or None
     name = name.strip().upper()
     if not name:
         return None

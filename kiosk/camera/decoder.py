@@ -5,13 +5,13 @@ first stage, so the cost is spent where plain zxing-cpp fails:
 
 =======  ==================  =============================================================================
 stage 1  ``zxing``           every frame: zxing-cpp limited to the kiosk's formats (each family costs
-                             separately), rotation and downscaling on, inversion only in the call for
-                             the matrix codes (QR, Micro QR, DataMatrix, Aztec), where it is cheap
+                             separately), rotation and downscaling on, inversion only in the QR call
 stage 2  ``qr_clahe``        only when stage 1 read nothing; QR only, cheap: contrast-limited equalisation
          ``qr_upscale``      (glare, dim rooms), a 2x enlargement of a small picture or of the place where
          ``qr_region``       zxing-cpp found a symbol it could not decode (codes far from the lens);
          ``bar_deskew``      then a barcode or PDF417 held at an angle, turned upright (zxing-cpp's 1D
-                             readers scan rows, and a card is rarely held level)
+                             readers scan rows, and a card is rarely held level);
+         ``matrix_invert``   stills: a light-on-dark DataMatrix or Aztec
 stage 3  ``wechat_zxing``    only when stage 2 failed too: WeChat's learned QR detector (the network
          ``wechat``          alone, :mod:`kiosk.camera.wechat`); only crops scoring >= 0.5 are decoded,
                              first by zxing-cpp on the enlarged crop, then by WeChat's own decoder
@@ -19,8 +19,9 @@ stage 3  ``wechat_zxing``    only when stage 2 failed too: WeChat's learned QR d
 
 Stills (:meth:`Decoder.decode_still`, ``kiosk-decode``) run the stages one after the other on
 the image. Live (:meth:`Decoder.decode`), stages 1 and 2 run on the scanner's thread, stage 2's
-QR retries only on evidence (a symbol zxing-cpp saw but could not decode) and its deskew only on
-an edge-dense patch with parallel edges, so an empty frame costs stage 1 and an edge test; stage 3 runs in a worker thread for at most every ``wechat_every``-th frame
+QR retries only on evidence (a symbol zxing-cpp saw but could not decode) and its deskew on every
+second failed frame, only on an edge-dense patch with parallel edges, so an empty frame costs stage 1
+and, every other frame, an edge test at half width; stage 3 runs in a worker thread for at most every ``wechat_every``-th frame
 that read nothing, and what it reads is returned with the next frame's codes (its position is
 that of the frame it ran on, a frame or two earlier).
 
@@ -61,7 +62,9 @@ KIOSK_FORMATS: tuple[str, ...] = (
     "Code39",
 )
 QR_FORMATS = frozenset({"QRCode", "MicroQRCode"})
-INVERTIBLE = frozenset({"QRCode", "MicroQRCode", "DataMatrix", "Aztec"})
+# Matrix codes that stage 2 also looks for light on dark (stage 1 inverts only for QR: at 12 MP, inverting
+# DataMatrix and Aztec too costs as much again as the whole QR call).
+INVERTED_RETRY = frozenset({"DataMatrix", "Aztec"})
 
 # zxing-cpp 3 reports some symbologies by variant; the kiosk only cares about the family.
 _FAMILY = {
@@ -97,7 +100,16 @@ ZBAR_NAMES = {
 LINEAR = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "Code128", "Code39", "Code93", "ITF", "Codabar"})
 
 # Which stage each strategy belongs to (kiosk-decode --json shows both).
-STAGES: dict[str, int] = {"zxing": 1, "qr_clahe": 2, "qr_upscale": 2, "qr_region": 2, "bar_deskew": 2, "wechat_zxing": 3, "wechat": 3}
+STAGES: dict[str, int] = {
+    "zxing": 1,
+    "qr_clahe": 2,
+    "qr_upscale": 2,
+    "qr_region": 2,
+    "bar_deskew": 2,
+    "matrix_invert": 2,
+    "wechat_zxing": 3,
+    "wechat": 3,
+}
 
 # Stage 2 enlarges the whole picture only when it is this small (a still from a webcam).
 _SMALL_PIXELS = 700_000
@@ -107,6 +119,16 @@ _WORK_SIDE = 1600
 _CROP_MARGIN = 0.2
 # zxing-cpp wants about 2-3 px per module; a crop is brought to this long side before reading.
 _CROP_SIDE = 480
+_WECHAT_SIDE = 400
+# zxing-cpp's tries on a crop around a WeChat box: (long side, filter, binariser), most reads first.
+_CROP_VARIANTS = (
+    (480, "", zxingcpp.Binarizer.LocalAverage),
+    (300, "sharpen", zxingcpp.Binarizer.LocalAverage),
+    (300, "clahe", zxingcpp.Binarizer.GlobalHistogram),
+    (200, "sharpen", zxingcpp.Binarizer.LocalAverage),
+    (120, "", zxingcpp.Binarizer.GlobalHistogram),
+    (480, "clahe", zxingcpp.Binarizer.LocalAverage),
+)
 # Tilted barcodes are looked for at this width, and turned crops brought toward this long side.
 _BAR_SIDE = 640
 _BAR_CROP_SIDE = 560
@@ -160,7 +182,8 @@ class Decoder:
     """Decodes frames into :class:`DecodedCode` lists; one instance per scanner (thread-safe).
 
     ``wechat`` False (or models that cannot load) leaves out stage 3; ``wechat_every`` is how
-    many failed live frames pass between two stage 3 runs; ``min_score`` gates WeChat's boxes.
+    many failed live frames pass between two stage 3 runs; ``min_score`` gates WeChat's boxes;
+    a live stage 3 read is dropped when its frame is more than ``late_seconds`` old by then.
     """
 
     def __init__(
@@ -170,28 +193,33 @@ class Decoder:
         wechat: bool = True,
         wechat_every: int = 2,
         min_score: float = 0.5,
+        late_seconds: float = 0.3,
     ) -> None:
         self.formats = tuple(formats)
         unknown = [f for f in self.formats if not _known_format(f)]
         if unknown:
             raise ValueError(f"unknown code formats: {unknown}")
         qr = [f for f in self.formats if f in QR_FORMATS]
-        # Stage 1's inverted pass costs little for matrix codes (their finders are searched
-        # once) and doubles the cost of the linear and PDF417 readers, which scan every row.
-        inverted = [f for f in self.formats if f in INVERTIBLE]
-        upright = [f for f in self.formats if f not in INVERTIBLE]
+        # Stage 1 inverts for QR only: that call is cheap (its finder patterns are searched once),
+        # while inverting doubles the cost of every other family's reader.
+        inverted = qr
+        upright = [f for f in self.formats if f not in QR_FORMATS]
+        self._inverted_retry_text = ",".join(f for f in self.formats if f in INVERTED_RETRY)
+        # what a turned crop is read for: the codes whose readers scan rows (matrix codes turn by themselves)
+        self._bars_text = ",".join(f for f in self.formats if f in LINEAR or f == "PDF417")
         # Kept as text: a zxing-cpp formats object alive at interpreter exit makes nanobind
         # report a leak, so one is made for each call instead (a microsecond).
         self._qr_text = ",".join(qr)
         self._inverted_text = ",".join(inverted)
         self._upright_text = ",".join(upright)
         self.wechat_every = max(1, int(wechat_every))
+        self.late_seconds = float(late_seconds)
         self._clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
         self._wechat = _load_wechat(min_score) if wechat and qr else None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future | None = None
-        self._late: list[DecodedCode] = []
+        self._late: list[tuple[float, DecodedCode]] = []  # (when its frame was queued, code)
         self._late_lock = threading.Lock()
         self._failed = 0  # live frames in a row that read nothing
         self.last_report = DecodeReport()
@@ -212,7 +240,9 @@ class Decoder:
             self._timed(report, 1, lambda: self._stage1(work))
             report.evidence = bool(work.errors)
             if not work.found:
-                self._timed(report, 2, lambda: self._stage2(work, whole=False))
+                # the tilted-barcode search takes turns with the stage 3 worker: odd failed frames
+                bars = self._failed % 2 == 0
+                self._timed(report, 2, lambda: self._stage2(work, whole=False, bars=bars))
             if work.found:
                 self._failed = 0
             else:
@@ -223,7 +253,10 @@ class Decoder:
             with self._late_lock:
                 late, self._late = self._late, []
             known = {c.key for c in codes}
-            extra = [c for c in late if c.key not in known]
+            # A read of a frame from long ago would be reported as seen now: the customer may have
+            # taken the code away meanwhile (and the scanner would count a second showing).
+            fresh_after = time.monotonic() - self.late_seconds
+            extra = [c for queued, c in late if c.key not in known and queued >= fresh_after]
             report.late = len(extra)
             report.codes = codes + extra
             report.ms = (time.perf_counter() - start) * 1000.0
@@ -293,28 +326,34 @@ class Decoder:
         if self._inverted_text:
             self._zxing(work, work.gray, self._inverted_text, "zxing", try_invert=True, return_errors=True)
 
-    def _stage2(self, work: _Frame, *, whole: bool) -> None:
-        """Cheap retries: QR ones, then tilted barcodes. ``whole``: a still, worth retrying whole."""
+    def _stage2(self, work: _Frame, *, whole: bool, bars: bool = True) -> None:
+        """Cheap retries: QR ones, then tilted barcodes (``bars``). ``whole``: a still, worth retrying whole."""
         if self._qr_text:
             self._stage2_qr(work, whole=whole)
-        if not work.found and self._upright_text:
-            self._deskew_bars(work)
+        if not work.found and bars and self._bars_text:
+            self._deskew_bars(work, retry=whole)
+        if not work.found and whole and self._inverted_retry_text:
+            # a light-on-dark DataMatrix or Aztec (a phone in dark mode), on the bounded picture
+            gray, scale = _bounded(work.gray, _WORK_SIDE)
+            self._zxing(work, cv2.bitwise_not(gray), self._inverted_retry_text, "matrix_invert", to_frame=scale, try_invert=False)
 
-    def _deskew_bars(self, work: _Frame) -> None:
+    def _deskew_bars(self, work: _Frame, *, retry: bool) -> None:
         """Linear codes and PDF417 held at an angle: zxing-cpp's 1D readers scan along rows, so a
         barcode tilted by more than a few degrees is turned upright (edge-density regions whose
         edges are parallel, :mod:`kiosk.camera.regions`) and read again."""
-        small, scale = _bounded(work.gray, _BAR_SIDE)
+        # live, the edge test runs on every frame that read nothing: at half the width it costs a quarter
+        small, scale = _bounded(work.gray, _BAR_SIDE if retry else _BAR_SIDE // 2)
         evidence = find_regions(small, scale, work.gray.shape, max_regions=2)
         for r in evidence.regions:
             evidence.orient(r)
             if r.coherence is None or r.coherence < 0.35 or abs(r.angle) < 3.0 or abs(abs(r.angle) - 90.0) < 3.0:
                 continue
             factor = min(3.0, _BAR_CROP_SIDE / max(r.w, r.h, 1))
-            # zxing-cpp's downscaling helps a blurred bar at the crop's size; a thin one needs more pixels.
-            for f in (factor, factor * 1.5) if factor < 2.0 else (factor,):
+            # zxing-cpp's downscaling helps a blurred bar at the crop's size; a thin one needs more
+            # pixels (a still tries that too; live, the next frame is another chance).
+            for f in (factor, factor * 1.5) if retry and factor < 2.0 else (factor,):
                 view, to_frame = _rotated(work.gray[r.y : r.y + r.h, r.x : r.x + r.w], r.angle, f)
-                self._zxing(work, view, self._upright_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False)
+                self._zxing(work, view, self._bars_text, "bar_deskew", matrix=_shift(r.x, r.y) @ to_frame, try_invert=False, try_rotate=False)
                 if work.found:
                     return
 
@@ -354,26 +393,46 @@ class Decoder:
         """WeChat's detector alone; crops scoring >= min_score are decoded by zxing-cpp, then WeChat."""
         assert self._wechat is not None
         gray, scale = _bounded(work.gray, _WORK_SIDE)
+        wechat_tries = 1  # WeChat's decoder is slow on a crop it cannot read: only the best box gets it
         for box in self._wechat.detect(gray)[:3]:
             crop, ox, oy = _padded_crop(gray, box.x0, box.y0, box.x1, box.y1, _CROP_MARGIN)
             if crop is None:
                 continue
-            h, w = crop.shape
-            f = _CROP_SIDE / max(w, h)
-            f = 1.0 if 0.8 <= f <= 1.25 else min(f, 4.0)
-            sized = crop if f == 1.0 else cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
-            before = len(work.found)
-            for picture in (sized, self._clahe.apply(sized)):
-                self._zxing(work, picture, self._qr_text, "wechat_zxing", to_frame=scale / f, offset=(ox * scale, oy * scale), try_invert=True)
-                if len(work.found) > before:
-                    break
-            if len(work.found) > before:
+            if self._read_crop(work, crop, ox, oy, scale):
                 continue
-            if not 0.6 <= w / h <= 1.67:
-                continue  # a QR code is square: a long box is a PDF417 or a barcode WeChat cannot read
-            for text, pts in self._wechat.decode_crop(crop):
-                quad = _quad((pts + (ox, oy)) * scale)
+            h, w = crop.shape
+            if not 0.6 <= w / h <= 1.67 or wechat_tries == 0:
+                continue  # a QR code is square: a long box is a PDF417 or a barcode
+            wechat_tries -= 1
+            # WeChat's decoder detects again and tries several scales: on a large crop of a false
+            # box that took seconds, so it gets the crop at most _WECHAT_SIDE px long.
+            g = min(1.0, _WECHAT_SIDE / max(w, h))
+            small = crop if g == 1.0 else cv2.resize(crop, (max(1, round(w * g)), max(1, round(h * g))), interpolation=cv2.INTER_AREA)
+            for text, pts in self._wechat.decode_crop(small):
+                quad = _quad((pts / g + (ox, oy)) * scale)
                 self._add(work, DecodedCode(text, "QRCode", quad, "wechat"))
+
+    def _read_crop(self, work: _Frame, crop: np.ndarray, ox: int, oy: int, scale: float) -> bool:
+        """zxing-cpp (QR) on a crop around a WeChat box, in the few versions that read most of the
+        hard set's crops (each ~1 ms): sizes, sharpening or equalisation, and two binarisers."""
+        h, w = crop.shape
+        before = len(work.found)
+        sized: dict[int, np.ndarray] = {}
+        for side, kind, binarizer in _CROP_VARIANTS:
+            if side not in sized:
+                f = side / max(w, h)
+                sized[side] = cv2.resize(crop, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA)
+            picture = sized[side]
+            if kind == "sharpen":
+                picture = cv2.addWeighted(picture, 1.8, cv2.GaussianBlur(picture, (0, 0), 2.0), -0.8, 0)
+            elif kind == "clahe":
+                picture = self._clahe.apply(picture)
+            f = picture.shape[1] / w
+            self._zxing(work, picture, self._qr_text, "wechat_zxing", to_frame=scale / f, offset=(ox * scale, oy * scale), try_invert=True,
+                        binarizer=binarizer)
+            if len(work.found) > before:
+                return True
+        return False
 
     # ------------------------------------------------------------------ live stage 3 worker
 
@@ -383,10 +442,10 @@ class Decoder:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wechat-qr")
         gray = work.gray.copy() if work.gray is work.image else work.gray  # the caller's frame stays untouched
-        self._pending = self._pool.submit(self._stage3_job, _Frame(gray, gray))
+        self._pending = self._pool.submit(self._stage3_job, _Frame(gray, gray), time.monotonic())
         return True
 
-    def _stage3_job(self, work: _Frame) -> None:
+    def _stage3_job(self, work: _Frame, queued: float) -> None:
         try:
             self._stage3(work)
         except Exception:
@@ -394,7 +453,7 @@ class Decoder:
             return
         if work.found:
             with self._late_lock:
-                self._late.extend(work.found.values())
+                self._late.extend((queued, c) for c in work.found.values())
 
     # ------------------------------------------------------------------ zxing-cpp
 
@@ -493,7 +552,7 @@ def _rotated(crop: np.ndarray, angle_deg: float, factor: float) -> tuple[np.ndar
     nh = int(factor * (abs(w * math.sin(a)) + abs(h * math.cos(a)))) + 2
     m[0, 2] += nw / 2.0 - w / 2.0
     m[1, 2] += nh / 2.0 - h / 2.0
-    out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(crop, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out, np.linalg.inv(np.vstack([m, [0.0, 0.0, 1.0]]))
 
 

@@ -14,7 +14,9 @@ class NotFoundScreen(KioskScreen):
     def render(self, state) -> None:
         visit = state.visit
         self.can_register = visit.can_register
-        if visit.reason == "card_not_linked":
+        if visit.reason == "ask_cashier":  # a phone number alone, or a card whose names are not the account's
+            self.message = self.tr("Please ask the cashier, who checks your details and connects your purchase.")
+        elif visit.reason == "card_not_linked":
             self.message = self.tr("This card is not linked to a customer account yet. The cashier can link it for you.")
         elif visit.can_register:
             self.message = self.tr("Would you like to become a member? We send your number to the cashier, "

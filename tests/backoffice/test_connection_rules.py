@@ -374,3 +374,81 @@ def test_a_kiosk_naming_a_closed_sale_without_a_customer_leaves_it_to_staff(back
     with backoffice.runtime.read_sessions() as db:
         assert db.execute(select(Sale.customer_id).where(Sale.reference == sale["reference"])).scalar_one() is None
     assert [p.reason for p in _prompts(backoffice, pia)] == ["closed_sale"]
+
+
+def test_an_unanswered_prompt_expires_and_its_phone_visit_with_it(backoffice, till, make_customer, new_phone):
+    import datetime as dt
+
+    from backoffice.app import housekeeping
+    from backoffice.models import MobileSession, RegisterEvent
+
+    phone = new_phone()
+    greta = _person(make_customer, "Greta", "Garbo", phone=phone)
+    till.open_sale()
+    _, _, visit = _phone_form(till, first_name="Eve", last_name="Dropper", phone=phone)
+    [prompt] = _prompts(backoffice, greta)
+    with backoffice.runtime.sessions() as db:
+        db.get(ConnectionPrompt, prompt.id).expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.execute(select(MobileSession).where(MobileSession.reference == visit["reference"])).scalar_one() \
+            .expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        db.commit()
+    housekeeping(backoffice.runtime)
+    [expired] = _prompts(backoffice, greta)
+    assert expired.status == "expired"
+    assert till.kiosk.get(f"/api/v1/mobile-sessions/{visit['reference']}").json()["status"] == "expired"
+    with backoffice.runtime.read_sessions() as db:
+        resolved = [e.data for e in db.execute(select(RegisterEvent).where(
+            RegisterEvent.type == "connection_prompt_resolved")).scalars()]
+    assert {"prompt": prompt.reference, "status": "expired"} in resolved
+
+
+def test_two_matches_at_the_same_moment_connect_one_customer_and_prompt_the_other(backoffice, till, make_customer):
+    import threading
+
+    people = [_person(make_customer, f"Samtidig{i}", "Kund") for i in range(4)]
+    sale = till.open_sale()
+    answers: list[dict] = []
+    start = threading.Barrier(len(people))
+
+    def identify(person):
+        start.wait()
+        answers.append(_by_number(till, person))
+
+    threads = [threading.Thread(target=identify, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a["connected"] for a in answers) == [False, False, False, True]
+    winner = _sale_customer(till, sale)
+    assert winner in {p["reference"] for p in people}
+    assert [h["action"] for h in _history(till, sale)] == ["connected"]
+    assert sum(len(_prompts(backoffice, p)) for p in people if p["reference"] != winner) == 3
+
+
+def test_a_registration_that_finds_a_customer_by_personal_id_under_another_name_records_no_consent(
+        backoffice, till, make_customer):
+    pid = personnummer("19830808", f"{int(_tag(), 16) % 900 + 100:03d}")
+    anna = _person(make_customer, "Anna", "Ahl", personal_id=pid)
+    registration = till.kiosk.post("/api/v1/kiosk/registrations",
+                                   {"source": "enter", "first_name": "Someone", "last_name": "Else", "personal_id": pid,
+                                    "marketing_consent": True},
+                                   headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+    confirmed = till.pos.post(f"/api/v1/registrations/{registration['reference']}/confirm").json()
+    assert confirmed["customer"]["reference"] == anna["reference"]  # a personal ID number is enough to find them
+    assert _consents(backoffice, anna) == 0  # but not to speak for them
+
+
+def test_the_kiosks_own_client_reads_the_ask_cashier_and_checking_answers(till, make_customer, new_phone):
+    """The kiosk validates every answer into counter_core.kiosk_api's types: the new reason and status are in them."""
+    from kiosk.api import BackofficeClient
+
+    phone = new_phone()
+    _person(make_customer, "Greta", "Garbo", phone=phone)
+    till.open_sale()
+    client = BackofficeClient(till.kiosk.base_url, till.kiosk_token)
+    answer = client.identify({"method": "enter", "kind": "phone", "phone": phone}, uuid.uuid4().hex)
+    assert answer.result == "not_found" and answer.reason == "ask_cashier" and answer.customer is None
+    _, _, visit = _phone_form(till, first_name="Eve", last_name="Dropper", phone=phone)
+    view = client.mobile_session(visit["reference"])
+    assert view.status == "checking" and view.customer is None

@@ -63,7 +63,8 @@ def test_the_back_office_form_shows_the_country_mistake_next_to_the_field(manage
     assert response.status_code == 422
     field = re.search(r'<input id="country".*?</div>', html.unescape(response.text), re.S).group(0)
     assert 'value="XX"' in field and 'aria-invalid="true"' in field
-    assert '<p class="field-error">Use a two-letter country code such as SE.</p>' in field
+    assert '<p class="field-error" id="country-error">Use a two-letter country code such as SE.</p>' in field
+    assert 'aria-describedby="country-error"' in field
 
 def test_the_console_refuses_a_birth_date_in_the_future(backoffice, till):
     cashier = new_staff(backoffice, "cashier")

@@ -3,6 +3,7 @@ cookies whenever the base URL is https, SQLite files readable by the server's us
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
@@ -22,6 +23,7 @@ from tests.support.database import backend
 from tests.support.staff import another_backoffice, new_staff, register_id, sign_in_response
 
 BACKOFFICE = Path(__file__).resolve().parents[2] / "backoffice"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "security"
 CSP = app_module.CONTENT_SECURITY_POLICY
 _PARAM = re.compile(r"\{[a-z_]+\}")
 
@@ -153,6 +155,24 @@ def test_a_real_server_started_by_hand_keeps_its_database_0600(tmp_path_factory)
         os.umask(old)
 
 
+def test_a_mail_written_to_the_file_outbox_is_0600_whatever_the_umask(tmp_path):
+    from backoffice.models import MailMessage
+    from backoffice.services import mail
+    from backoffice.settings import load_settings
+
+    settings = load_settings(environ={}, data_dir=tmp_path, mail_outbox_dir=tmp_path / "outbox")
+    message = MailMessage(id=7, to_address="anna@example.org", subject="Your card", body="https://x/c/ABCD-2345",
+                          created_at=dt.datetime.now(dt.UTC))
+    old = os.umask(0o022)
+    try:
+        mail.transmit(settings, message)
+    finally:
+        os.umask(old)
+    written = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(written) == 1 and _mode(written[0]) == 0o600
+    assert _mode(tmp_path / "outbox") == 0o700
+
+
 # --- In a real browser: the pages work under the policy, and nothing is refused --------------------
 
 browser = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium")
@@ -187,10 +207,13 @@ def test_the_console_and_back_office_work_under_the_csp_with_no_violation(backof
         expect(page.locator("svg.dot circle[fill='#b45309']").first).to_be_visible()
         page.fill("#scan", "Dotty")
         expect(page.locator("#results")).to_contain_text("Dotty Colour")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "console-under-csp.png"))
         page.goto(f"{backoffice.base_url}/admin/groups/{group['id']}/edit")
         expect(page.locator("#criteria-editor")).to_be_visible()  # groups.js replaced the raw JSON field
         page.goto(f"{backoffice.base_url}/admin/groups")
         expect(page.locator("svg.dot").first).to_be_visible()
+        page.screenshot(path=str(SHOTS / "groups-under-csp.png"))
         page.goto(f"{backoffice.base_url}/admin/cards/batches/{batch_id}/print?state=all")
         expect(page.locator("[data-print]")).to_be_visible()
         page.goto(f"{backoffice.base_url}/admin/customers/cus_nobody")

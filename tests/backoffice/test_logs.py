@@ -119,5 +119,8 @@ def test_redaction_keeps_what_a_log_is_read_for():
     assert redact_path("/api/v1/console/3/cards/ABCD-2345/link") == "/api/v1/console/3/cards/…/link"
     assert redact_path("/login?next=%2Fconsole%2F3%2Fsearch%3Fq%3D0701239876") == "/login?next=…"
     assert redact_path("/admin/cards/batches/4") == "/admin/cards/batches/4"
+    for odd in ("/M/m_Secret0123", "//m/m_Secret0123", "/m/m_Secret0123/extra", "/m/m%5FSecret0123",
+                "/static/../m/m_Secret0123"):
+        assert "Secret0123" not in redact_path(odd), odd
     assert redact_path("/api/v1/kiosk/state?wait=25&after=7") == "/api/v1/kiosk/state?wait=25&after=7"
     assert redact_text("Housekeeping expired 12 registrations/sessions") == "Housekeeping expired 12 registrations/sessions"

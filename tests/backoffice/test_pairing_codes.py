@@ -21,7 +21,7 @@ from backoffice.services import devices
 from backoffice.services.sales import get_register
 from counter_core.pairing import display_code, parse_pairing_payload
 from tests.support.api import Api, error_code
-from tests.support.staff import new_staff
+from tests.support.staff import another_backoffice, new_staff
 
 
 @pytest.fixture
@@ -174,20 +174,31 @@ def test_the_pairing_page_shows_the_code_as_qr_and_text_never_a_token_and_then_w
     devices_page = manager.get("/admin/devices").text
     register_id = re.search(rf'name="register" value="(\d+)">\s*<input name="name" placeholder="Kiosk name, e.g. '
                             rf'Kiosk at {register}"', devices_page).group(1)
-    page = manager.post_form("/admin/devices/kiosks", {"register": register_id, "name": "Front kiosk"})
+    page = manager.post_form("/admin/devices/kiosks", {"register": register_id, "name": "Kiosk vid kassan"})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert "<svg" in page.text and "kd_" not in page.text and "device_token" not in page.text
-    payload = re.search(r"<code>(KIOSKPAIR:[^<]+)</code>", page.text).group(1)
+    payload = re.search(r"(KIOSKPAIR:https?://[^\s<]+?:[0-9A-Z]{5}-[0-9A-Z]{5})", page.text).group(1)
     pairing = parse_pairing_payload(payload)
     assert pairing.backoffice_url == backoffice.settings.base_url.rstrip("/")
     assert display_code(pairing.code) in page.text  # the same code as text to type
+    assert "which only this computer reaches" in page.text  # the test server's address is 127.0.0.1
     status_url = re.search(r'data-status-url="([^"]+)"', page.text).group(1)
     assert manager.get(status_url).json()["status"] == "waiting"
     assert "waiting until" in manager.get("/admin/devices").text
 
     assert exchange(backoffice, pairing.code, address).status_code == 200
     status = manager.get(status_url).json()
-    assert status["status"] == "used" and status["kiosk_name"] == "Front kiosk" and status["used_at_local"]
+    assert status["status"] == "used" and status["kiosk_name"] == "Kiosk vid kassan" and status["used_at_local"]
     listing = manager.get("/admin/devices").text
-    assert f"used {status['used_at_local']}" in listing and "Front kiosk" in listing
+    assert f"used {status['used_at_local']}" in listing and "Kiosk vid kassan" in listing
     assert new_staff(backoffice, "cashier").get(status_url).status_code == 403
+
+
+def test_with_a_public_address_the_qr_names_it_and_the_page_gives_no_warning(tmp_path_factory):
+    with another_backoffice(tmp_path_factory, public_url="http://kassa.example.se:8080") as server:
+        with server.runtime.sessions() as db:
+            register_id = devices.create_register(db, "Kassa 9").id
+            db.commit()
+        page = new_staff(server, "manager").post_form("/admin/devices/kiosks", {"register": str(register_id)}).text
+    assert re.search(r"KIOSKPAIR:http://kassa\.example\.se:8080:[0-9A-Z]{5}-[0-9A-Z]{5}", page)
+    assert "which only this computer reaches" not in page

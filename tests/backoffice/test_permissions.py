@@ -137,9 +137,21 @@ def test_a_cashier_can_neither_grant_a_membership_nor_edit_a_customer_over_the_a
     assert edit.status_code == 403 and error_code(edit) == "manager_only"
     consent = cashier.api("POST", f"/api/v1/customers/{reference}/consents", {"purpose": "marketing"})
     assert consent.status_code == 403 and error_code(consent) == "manager_only"
+    # Variants of the address that might slip past a table and still reach the handler: none does.
+    for variant in (f"/api/v1/customers/{reference}/memberships/", f"/api/v1/customers/{reference}/memberships?x=1",
+                    f"/api/v1/customers/{reference}/memberships#x", f"/api/v1/customers/./{reference}/memberships",
+                    f"/api/v1//customers/{reference}/memberships", f"/api/v1/customers/{reference}%2Fmemberships",
+                    f"/api/v1/customers/{reference}/Memberships"):
+        sneaky = cashier.api("POST", variant, membership, allow_redirects=True)
+        assert sneaky.status_code in (403, 404, 405), (variant, sneaky.status_code)
+    cashier.http.headers["X-HTTP-Method-Override"] = "GET"
+    assert cashier.api("POST", f"/api/v1/customers/{reference}/memberships", membership).status_code == 403
+    del cashier.http.headers["X-HTTP-Method-Override"]
     # What the cashier may do over the API is still there.
     assert cashier.api("GET", f"/api/v1/customers/{reference}").status_code == 200
     assert cashier.api("GET", f"/api/v1/customers/{reference}/memberships").status_code == 200
+    memberships = cashier.api("GET", f"/api/v1/customers/{reference}/memberships").json()["memberships"]
+    assert memberships == []  # nothing was granted by any of the attempts
     # A manager's session and a POS key may.
     granted = requests.post(f"{server.base_url}/api/v1/customers/{reference}/memberships", json=membership,
                             headers=manager_api.headers, cookies=manager_api.cookies, timeout=30)
@@ -161,6 +173,18 @@ def test_a_route_missing_from_the_table_is_refused_for_everybody():
     # The literal route wins over the template that would also match it.
     assert permissions.template_for("GET", "/admin/customers/new") == "/admin/customers/new"
     assert permissions.template_for("GET", "/admin/customers/cus_1") == "/admin/customers/{reference}"
+
+
+def test_each_route_is_judged_by_its_own_row_even_where_templates_overlap():
+    for (method, template), roles in TABLE.items():
+        path = _PARAM.sub(lambda m: PLACEHOLDERS.get(m.group(1), "999999"), template)
+        chosen = permissions.template_for(method, path)
+        assert TABLE[(method, chosen)] == roles, (method, template, chosen)
+    # HEAD is GET's, a trailing slash or another case is no route of the table.
+    assert permissions.allowed_roles("HEAD", "/admin/customers") == TABLE[("GET", "/admin/customers")]
+    assert permissions.allowed_roles("POST", "/api/v1/customers/x/memberships/") is None
+    assert permissions.allowed_roles("POST", "/API/v1/customers/x/memberships") is None
+    assert permissions.allowed_roles("POST", "/api/v1/customers/x/y/memberships") is None
 
 
 def test_the_permission_table_in_the_docs_is_the_table_in_the_code():

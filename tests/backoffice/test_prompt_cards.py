@@ -62,7 +62,7 @@ def test_a_scan_stored_without_its_kind_is_told_by_its_fields(backoffice, counte
 
 def test_enter_id_says_what_was_typed_and_a_nameless_prompt_needs_completion(backoffice, counter):
     card = _card(backoffice, counter, "enter", {"personal_id": "198504126379"})
-    assert (card["presented_label"], card["icon"]) == ("Enter ID: personal ID", "keypad")
+    assert (card["presented_label"], card["typed"], card["icon"]) == ("Enter ID", "personal ID", "keypad")
     assert card["first_name"] == "" and card["needs_completion"]
 
 

@@ -57,7 +57,7 @@ def test_cli_pairs_a_kiosk_creates_staff_and_seeds_the_demo_once(tmp_path):
         assert paired.stdout.strip().splitlines()[-1].startswith("kd_")
         missing = _cli(tmp_path, url, "pair-kiosk", "--register", "Nowhere")
         assert missing.returncode == 2 and "no register called" in missing.stderr
-        staff = _cli(tmp_path, url, "create-staff", "erika", "--role", "manager", "--password-stdin", stdin="long-password\n")
+        staff = _cli(tmp_path, url, "create-staff", "erika", "--role", "manager", "--password-stdin", stdin="plum-kettle-harbour\n")
         assert staff.returncode == 0, staff.stderr
         weak = _cli(tmp_path, url, "create-staff", "olof", "--password-stdin", stdin="short\n")
         assert weak.returncode == 2 and "at least 8" in weak.stderr

@@ -174,3 +174,10 @@ def test_the_scan_log_names_the_customer_and_what_was_presented(backoffice, door
     assert "Signe Skanning" in newest_first[3] and "Already scanned" in newest_first[3]
     assert "Signe Skanning" in newest_first[4] and "Already scanned" not in newest_first[4]
     assert f'href="/admin/customers/{member["reference"]}"' in rows[3]
+
+
+def test_the_kiosk_state_names_the_window_for_the_doors_offline_answers(door, window):
+    window(300)
+    assert door.api.get("/api/v1/kiosk/state").json()["kiosk"]["verify_rescan_seconds"] == 300
+    window(0)
+    assert door.api.get("/api/v1/kiosk/state").json()["kiosk"]["verify_rescan_seconds"] == 0

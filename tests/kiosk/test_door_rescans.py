@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from counter_core.identity import parse_payload
 from counter_core.kiosk_api import VerifyAnswer
 from kiosk.errors import BackofficeUnavailable
@@ -91,3 +93,28 @@ def test_an_unrecognised_code_offline_is_logged_through_the_outbox_with_its_kind
     assert flow.state.visit.verify_result == "unknown" and client.calls == []
     (entry,) = outbox.entries()
     assert entry.payload["scans"][0] | {"at": ""} == {"at": "", "result": "unknown", "presented": "unrecognised"}
+
+
+def _window(flow, seconds: int) -> None:
+    """The backoffice's state naming its re-scan window, as the register watcher hands it over."""
+    from counter_core.kiosk_api import RegisterState
+
+    flow.server_state(RegisterState.model_validate({
+        "kiosk": {"name": "Door", "mode": "verify", "verify_groups": [], "verify_rescan_seconds": seconds},
+        "register": {"name": "Till"}, "shop_name": "Café Test", "version": 2,
+        "server_time": "2026-12-07T12:00:00+00:00", "sale": None,
+    }))
+
+
+@pytest.mark.parametrize(("window", "after", "repeat"), [(60, 59, True), (60, 61, False), (0, 1, False)])
+def test_offline_the_backoffices_window_decides(door, window, after, repeat):
+    flow, client, runner, clock, _ = door
+    _window(flow, window)
+    flow.verify_cache = _Cache(OfflineAnswer("success", "Anna", (), "cus_1", offline=True))
+    client.script("verify", BackofficeUnavailable("down"))
+    flow.verify_scanned(parse_payload(CARD))
+    runner.step()
+    clock.advance(after)
+    flow.tick()
+    flow.verify_scanned(parse_payload(CARD))  # offline now: answered at once
+    assert flow.state.visit.verify_result == "success" and bool(flow.state.visit.verify_repeat_time) is repeat

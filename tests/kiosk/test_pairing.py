@@ -12,10 +12,10 @@ import os
 import stat
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from backoffice.db import make_engine, make_sessionmaker
-from backoffice.models import Kiosk, PairingCode, utcnow
+from backoffice.models import Kiosk, PairingCode, RateLimitHit, utcnow
 from backoffice.services import devices
 from counter_core.pairing import pairing_payload
 from kiosk.api import BackofficeClient
@@ -142,6 +142,8 @@ def pairing_code(backoffice):
         """(register name, the QR's text) for a fresh register."""
         name = backoffice.unique("Kassa")
         with backoffice.runtime.sessions() as db:
+            # every kiosk here pairs from 127.0.0.1: each test starts with no attempts counted
+            db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("pair:%")))
             register = devices.create_register(db, name)
             pairing, code = devices.create_pairing_code(db, register, f"Kiosk vid {name}", actor="staff:test")
             if expired:
@@ -266,3 +268,44 @@ def test_the_pairing_service_and_its_rules_load_no_ui():
 
     assert loaded("kiosk.pairing", "kivy", "backoffice") == []
     assert loaded("kiosk.pairing_flow", "kivy", "requests", "cv2", "backoffice") == []
+
+
+def test_kiosk_pair_on_the_command_line_says_what_it_was_paired_as_or_why_not(backoffice, pairing_code, tmp_path,
+                                                                               monkeypatch, capsys):
+    from kiosk.__main__ import main
+
+    register, text = pairing_code()
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.delenv("KIOSK_DEVICE_TOKEN", raising=False)
+    monkeypatch.setenv("KIOSK_STATE_DIR", str(tmp_path / "kiosk"))
+    assert main(["pair", "not-a-code", "--url", backoffice.base_url]) == 2
+    assert "10 letters and digits" in capsys.readouterr().err
+    assert main(["pair", "ZZZZZ-ZZZZZ", "--url", backoffice.base_url]) == 1
+    assert "(pairing_code_unknown)" in capsys.readouterr().err
+    assert main(["pair", text.rsplit(":", 1)[1], "--url", backoffice.base_url]) == 0
+    assert f"with register {register!r}" in capsys.readouterr().out
+    assert read_pairing(tmp_path / "kiosk").backoffice_url == backoffice.base_url
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "fr"])
+def test_every_text_of_the_pairing_screens_is_in_the_kiosk_catalogues(language):
+    import re
+    from pathlib import Path
+
+    from kiosk import i18n
+    from kiosk.pairing_flow import MESSAGES
+
+    kv = (Path(__file__).resolve().parents[2] / "kiosk/screens/pairing.kv").read_text()
+    texts = set(MESSAGES.values()) | set(re.findall(r'tr\("([^"]+)"', kv))
+    assert "Scan the pairing code from the back office" in texts
+    assert sorted(t for t in texts if not i18n.catalogue(language).get(t)) == []
+
+
+def test_a_kiosk_without_a_working_camera_says_so_on_the_pairing_screen(tmp_path):
+    config, ui, service, flow = unpaired_kiosk(tmp_path, f"file:{tmp_path / 'no-such-video.avi'}")
+    service.start()
+    try:
+        ui.until(lambda: not flow.state.camera_ok, "the camera failure", timeout=20)
+    finally:
+        service.stop()
+    assert flow.state.step == Step.SCANNING and flow.state.camera_message

@@ -1,4 +1,6 @@
-"""staff language: each staff member's own page language (empty: the shop's default)
+"""staff language and phone endings: each staff member's page language (empty: the shop's default), and a
+keyed lookup of each customer's last four phone digits (filled for existing customers by the server's
+housekeeping, see services/customer_list.fill_phone_endings)
 
 Revision ID: 0005
 Revises: 0003
@@ -17,8 +19,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), server_default='', nullable=False))
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone_ending_lookup', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_customers_phone_ending_lookup'), ['phone_ending_lookup'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customers_phone_ending_lookup'))
+        batch_op.drop_column('phone_ending_lookup')
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.drop_column('language')

@@ -1,7 +1,7 @@
 """Atheris target: the backoffice's parsers of what people and scanners type, fed arbitrary text.
 
 Run by tests/backoffice/test_input_parsers_fuzzed.py in a subprocess (atheris
-exits the process when it is done).  A refusal (ApiError) is the right answer
+exits the process when it is done).  A refusal (a domain error) is the right answer
 to bad input; any other exception is a bug: atheris stops and prints the input.
 
     python -m tests.backoffice.fuzz.input_parsers -runs=20000
@@ -15,7 +15,7 @@ import atheris
 
 # Only our own code is instrumented: phonenumbers' metadata alone takes most of a minute.
 with atheris.instrument_imports(include=["backoffice", "kiosk"]):
-    from backoffice.errors import ApiError
+    from backoffice.domain_errors import DomainError
     from backoffice.security import Vault
     from backoffice.services import customer_list, customers, matching
     from counter_core.identity import parse_payload
@@ -38,18 +38,18 @@ def one_input(data: bytes) -> None:
     for kind in matching.IDENTIFIER_KINDS:
         try:
             matching.canonical_identifier(kind, text, "SE")
-        except ApiError:
+        except DomainError:
             pass
     # A scanner's payload at the console, and the fields it fills in.
     identity = parse_payload(text)
     try:
         matching.card_fields(identity.to_dict())
-    except ApiError:
+    except DomainError:
         pass
     # The customer form, every field from the same text.
     try:
         customers.clean_fields({name: given.ConsumeUnicodeNoSurrogates(60) or text for name in FIELDS})
-    except ApiError:
+    except DomainError:
         pass
 
 

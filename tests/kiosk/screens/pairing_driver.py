@@ -69,6 +69,19 @@ def main() -> int:
         return [w.text for w in [*app.top_bar.walk(), *screen.walk(restrict=True)]
                 if isinstance(getattr(w, "text", None), str) and w.text and getattr(w, "opacity", 1) > 0]
 
+    def check_fits(step: str) -> None:
+        """Every text and button shown lies inside the screen: nothing pushed under the top bar or off the bottom."""
+        from kivy.uix.behaviors import ButtonBehavior
+        from kivy.uix.label import Label
+
+        screen = app.manager.current_screen
+        outside = [(type(w).__name__, getattr(w, "text", "")[:40], round(w.y), round(w.top))
+                   for w in screen.walk(restrict=True)
+                   if isinstance(w, (Label, ButtonBehavior)) and w.opacity > 0 and w.height > 0 and w.text
+                   and (w.top > screen.top + 1 or w.y < screen.y - 1)]
+        if outside:
+            raise ScenarioFailed(f"{step}: outside the screen ({round(screen.y)}..{round(screen.top)}): {outside}")
+
     def until(predicate, what: str, timeout: float = 40.0):
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -83,18 +96,21 @@ def main() -> int:
         title = app.tr("Scan the pairing code from the back office")
         if title not in visible_texts():
             raise ScenarioFailed(f"the pairing screen does not say {title!r}: {visible_texts()}")
+        check_fits("unpaired")
         shot("01-unpaired")
         report("unpaired", unpaired_texts=visible_texts())
         yield from until(lambda: app.flow.state.reason == "pairing_code_expired", "the expired code's refusal")
         message = app.tr(app.flow.state.message)
         if message not in visible_texts():
             raise ScenarioFailed(f"the refusal is not on the screen: {visible_texts()}")
+        check_fits("expired")
         shot("02-expired")
         report("expired", expired_texts=visible_texts())
         yield from until(lambda: app.flow.state.step == Step.PAIRED, "the valid code to pair the kiosk")
         paired = app.tr("Paired with {register}", register=app.flow.state.register_name)
         if app.manager.current != "paired" or paired not in visible_texts():
             raise ScenarioFailed(f"the paired screen does not say {paired!r}: {visible_texts()}")
+        check_fits("paired")
         shot("03-paired")
         report("paired", paired_texts=visible_texts(), register=app.flow.state.register_name)
 

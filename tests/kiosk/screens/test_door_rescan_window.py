@@ -5,12 +5,12 @@ Screenshots land in test-artifacts/kiosk/<test>/ (the re-scan warning is 02-repe
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
+from backoffice import shop_time
 from backoffice.models import VerifyScan
 from kiosk.camera.synthetic import clip_frames, write_video
 from tests.kiosk.screens import test_kiosk_screens
@@ -51,5 +51,5 @@ def test_a_second_pass_at_the_door_says_already_scanned_at_and_a_vcard_is_logged
     assert not passes[0].repeat and all(s.repeat for s in passes[1:]) and len(passes) >= 2
     assert all(s.presented == "customer_number" for s in passes)
     assert {(s.presented, s.customer_reference) for s in scans if s.result == "unknown"} == {("vcard", None)}
-    shown_at = {p.at.replace(tzinfo=p.at.tzinfo or dt.UTC).astimezone().strftime("%H:%M") for p in passes[:-1]}
+    shown_at = {shop_time.clock(p.at) for p in passes[:-1]}
     assert repeat_time in shown_at  # the time of an earlier pass at this door, on the shop's clock

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from backoffice.models import Kiosk, PairingCode, utcnow
+from backoffice.models import Kiosk, PairingCode, RateLimitHit, utcnow
 from backoffice.services import devices
 from counter_core.pairing import pairing_payload
 from kiosk.camera.synthetic import clip_frames, write_video
@@ -34,6 +34,8 @@ def _codes(backoffice) -> tuple[str, str, str]:
     """A fresh register with an expired and a valid pairing code: (register, expired QR, valid QR)."""
     name = backoffice.unique("Kassa")
     with backoffice.runtime.sessions() as db:
+        # every kiosk here pairs from 127.0.0.1: each test starts with no attempts counted
+        db.execute(delete(RateLimitHit).where(RateLimitHit.bucket.like("pair:%")))
         register = devices.create_register(db, name)
         old, old_code = devices.create_pairing_code(db, register, "", actor="staff:test")
         db.execute(update(PairingCode).where(PairingCode.id == old.id).values(expires_at=utcnow() - dt.timedelta(1)))
@@ -47,24 +49,35 @@ def _env(tmp_path: Path, **extra: str) -> dict:
             "KIVY_HOME": str(tmp_path / "kivy"), **extra}
 
 
+SWEDISH = {"unpaired": "Skanna parningskoden från backoffice",
+           "expired": "Parningskoden har gått ut. Skapa en ny kod i backoffice och skanna den.", "paired": "Kopplad till"}
+FRENCH = {"unpaired": "Scannez le code d'appairage du back-office",
+          "expired": "Ce code d'appairage a expiré. Créez un nouveau code dans le back-office et scannez-le.",
+          "paired": "Associée à"}
+
+
+@pytest.mark.parametrize("language, size, texts", [("sv", "1280x800", SWEDISH), ("fr", "800x480", FRENCH)],
+                         ids=["sv-1280x800", "fr-800x480"])
 def test_the_unpaired_window_shows_the_camera_refuses_an_expired_code_and_shows_the_register_it_is_paired_to(
-        backoffice, tmp_path):
+        backoffice, tmp_path, language, size, texts):
     register, expired, valid = _codes(backoffice)
     video = write_video(clip_frames([(None, 2.5), ((expired, "QRCode"), 3.0), (None, 1.5), ((valid, "QRCode"), 4.0)],
                                     fps=10), tmp_path / "pairing.avi", fps=10)
-    status_path, shots, state = tmp_path / "status.json", ARTIFACTS / "pairing", tmp_path / "kiosk-state"
+    shots = ARTIFACTS / ("pairing" if size == "1280x800" else f"pairing-{language}-{size}")
+    status_path, state = tmp_path / "status.json", tmp_path / "kiosk-state"
     with open(tmp_path / "driver.log", "wb") as log:
         run = subprocess.run(
             [sys.executable, str(ROOT / "tests/kiosk/screens/pairing_driver.py"), "--camera", f"file:{video}",
-             "--state-dir", str(state), "--status", str(status_path), "--shots", str(shots), "--language", "sv"],
+             "--state-dir", str(state), "--status", str(status_path), "--shots", str(shots), "--language", language,
+             "--size", size],
             env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, timeout=200)
     status = json.loads(status_path.read_text()) if status_path.exists() else {}
     assert run.returncode == 0 and status.get("passed"), (
         f"{status.get('error')}\n{status.get('traceback', '')}\n{(tmp_path / 'driver.log').read_text()[-4000:]}")
     assert status["steps"][:3] == ["unpaired", "expired", "paired"]
-    assert "Skanna parkopplingskoden från back office" in status["unpaired_texts"]
-    assert "Parkopplingskoden har gått ut. Skapa en ny kod i back office och skanna den." in status["expired_texts"]
-    assert f"Kopplad till {register}" in status["paired_texts"]
+    assert texts["unpaired"] in status["unpaired_texts"]
+    assert texts["expired"] in status["expired_texts"]
+    assert f"{texts['paired']} {register}" in status["paired_texts"]
     assert all((shots / f"{name}.png").stat().st_size > 10_000 for name in ("01-unpaired", "02-expired", "03-paired"))
     stored = read_pairing(state)
     assert stored.register_name == register

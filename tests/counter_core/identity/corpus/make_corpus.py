@@ -397,6 +397,29 @@ add("aamva-headerless", "DAQ12345678\nDCSPARKER\nDACPETER\nDBB08101962\nDAJNY\nD
      "address": {"city": "NEW YORK", "region": "NY"}},
     "PDF417", "elements only, the header lost by a scanner")
 
+add("aamva-v01-dab-dac", "@\n\x1e\rANSI 6360100101DL00290100DLDAQ1234\nDABSMITH\nDACJOHN\nDBB19700105\r",
+    {"kind": "aamva", "first_name": "John", "last_name": "Smith", "licence_number": "1234", "birth_date": "1970-01-05"},
+    "PDF417", "version 01 card with separate DAB/DAC names")
+add("aamva-v01-daa-last-comma-first-middle", "@\n\x1e\rANSI 6360100101DL00290100DLDAQ1234\nDAASMITH, JOHN A\nDBB19700105\r",
+    {"kind": "aamva", "first_name": "John", "last_name": "Smith", "licence_number": "1234", "birth_date": "1970-01-05"},
+    "PDF417", "version 01 DAA 'LAST, FIRST MIDDLE' with one comma")
+add("aamva-crlf-header", "@\r\n\x1e\r\nANSI 636010080102DL00410100ZF01410020DLDAQ1234\r\nDCSSMITH\r\nDACJOHN\r\nDBB01051970\r\n",
+    {"kind": "aamva", "first_name": "John", "last_name": "Smith", "licence_number": "1234", "birth_date": "1970-01-05"},
+    "PDF417", "header and elements with CR LF (a scanner translating line ends)")
+PHOTO_LINES = [PHOTO[i : i + 76] for i in range(0, len(PHOTO), 76)]
+add("android-2.1-photo-unindented", "BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;ENCODING=BASE64;TYPE=JPEG:" + "\r\n".join(PHOTO_LINES)
+    + "\r\n\r\nN:Holm;Elin\r\nTEL;CELL:+46723334455\r\nEND:VCARD\r\n",
+    {"kind": "vcard", "first_name": "Elin", "last_name": "Holm", "phone": "+46723334455"},
+    "QRCode", "2.1 photo whose base64 lines are not indented, before the name")
+add("vcard-4.0-uri-tel-national", crlf("BEGIN:VCARD", "VERSION:4.0", "FN:Rut Ek", "TEL;VALUE=uri:tel:070-123 45 67", "END:VCARD"),
+    {"kind": "vcard", "first_name": "Rut", "last_name": "Ek", "phone": "+46701234567"}, "QRCode", "tel: URI with a national number")
+add("vcard-3.0-tel-uri-without-value", crlf("BEGIN:VCARD", "VERSION:3.0", "N:Ek;Bo;;;", "TEL;TYPE=CELL:tel:+46701234567", "END:VCARD"),
+    {"kind": "vcard", "first_name": "Bo", "last_name": "Ek", "phone": "+46701234567"}, "QRCode", "tel: URI without VALUE=uri")
+add("vcard-2.1-bare-qp", crlf("BEGIN:VCARD", "VERSION:2.1", "N;QUOTED-PRINTABLE;CHARSET=UTF-8:=C3=85kesson;=C3=85sa", "EMAIL:asa@example.se", "END:VCARD"),
+    {"kind": "vcard", "first_name": "Åsa", "last_name": "Åkesson", "email": "asa@example.se"}, "QRCode", "2.1 bare QUOTED-PRINTABLE parameter")
+add("vcard-3.0-empty-n", crlf("BEGIN:VCARD", "VERSION:3.0", "N:;;;;", "FN:Lisa Ek", "EMAIL:lisa@ek.se", "END:VCARD"),
+    {"kind": "vcard", "first_name": "Lisa", "last_name": "Ek", "email": "lisa@ek.se"}, "QRCode", "an empty N beside FN")
+
 
 def main() -> None:
     names = [c["name"] for c in CORPUS]
