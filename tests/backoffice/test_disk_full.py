@@ -52,7 +52,8 @@ class SmallDiskServer:
         self.log_path = outside / "server.log"
         self.env = {**os.environ, "BACKOFFICE_DATA_DIR": str(self.data_dir), "BACKOFFICE_SECRET_KEY": SECRET,
                     "DATABASE_URL": f"sqlite:///{self.data_dir / 'backoffice.sqlite3'}",
-                    "BACKOFFICE_LOG_LEVEL": "warning", "BACKOFFICE_IDENTIFY_RATE_PER_MINUTE": "0"}
+                    "BACKOFFICE_LOG_LEVEL": "warning", "BACKOFFICE_IDENTIFY_RATE_PER_MINUTE": "0",
+                    "BACKOFFICE_SHOP_LANGUAGE": "en"}
         script = 'mount -t tmpfs -o size=6m,mode=0700 tmpfs "$1" && shift && exec "$@"'
         self.process = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", str(self.data_dir),
