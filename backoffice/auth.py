@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from . import permissions
 from .errors import ApiError
@@ -136,11 +137,19 @@ def _from_token(rt: Runtime, token: str) -> Principal:
             principal = Principal("api_key", key.id, key.name)
         else:
             raise ApiError(401, "invalid_token", "This token is not known.")
-    if principal.kind == "kiosk" and _last_seen.due(principal.id):
-        with rt.sessions() as db:
-            db.execute(Kiosk.__table__.update().where(Kiosk.id == principal.id).values(last_seen_at=utcnow()))
-            db.commit()
     return principal
+
+
+def write_last_seen(rt: Runtime, kiosk_id: int) -> None:
+    """Record when a kiosk was last heard from (callers throttle with ``_last_seen.due``).
+
+    A write: on SQLite it queues behind the current writer, so it never runs on
+    the event loop, where waiting would also hold up the writer it waits for
+    (a unit of work commits after its route, on the loop's schedule).
+    """
+    with rt.sessions() as db:
+        db.execute(Kiosk.__table__.update().where(Kiosk.id == kiosk_id).values(last_seen_at=utcnow()))
+        db.commit()
 
 
 def staff_from_cookie(rt: Runtime, cookie: str) -> Principal | None:
@@ -203,6 +212,8 @@ def require(*kinds: str, manager: bool = False):
         # cost more than the query on the hot paths (identify, long-polls).
         principal = authenticate(request, rt)
         check_permission(request, principal)
+        if principal.kind == "kiosk" and _last_seen.due(principal.id):
+            await run_in_threadpool(write_last_seen, rt, principal.id)
         if principal.kind not in kinds:
             if principal.kind == "kiosk":
                 raise ApiError(403, "kiosk_not_allowed", "A kiosk token may only use the kiosk endpoints.")
