@@ -210,7 +210,7 @@ def test_the_prompt_cards_in_swedish(backoffice, till, open_page, new_phone):
     page.reload()
     expect(page.locator("#live")).to_have_attribute("data-state", "on")
     _identify(till, method="scan", kind="vcard", first_name="Klara", last_name="Kvist", phone=new_phone(),
-              email="klara.kvist@example.org")
+              email=f"klara.kvist.{uuid.uuid4().hex[:6]}@example.org")
     expect(page.locator(".prompt-registration")).to_have_count(1)
     _identify(till, method="scan", kind="se_licence", first_name="Lars", last_name="Larsson",
               birth_date="1980-05-17", licence_number="19800517-2388")
