@@ -323,8 +323,9 @@ def _seed_cards(db: Session, created: list[Customer], names: DemoNames) -> None:
     db.flush()
     for number in range(1, 21):
         card = IdCard(code=f"DEMO-{number:08d}", batch_id=batch.id)
-        if number == 1 or number > 10:
-            owner = created[0] if number == 1 else created[number]
+        # card 1 is Anna's; 11-20 belong to the next customers, as far as a small demo has them
+        owner = created[0] if number == 1 else created[number] if 10 < number < len(created) else None
+        if owner is not None:
             card.customer_id = owner.id
             card.linked_at = dt.datetime.now(dt.UTC)
         db.add(card)

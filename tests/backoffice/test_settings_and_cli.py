@@ -66,5 +66,9 @@ def test_cli_pairs_a_kiosk_creates_staff_and_seeds_the_demo_once(tmp_path):
         assert "Customers created: 40" in seeded.stdout and "manager / manager-demo" in seeded.stdout
         token = (tmp_path / "demo-kiosk.token").read_text().strip()
         assert token in seeded.stdout and oct((tmp_path / "demo-kiosk.token").stat().st_mode & 0o777) == "0o600"
+        (tmp_path / "small").mkdir()
+        with fresh_database(tmp_path / "small") as small_url:  # fewer customers than linked demo cards
+            small = _cli(tmp_path / "small", small_url, "seed-demo", "--customers", "5")
+            assert small.returncode == 0 and "Customers created: 5" in small.stdout, small.stderr
         again = _cli(tmp_path, url, "seed-demo")
         assert "Customers created: 0" in again.stdout and token in again.stdout
