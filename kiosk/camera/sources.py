@@ -327,7 +327,7 @@ def make_source(spec: str | int | os.PathLike[str], **options: Any) -> FrameSour
     if kind == "v4l2":
         return _build(V4L2Source, int(rest) if rest.isdigit() else rest, options)
     if kind == "file":
-        return _build(FileSource, rest, options)
+        return _build(FileSource, rest, _recording(options))
     if kind == "image":
         return _build(ImageSource, rest, options)
     if text.lower() == "picamera2" or kind == "picamera2":
@@ -338,13 +338,18 @@ def make_source(spec: str | int | os.PathLike[str], **options: Any) -> FrameSour
         return _build(V4L2Source, text, options)
     suffix = Path(text).suffix.lower()
     if suffix in VIDEO_EXTENSIONS:
-        return _build(FileSource, text, options)
+        return _build(FileSource, text, _recording(options))
     if suffix in IMAGE_EXTENSIONS:
         return _build(ImageSource, text, options)
     raise ValueError(
         f"unknown camera source {text!r}: use a device number (0), /dev/videoN, v4l2:/dev/videoN, "
         "file:PATH (or a video path), image:PATH (or an image path) or picamera2"
     )
+
+
+def _recording(options: dict[str, Any]) -> dict[str, Any]:
+    """A camera section's options for a video file: its ``fps`` is the camera's, and a recording plays at its own."""
+    return {k: v for k, v in options.items() if k != "fps"}
 
 
 def _build(cls: type[FrameSource], target: Any, options: dict[str, Any]) -> FrameSource:
