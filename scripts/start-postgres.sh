@@ -8,3 +8,4 @@ if ! pg_lsclusters -h | grep -q "^$version main .* online"; then
 fi
 for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done
 as_postgres "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='kiosk'\" | grep -q 1 || psql -qc \"CREATE ROLE kiosk LOGIN CREATEDB PASSWORD 'kiosk'\""
+as_postgres "psql -qc 'GRANT pg_signal_backend TO kiosk'"  # the tests drop their databases WITH (FORCE), autovacuum or not
