@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from backoffice.models import IdCard, StaffSession
 from backoffice.services import cards, customers
-from tests.support.browser import chromium_available, launch_chromium
+from tests.support.browser import chromium_available, launch_chromium, staff_pages
 from tests.support.staff import register_id
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -40,25 +40,8 @@ def chromium():
 @pytest.fixture
 def open_page(chromium, backoffice):
     """Sign a new staff member in and return a page; every context is closed afterwards."""
-    contexts, errors = [], []
-
-    def open_as(role: str = "cashier", path: str = "/console?choose=1"):
-        username, password = backoffice.staff(role)
-        context = chromium.new_context(viewport=TOUCH_SCREEN, accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{backoffice.base_url}/login?next={path}")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with staff_pages(chromium, backoffice, viewport=TOUCH_SCREEN, accept_downloads=True) as open_as:
+        yield lambda role="cashier", path="/console?choose=1": open_as(role, path)
 
 
 def _console(open_page, backoffice, till):

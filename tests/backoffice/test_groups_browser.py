@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.api import Api
-from tests.support.browser import chromium_available, launch_chromium
+from tests.support.browser import chromium_available, launch_chromium, staff_pages
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -34,25 +34,8 @@ def chromium():
 @pytest.fixture
 def manager_page(chromium, backoffice):
     """A signed-in manager's page; fails the test on any JavaScript error."""
-    contexts, errors = [], []
-
-    def open_at(path: str):
-        username, password = backoffice.staff("manager")
-        context = chromium.new_context(viewport=SCREEN)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{backoffice.base_url}/login?next={path}")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_at
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with staff_pages(chromium, backoffice, viewport=SCREEN) as open_as:
+        yield lambda path: open_as("manager", path)
 
 
 def _shot(page, name: str) -> None:

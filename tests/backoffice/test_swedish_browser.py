@@ -16,7 +16,7 @@ from sqlalchemy import select
 from backoffice.models import IdCard
 from backoffice.services import cards
 from tests.support.api import Api
-from tests.support.browser import chromium_available, launch_chromium
+from tests.support.browser import chromium_available, launch_chromium, staff_pages
 from tests.support.database import fresh_database
 from tests.support.server import start_in_thread
 from tests.support.staff import register_id
@@ -49,25 +49,8 @@ def chromium():
 
 @pytest.fixture
 def signed_in(chromium, shop):
-    contexts, errors = [], []
-
-    def open_as(role: str, path: str, viewport: dict = LAPTOP):
-        username, password = shop.staff(role)
-        context = chromium.new_context(viewport=viewport, locale="sv-SE", timezone_id="Europe/Stockholm")
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{shop.base_url}/login?next={path}")
-        page.fill("#username", username)
-        page.fill("#password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with staff_pages(chromium, shop, viewport=LAPTOP, locale="sv-SE", timezone_id="Europe/Stockholm") as open_as:
+        yield open_as
 
 
 def _shot(page, name: str) -> None:

@@ -27,3 +27,29 @@ def launch_chromium():
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def staff_pages(browser, server, **context_options):
+    """``open_as(role, path, **options)``: a new staff member of ``role`` signed in at ``path`` in a context of
+    its own (``context_options``, overridden per call); every context is closed afterwards, and the block
+    fails on any JavaScript error a page raised."""
+    contexts, errors = [], []
+
+    def open_as(role: str, path: str, **options):
+        username, password = server.staff(role)
+        context = browser.new_context(**{**context_options, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.base_url}/login?next={path}")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
